@@ -1,0 +1,95 @@
+// The database driver contract: run SQL in transactions, keep history rows and the lock row.
+// Drivers hold no policy; planning, waiting and ordering live above them (run/).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrate/config/database_url.hpp"
+#include "migrate/model/dialect.hpp"
+#include "migrate/model/revision.hpp"
+
+namespace migrate::db {
+
+/// A schema_migrations row to write. applied_at comes from the database clock, and
+/// duration_ms is measured by the driver (0 for rows recorded without running anything).
+struct HistoryRow {
+  std::string service;
+  Version version = 0;
+  std::string name;
+  std::string kind;  ///< "sql" or "cpp"
+  std::string checksum;
+  std::string applied_by;
+  bool dirty = false;
+};
+
+/// The migration_lock row.
+struct LockInfo {
+  std::string holder;
+  std::string acquired_at;
+  std::string heartbeat_at;
+  double heartbeat_age_seconds = 0;
+};
+
+/// The outcome of one try to take the lock.
+struct LockAttempt {
+  bool acquired = false;
+  std::optional<LockInfo> holder;  ///< not acquired: who holds it (if known)
+  std::optional<LockInfo> broken;  ///< acquired: the dead holder whose row was taken over
+};
+
+/// How a driver opens its database.
+enum class OpenMode {
+  read_only,  ///< never creates or changes anything (status, verify, dry runs)
+  read_write,
+};
+
+/// One open connection to one database. Every method that fails throws a migrate Error:
+/// RevisionFailed for SQL errors (after rolling back), DatabaseUnreachable for lost
+/// connections; no library exception escapes a driver.
+class Driver {
+ public:
+  virtual ~Driver() = default;
+
+  virtual Dialect dialect() const = 0;
+
+  /// Applied revisions of service, ascending by version; empty when the history table
+  /// does not exist yet.
+  virtual std::vector<AppliedRevision> read_history(const std::string& service) = 0;
+
+  /// Runs sql and inserts row in one transaction: both land or neither does.
+  virtual void apply(const std::string& sql, const HistoryRow& row) = 0;
+
+  /// Runs sql and deletes the (service, version) history row in one transaction.
+  virtual void revert(const std::string& sql, const std::string& service, Version version) = 0;
+
+  /// Inserts rows and deletes the listed versions of service in one transaction,
+  /// without running any revision (stamp).
+  virtual void record_history(const std::string& service, const std::vector<HistoryRow>& insert,
+                              const std::vector<Version>& remove) = 0;
+
+  /// The lock row, if any; nullopt when absent or the table does not exist.
+  virtual std::optional<LockInfo> read_lock() = 0;
+
+  /// Tries once to take the lock for holder, creating the bookkeeping tables first when
+  /// missing. Takes over the row of a holder known dead (PostgreSQL: its advisory lock
+  /// is gone; SQLite: its heartbeat is older than stale_after). Never blocks in the server.
+  virtual LockAttempt try_lock(const std::string& holder, std::chrono::milliseconds stale_after) = 0;
+
+  /// Refreshes heartbeat_at of holder's row.
+  virtual void heartbeat(const std::string& holder) = 0;
+
+  /// Removes holder's row and releases any session lock. Does not throw.
+  virtual void unlock(const std::string& holder) noexcept = 0;
+};
+
+/// Opens the database at url. Throws DatabaseUnreachable when it cannot be reached,
+/// UsageError when it cannot be opened as asked (e.g. a read-only SQLite file).
+/// A read_only open of a SQLite file that does not exist yet sees an empty database
+/// and creates nothing.
+std::unique_ptr<Driver> open_driver(const config::DatabaseUrl& url, OpenMode mode);
+
+}  // namespace migrate::db

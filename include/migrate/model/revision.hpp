@@ -1,0 +1,52 @@
+// A revision as found on disk, resolved for one dialect, and as recorded in a database.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace migrate {
+
+using Version = std::int64_t;
+
+/// "0006": a version zero-padded to at least four digits.
+std::string format_version(Version version);
+
+enum class RevisionKind { sql, cpp };
+
+/// "sql" or "cpp", as stored in schema_migrations.kind.
+std::string_view to_string(RevisionKind kind) noexcept;
+
+/// One direction (up or down) of a revision: the file it came from and its SQL.
+struct RevisionScript {
+  std::filesystem::path path;
+  std::string sql;
+};
+
+/// A revision resolved for one dialect: what `up` runs and what `down` runs.
+struct Revision {
+  Version version = 0;
+  std::string name;  ///< snake_case name from the file name
+  RevisionKind kind = RevisionKind::sql;
+  RevisionScript up;
+  std::optional<RevisionScript> down;  ///< absent: irreversible
+  std::string checksum;                ///< SHA-256 of the up file, CRLF normalised to LF
+
+  /// "0003_add_priority", the label used in every message.
+  std::string label() const;
+};
+
+/// A row of schema_migrations.
+struct AppliedRevision {
+  Version version = 0;
+  std::string name;
+  std::string kind;
+  std::string checksum;
+  std::string applied_at;  ///< UTC, ISO 8601
+  std::int64_t duration_ms = 0;
+  std::string applied_by;
+  bool dirty = false;
+};
+
+}  // namespace migrate

@@ -1,0 +1,59 @@
+// A loaded project: the manifest, its environment, and per service the database URL,
+// the revisions and one shared connection per database.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrate/config/manifest.hpp"
+#include "migrate/db/driver.hpp"
+#include "migrate/run/runner.hpp"
+
+namespace migrate::orchestrate {
+
+/// Owns the manifest and the connections of one command. Connections are opened lazily,
+/// one per distinct database, and kept for the whole command.
+class Project {
+ public:
+  /// Loads the manifest at manifest_path and the .env file beside it.
+  /// Throws ConfigError for a bad manifest.
+  Project(const std::filesystem::path& manifest_path, std::optional<std::string> database_url,
+          db::OpenMode mode);
+  Project(config::Manifest manifest, config::Environment env,
+          std::optional<std::string> database_url, db::OpenMode mode);
+
+  const config::Manifest& manifest() const { return m_manifest; }
+
+  /// The named service, or every service in dependency order when name is empty.
+  /// Throws UsageError for an unknown name.
+  std::vector<const config::ServiceConfig*> select(const std::string& name) const;
+
+  /// The service's database URL. Throws UsageError for a bad URL.
+  const config::DatabaseUrl& url(const config::ServiceConfig& service);
+
+  /// The service's revisions resolved for its database's dialect (cached).
+  /// Throws ConfigError for a bad migrations folder; touches no database.
+  const run::ServiceRevisions& revisions(const config::ServiceConfig& service);
+
+  /// Loads and validates the revisions of every listed service, so that bad files stop
+  /// a command before any database is touched.
+  void load_all(const std::vector<const config::ServiceConfig*>& services);
+
+  /// The shared connection to the service's database. Throws DatabaseUnreachable.
+  db::Driver& driver(const config::ServiceConfig& service);
+
+ private:
+  config::Manifest m_manifest;
+  config::Environment m_env;
+  std::optional<std::string> m_database_url;
+  db::OpenMode m_mode;
+  std::map<std::string, config::DatabaseUrl> m_urls;
+  std::map<std::string, run::ServiceRevisions> m_revisions;
+  std::map<std::string, std::unique_ptr<db::Driver>> m_drivers;  ///< by DatabaseUrl::key()
+};
+
+}  // namespace migrate::orchestrate

@@ -1,0 +1,61 @@
+// Runs one service's plan against its database under the migration lock: the policy
+// layer above the drivers (dirty and drift checks, planning, applying, recording).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migrate/db/driver.hpp"
+#include "migrate/plan/plan.hpp"
+#include "migrate/run/lock_guard.hpp"
+#include "migrate/run/run_observer.hpp"
+
+namespace migrate::run {
+
+/// Settings shared by every service of a run.
+struct RunSettings {
+  LockPolicy lock;
+  std::string applied_by;    ///< user@host recorded in schema_migrations
+  bool allow_drift = false;  ///< run even though applied files were edited
+};
+
+/// A service and its revisions, resolved for its database's dialect.
+struct ServiceRevisions {
+  std::string service;
+  std::vector<Revision> revisions;
+};
+
+/// Throws BlockedError when the service is dirty, or has drift and settings do not allow
+/// it. run_up and run_down call it under the lock; callers may call it to preview.
+void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRevision>& history,
+                    bool allow_drift);
+
+/// Applies the pending revisions `target` selects, each with its history row in one
+/// transaction. The history is read under the lock, so work a concurrent runner already
+/// did is not repeated. Returns the revisions applied. Throws BlockedError for a dirty
+/// service, drift (unless allowed) or out-of-order revisions, LockHeld, and
+/// RevisionFailed naming the revision's file; revisions applied before a failure stay.
+std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service,
+                             const plan::UpTarget& target, const RunSettings& settings,
+                             RunObserver& observer);
+
+/// Rolls back the applied revisions `target` selects, newest first, each with the
+/// removal of its history row in one transaction. Returns the revisions rolled back.
+/// Throws as run_up, and UsageError for an irreversible revision in the way.
+std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& service,
+                               const plan::DownTarget& target, const RunSettings& settings,
+                               RunObserver& observer);
+
+/// What stamp changed.
+struct StampResult {
+  std::vector<Version> recorded;  ///< versions marked applied
+  std::vector<Version> removed;   ///< versions marked unapplied
+};
+
+/// Makes the history say exactly "every revision up to `version` is applied" without
+/// running SQL (version 0 = base: nothing applied). Clears dirty rows at or below it.
+/// Throws UsageError when version names no revision.
+StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, Version version,
+                      const RunSettings& settings, RunObserver& observer);
+
+}  // namespace migrate::run

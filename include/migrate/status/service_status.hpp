@@ -1,0 +1,51 @@
+// The status of a service: where its database stands against its revisions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "migrate/db/driver.hpp"
+#include "migrate/model/revision.hpp"
+#include "migrate/plan/plan.hpp"
+
+namespace migrate::status {
+
+/// Ordered by severity: the overall state of several services is the worst of theirs.
+enum class State { up_to_date, pending, drift, dirty, error };
+
+/// "up_to_date", "pending", "drift", "dirty" or "error", as in `status --json`.
+std::string_view to_string(State state) noexcept;
+
+struct ServiceStatus {
+  std::string service;
+  std::string database;  ///< redacted URL
+  State state = State::up_to_date;
+  std::optional<Version> current;  ///< highest applied version
+  std::optional<Version> latest;   ///< highest version on disk
+  std::size_t applied = 0;
+  std::size_t pending = 0;
+  std::vector<plan::Drift> drift;
+  std::optional<AppliedRevision> dirty;
+  std::optional<db::LockInfo> lock;
+  std::string error;  ///< set when state is error
+};
+
+/// Summarises one service (pure).
+ServiceStatus summarize(const std::string& service, const std::string& database,
+                        const std::vector<Revision>& revisions,
+                        const std::vector<AppliedRevision>& history,
+                        const std::optional<db::LockInfo>& lock);
+
+/// A service whose status could not be read.
+ServiceStatus failed_status(const std::string& service, const std::string& database,
+                            const std::string& error);
+
+/// The worst state among services (up_to_date for none).
+State overall_state(const std::vector<ServiceStatus>& services);
+
+/// The `status --json` document of DESIGN.md.
+std::string status_json(const std::vector<ServiceStatus>& services);
+
+}  // namespace migrate::status

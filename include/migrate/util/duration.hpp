@@ -1,0 +1,14 @@
+// Parses human durations such as "10min", "5s", "250ms", "1h".
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+namespace migrate::util {
+
+/// Parses "<digits><unit>" with unit ms, s, min, h (or a bare number of seconds).
+/// Returns nullopt when the text is not such a duration.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+}  // namespace migrate::util

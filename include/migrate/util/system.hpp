@@ -1,0 +1,17 @@
+// Facts about the running process: who and where it runs, and whether a person is at it.
+#pragma once
+
+#include <string>
+
+namespace migrate::util {
+
+/// "user@host" of the current process.
+std::string user_at_host();
+
+/// "user@host:pid" of the current process, as recorded in migration_lock.
+std::string lock_holder_id();
+
+/// True when standard input is a terminal.
+bool stdin_is_terminal();
+
+}  // namespace migrate::util

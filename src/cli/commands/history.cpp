@@ -1,0 +1,106 @@
+// `migrate history [service]`: every revision with its applied time, or "pending".
+#include <iomanip>
+#include <map>
+#include <ostream>
+
+#include "cli/command.hpp"
+#include "migrate/plan/plan.hpp"
+#include <nlohmann/json.hpp>
+
+namespace migrate::cli {
+
+namespace {
+
+// One line of the history: a revision on disk, in the database, or both.
+struct Entry {
+  Version version = 0;
+  std::string name;
+  std::string state;  ///< applied, pending, dirty, missing_file
+  const AppliedRevision* applied = nullptr;
+  bool checksum_ok = true;
+};
+
+std::vector<Entry> merge(const std::vector<Revision>& revisions, const std::vector<AppliedRevision>& history) {
+  std::map<Version, Entry> entries;
+  for (const Revision& revision : revisions) entries[revision.version] = {revision.version, revision.name, "pending"};
+  for (const AppliedRevision& row : history) {
+    Entry& entry = entries[row.version];
+    const bool on_disk = !entry.name.empty();
+    entry.version = row.version;
+    entry.name = row.name;
+    entry.applied = &row;
+    entry.state = row.dirty ? "dirty" : on_disk ? "applied" : "missing_file";
+  }
+  for (const plan::Drift& drift : plan::check_drift(revisions, history)) entries[drift.version].checksum_ok = false;
+  std::vector<Entry> out;
+  for (auto& [version, entry] : entries) out.push_back(std::move(entry));
+  return out;
+}
+
+class HistoryCommand final : public Command {
+ public:
+  explicit HistoryCommand(CLI::App& app) { app.add_option("service", m_service, "Only this service"); }
+
+  int run(const GlobalOptions& options, Io& io) override {
+    orchestrate::Project project = open_project(options, db::OpenMode::read_only);
+    const auto services = project.select(m_service);
+    project.load_all(services);
+    nlohmann::json document = {{"success", true}, {"services", nlohmann::json::object()}};
+    for (const config::ServiceConfig* service : services) {
+      const auto history = project.driver(*service).read_history(service->name);
+      const std::vector<Entry> entries = merge(project.revisions(*service).revisions, history);
+      if (options.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const Entry& e : entries) list.push_back(to_json(e));
+        document["services"][service->name] = std::move(list);
+      } else {
+        print(io.out, service->name, entries);
+      }
+    }
+    if (options.json) io.out << document.dump(2) << "\n";
+    return 0;
+  }
+
+ private:
+  static nlohmann::json to_json(const Entry& e) {
+    nlohmann::json object = {{"version", format_version(e.version)}, {"name", e.name}, {"state", e.state}};
+    if (e.applied) {
+      object["applied_at"] = e.applied->applied_at;
+      object["duration_ms"] = e.applied->duration_ms;
+      object["applied_by"] = e.applied->applied_by;
+      object["kind"] = e.applied->kind;
+      object["checksum"] = e.applied->checksum;
+      object["checksum_ok"] = e.checksum_ok;
+    } else {
+      object["applied_at"] = nullptr;
+    }
+    return object;
+  }
+
+  static void print(std::ostream& out, const std::string& service, const std::vector<Entry>& entries) {
+    out << service << "\n";
+    for (const Entry& e : entries) {
+      out << "  " << format_version(e.version) << "_" << std::left << std::setw(36) << e.name;
+      if (e.applied) {
+        out << std::setw(26) << e.applied->applied_at << std::right << std::setw(7) << e.applied->duration_ms
+            << " ms  " << e.applied->applied_by;
+        if (e.state != "applied") out << "  [" << e.state << "]";
+        if (!e.checksum_ok) out << "  [edited since applied]";
+      } else {
+        out << "pending";
+      }
+      out << "\n";
+    }
+  }
+
+  std::string m_service;
+};
+
+}  // namespace
+
+Registered add_history_command(CLI::App& app) {
+  CLI::App* sub = app.add_subcommand("history", "List every revision with its applied time or 'pending'");
+  return {sub, std::make_unique<HistoryCommand>(*sub)};
+}
+
+}  // namespace migrate::cli

@@ -1,0 +1,223 @@
+// Loads migrate.toml with toml++; every toml++ error becomes a ConfigError here.
+#include "migrate/config/manifest.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <set>
+
+#include "migrate/config/service_order.hpp"
+#include "migrate/util/duration.hpp"
+#include "migrate/util/error.hpp"
+#include "migrate/util/file_io.hpp"
+#include "migrate/util/text.hpp"
+
+namespace migrate::config {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t k_max_service_name = 63;
+
+// Builds "file:line:column: message" for a node of the document.
+std::string at(const fs::path& path, const toml::node& node, const std::string& message) {
+  const toml::source_position& begin = node.source().begin;
+  return path.string() + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) +
+         ": " + message;
+}
+
+void reject_unknown_keys(const fs::path& path, const toml::table& table, std::string_view where,
+                         std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, node] : table) {
+    if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
+      throw ConfigError(at(path, node, "unknown key '" + std::string(key.str()) + "' in " +
+                                           std::string(where)));
+    }
+  }
+}
+
+std::string require_string(const fs::path& path, const toml::table& table, std::string_view key,
+                           std::string_view where) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) {
+    throw ConfigError(at(path, table, std::string(where) + " needs '" + std::string(key) + "'"));
+  }
+  const auto* value = node->as_string();
+  if (value == nullptr || util::is_blank(value->get())) {
+    throw ConfigError(at(path, *node, "'" + std::string(key) + "' must be a non-empty string"));
+  }
+  return value->get();
+}
+
+std::optional<std::string> optional_string(const fs::path& path, const toml::table& table,
+                                           std::string_view key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  const auto* value = node->as_string();
+  if (value == nullptr) throw ConfigError(at(path, *node, "'" + std::string(key) + "' must be a string"));
+  return value->get();
+}
+
+bool valid_service_name(std::string_view name) {
+  if (name.empty() || name.size() > k_max_service_name) return false;
+  if (!std::isalnum(static_cast<unsigned char>(name.front()))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+Defaults parse_defaults(const fs::path& path, const fs::path& dir, const toml::table* table) {
+  Defaults defaults;
+  defaults.backup_dir = dir / "migration-backups";
+  defaults.audit_log = dir / "migration-audit.log";
+  if (table == nullptr) return defaults;
+  reject_unknown_keys(path, *table, "[defaults]",
+                      {"backup_dir", "audit_log", "keep_backups", "lock_stale_after"});
+  if (auto value = optional_string(path, *table, "backup_dir")) defaults.backup_dir = dir / *value;
+  if (auto value = optional_string(path, *table, "audit_log")) defaults.audit_log = dir / *value;
+  if (const toml::node* node = table->get("keep_backups")) {
+    const auto* value = node->as_integer();
+    if (value == nullptr || value->get() < 1 || value->get() > 100000) {
+      throw ConfigError(at(path, *node, "'keep_backups' must be a whole number from 1 to 100000"));
+    }
+    defaults.keep_backups = static_cast<int>(value->get());
+  }
+  if (auto value = optional_string(path, *table, "lock_stale_after")) {
+    auto duration = util::parse_duration(*value);
+    if (!duration || duration->count() <= 0) {
+      throw ConfigError(at(path, *table->get("lock_stale_after"),
+                           "'lock_stale_after' must be a duration such as \"10min\" or \"30s\""));
+    }
+    defaults.lock_stale_after = *duration;
+  }
+  return defaults;
+}
+
+ServiceConfig parse_service(const fs::path& path, const fs::path& dir, std::string_view name,
+                            const toml::node& node) {
+  const std::string where = "[services." + std::string(name) + "]";
+  if (!valid_service_name(name)) {
+    throw ConfigError(at(path, node, "invalid service name '" + std::string(name) +
+                                         "': use letters, digits, '-' and '_' (at most 63)"));
+  }
+  const toml::table* table = node.as_table();
+  if (table == nullptr) throw ConfigError(at(path, node, where + " must be a table"));
+  reject_unknown_keys(path, *table, where,
+                      {"migrations", "database_url_env", "database_url", "depends_on"});
+
+  ServiceConfig service;
+  service.name = std::string(name);
+  service.migrations_dir = (dir / require_string(path, *table, "migrations", where)).lexically_normal();
+  service.database_url_env = optional_string(path, *table, "database_url_env").value_or("");
+  service.database_url = optional_string(path, *table, "database_url");
+  if (const toml::node* deps = table->get("depends_on")) {
+    const toml::array* array = deps->as_array();
+    if (array == nullptr) throw ConfigError(at(path, *deps, "'depends_on' must be an array of names"));
+    for (const toml::node& dep : *array) {
+      const auto* dep_name = dep.as_string();
+      if (dep_name == nullptr) throw ConfigError(at(path, dep, "'depends_on' must list service names"));
+      service.depends_on.push_back(dep_name->get());
+    }
+  }
+  return service;
+}
+
+}  // namespace
+
+const ServiceConfig* Manifest::find(std::string_view name) const {
+  for (const ServiceConfig& service : services) {
+    if (service.name == name) return &service;
+  }
+  return nullptr;
+}
+
+const ServiceConfig& Manifest::service(std::string_view name) const {
+  if (const ServiceConfig* found = find(name)) return *found;
+  std::vector<std::string> known;
+  for (const ServiceConfig& service : services) known.push_back(service.name);
+  throw UsageError("unknown service '" + std::string(name) + "' (the manifest " + path.string() +
+                   " has: " + util::join(known, ", ") + ")");
+}
+
+Manifest parse_manifest(std::string_view text, const fs::path& path) {
+  Manifest manifest;
+  manifest.path = fs::absolute(path).lexically_normal();
+  manifest.dir = manifest.path.parent_path();
+
+  toml::table document;
+  try {
+    document = toml::parse(text, manifest.path.string());
+  } catch (const toml::parse_error& e) {
+    const toml::source_position& begin = e.source().begin;
+    throw ConfigError(manifest.path.string() + ":" + std::to_string(begin.line) + ":" +
+                      std::to_string(begin.column) + ": " + std::string(e.description()));
+  }
+  reject_unknown_keys(manifest.path, document, "the manifest", {"defaults", "services"});
+  const toml::node* defaults_node = document.get("defaults");
+  if (defaults_node != nullptr && !defaults_node->is_table()) {
+    throw ConfigError(at(manifest.path, *defaults_node, "[defaults] must be a table"));
+  }
+  manifest.defaults = parse_defaults(manifest.path, manifest.dir,
+                                     defaults_node ? defaults_node->as_table() : nullptr);
+
+  const toml::table* services = document["services"].as_table();
+  if (services == nullptr || services->empty()) {
+    throw ConfigError(manifest.path.string() + ": the manifest defines no [services.<name>] tables");
+  }
+  // toml++ keeps keys sorted; the manifest's own order (the tie break) is source order.
+  std::vector<ServiceConfig> in_file_order;
+  std::vector<std::pair<toml::source_position, std::size_t>> positions;
+  for (const auto& [name, node] : *services) {
+    positions.emplace_back(node.source().begin, in_file_order.size());
+    in_file_order.push_back(parse_service(manifest.path, manifest.dir, name.str(), node));
+  }
+  std::sort(positions.begin(), positions.end(), [](const auto& a, const auto& b) {
+    return a.first.line != b.first.line ? a.first.line < b.first.line : a.first.column < b.first.column;
+  });
+
+  std::vector<ServiceNode> nodes;
+  for (const auto& position : positions) {
+    const ServiceConfig& service = in_file_order[position.second];
+    nodes.push_back({service.name, service.depends_on});
+  }
+  try {
+    for (const std::string& name : order_services(nodes)) {
+      for (ServiceConfig& service : in_file_order) {
+        if (service.name == name) manifest.services.push_back(std::move(service));
+      }
+    }
+  } catch (const ConfigError& e) {
+    throw ConfigError(manifest.path.string() + ": " + e.what());
+  }
+  return manifest;
+}
+
+Manifest load_manifest(const fs::path& path) {
+  std::string text;
+  try {
+    text = util::read_file(path);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(std::string("cannot load the manifest: ") + e.what());
+  }
+  return parse_manifest(text, path);
+}
+
+DatabaseUrl resolve_database_url(const Manifest& manifest, const ServiceConfig& service,
+                                 const Environment& env,
+                                 const std::optional<std::string>& override_url) {
+  if (override_url) return parse_database_url(*override_url, manifest.dir, "--database-url");
+  if (auto url = env.get("DATABASE_URL")) return parse_database_url(*url, manifest.dir, "DATABASE_URL");
+  if (!service.database_url_env.empty()) {
+    if (auto url = env.get(service.database_url_env)) {
+      return parse_database_url(*url, manifest.dir, service.database_url_env);
+    }
+  }
+  if (service.database_url) {
+    return parse_database_url(*service.database_url, manifest.dir,
+                              "database_url of [services." + service.name + "]");
+  }
+  return parse_database_url("sqlite:var/" + service.name + ".db", manifest.dir, "default");
+}
+
+}  // namespace migrate::config

@@ -1,0 +1,269 @@
+// PostgreSQL through libpqxx 6.4. Every pqxx exception is translated here (STYLE rule 2).
+#include "db/postgres_driver.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <pqxx/pqxx>
+
+#include "db/bookkeeping_schema.hpp"
+#include "migrate/util/error.hpp"
+#include "migrate/util/text.hpp"
+
+namespace migrate::db {
+
+namespace {
+
+// Session advisory lock key shared by every migrate runner: "migrate" in ASCII.
+constexpr long long k_advisory_lock_key = 0x6d696772617465LL;
+
+// Milliseconds since the transaction began (now() is the start of the transaction), i.e.
+// the revision's own run time measured by the server, written in the same batch.
+constexpr std::string_view k_elapsed_ms =
+    "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer";
+
+// Routes server notices (NOTICE: table does not exist, skipping) to debug logging
+// instead of libpqxx's default of printing them to stderr.
+class NoticeLogger final : public pqxx::errorhandler {
+ public:
+  explicit NoticeLogger(pqxx::connection_base& conn) : pqxx::errorhandler(conn) {}
+  bool operator()(const char message[]) noexcept override {
+    try {
+      spdlog::debug("postgres: {}", util::trim(message));
+    } catch (...) {
+    }
+    return false;
+  }
+};
+
+// "syntax error at or near "x" (line 3)": the first line of a server error, without the
+// "ERROR:" tag, with the line number libpq reports for the statement position.
+std::string describe(const pqxx::sql_error& e) {
+  const std::string text = e.what();
+  std::string first(util::trim(text.substr(0, text.find('\n'))));
+  for (std::string_view tag : {"ERROR:", "FATAL:"}) {
+    if (util::starts_with(first, tag)) first = std::string(util::trim(first.substr(tag.size())));
+  }
+  const std::size_t line = text.find("\nLINE ");
+  if (line != std::string::npos) {
+    const std::size_t colon = text.find(':', line);
+    if (colon != std::string::npos) first += " (line " + text.substr(line + 6, colon - line - 6) + ")";
+  }
+  return first;
+}
+
+class PostgresDriver final : public Driver {
+ public:
+  explicit PostgresDriver(const config::DatabaseUrl& url) : m_url(url) {
+    try {
+      m_conn = std::make_unique<pqxx::connection>(url.conninfo);
+      m_notices = std::make_unique<NoticeLogger>(*m_conn);
+      exec("SET client_min_messages TO warning");
+    } catch (const pqxx::broken_connection& e) {
+      throw DatabaseUnreachable(unreachable_message(e.what()));
+    } catch (const std::exception& e) {
+      throw DatabaseUnreachable(unreachable_message(e.what()));
+    }
+  }
+
+  ~PostgresDriver() override {
+    m_notices.reset();  // must go before the connection it is registered with
+  }
+
+  Dialect dialect() const override { return Dialect::postgres; }
+
+  std::vector<AppliedRevision> read_history(const std::string& service) override {
+    return guarded("read schema_migrations", [&] {
+      std::vector<AppliedRevision> history;
+      if (!table_exists("schema_migrations")) return history;
+      pqxx::nontransaction tx(*m_conn);
+      const pqxx::result rows = tx.exec_params(
+          "SELECT version, name, kind, checksum, "
+          "to_char(applied_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), duration_ms, applied_by, dirty "
+          "FROM schema_migrations WHERE service = $1 ORDER BY version",
+          service);
+      history.reserve(rows.size());
+      for (const pqxx::row& row : rows) {
+        history.push_back({row[0].as<Version>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                           row[3].as<std::string>(), row[4].as<std::string>(),
+                           row[5].as<std::int64_t>(), row[6].as<std::string>(), row[7].as<bool>()});
+      }
+      return history;
+    });
+  }
+
+  void apply(const std::string& sql, const HistoryRow& row) override {
+    // One round trip: the revision and its history row travel in one simple query inside
+    // an explicit transaction. "BEGIN;" shares the revision's first line so that line
+    // numbers in server errors match the file.
+    run_in_transaction(sql + "\n;\n" + insert_statement(row, k_elapsed_ms) + ";\n");
+  }
+
+  void revert(const std::string& sql, const std::string& service, Version version) override {
+    run_in_transaction(sql + "\n;\nDELETE FROM schema_migrations WHERE service = " +
+                       m_conn->quote(service) + " AND version = " + std::to_string(version) + ";\n");
+  }
+
+  void record_history(const std::string& service, const std::vector<HistoryRow>& insert,
+                      const std::vector<Version>& remove) override {
+    std::string batch;
+    for (Version version : remove) {
+      batch += "DELETE FROM schema_migrations WHERE service = " + m_conn->quote(service) +
+               " AND version = " + std::to_string(version) + ";\n";
+    }
+    for (const HistoryRow& row : insert) batch += insert_statement(row, "0") + ";\n";
+    run_in_transaction(batch);
+  }
+
+  std::optional<LockInfo> read_lock() override {
+    return guarded("read migration_lock", [&]() -> std::optional<LockInfo> {
+      if (!table_exists("migration_lock")) return std::nullopt;
+      pqxx::nontransaction tx(*m_conn);
+      return lock_row(tx);
+    });
+  }
+
+  LockAttempt try_lock(const std::string& holder, std::chrono::milliseconds) override {
+    return guarded("take the migration lock", [&] {
+      LockAttempt attempt;
+      {
+        pqxx::nontransaction tx(*m_conn);
+        if (!tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(k_advisory_lock_key) + ")")[0]
+                 .as<bool>()) {
+          tx.commit();
+          attempt.holder = table_exists("migration_lock") ? read_lock() : std::nullopt;
+          return attempt;
+        }
+      }
+      m_holds_advisory_lock = true;
+      try {
+        // Holding the advisory lock, this session is the only runner: create the tables
+        // if needed, and any row left behind belongs to a runner whose session is gone.
+        exec(std::string(k_postgres_bookkeeping_sql));
+        pqxx::work tx(*m_conn);
+        attempt.broken = lock_row(tx);
+        tx.exec("DELETE FROM migration_lock");
+        tx.exec_params("INSERT INTO migration_lock (lock_id, holder) VALUES (1, $1)", holder);
+        tx.commit();
+      } catch (...) {
+        unlock(holder);
+        throw;
+      }
+      attempt.acquired = true;
+      return attempt;
+    });
+  }
+
+  void heartbeat(const std::string& holder) override {
+    guarded("refresh the migration lock", [&] {
+      pqxx::nontransaction tx(*m_conn);
+      tx.exec_params(
+          "UPDATE migration_lock SET heartbeat_at = now() AT TIME ZONE 'utc' WHERE holder = $1", holder);
+      return 0;
+    });
+  }
+
+  void unlock(const std::string& holder) noexcept override {
+    try {
+      pqxx::nontransaction tx(*m_conn);
+      tx.exec_params("DELETE FROM migration_lock WHERE holder = $1", holder);
+      if (m_holds_advisory_lock) {
+        tx.exec("SELECT pg_advisory_unlock(" + std::to_string(k_advisory_lock_key) + ")");
+        m_holds_advisory_lock = false;
+      }
+    } catch (const std::exception& e) {
+      // The session lock dies with the connection; the row is taken over by the next runner.
+      spdlog::warn("could not release the migration lock on {}: {}", m_url.redacted,
+                   config::redact(e.what(), m_url));
+    }
+  }
+
+ private:
+  std::string unreachable_message(const std::string& detail) const {
+    return "cannot connect to " + m_url.redacted + ": " +
+           config::redact(std::string(util::trim(detail.substr(0, detail.find('\n')))), m_url);
+  }
+
+  // Runs body, translating libpqxx errors into migrate errors.
+  template <typename Body>
+  auto guarded(const char* what, Body&& body) -> decltype(body()) {
+    try {
+      return body();
+    } catch (const pqxx::broken_connection& e) {
+      throw DatabaseUnreachable("lost the connection to " + m_url.redacted + " while trying to " +
+                                what + ": " + config::redact(e.what(), m_url));
+    } catch (const pqxx::sql_error& e) {
+      throw RevisionFailed("cannot " + std::string(what) + ": " + config::redact(describe(e), m_url),
+                           e.sqlstate());
+    } catch (const pqxx::failure& e) {
+      throw RevisionFailed("cannot " + std::string(what) + ": " + config::redact(e.what(), m_url));
+    }
+  }
+
+  void exec(const std::string& sql) {
+    pqxx::nontransaction tx(*m_conn);
+    tx.exec(sql);
+  }
+
+  bool table_exists(const std::string& table) {
+    pqxx::nontransaction tx(*m_conn);
+    return !tx.exec_params1("SELECT to_regclass($1)::text", table)[0].is_null();
+  }
+
+  std::optional<LockInfo> lock_row(pqxx::transaction_base& tx) {
+    const pqxx::result rows = tx.exec(
+        "SELECT holder, to_char(acquired_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "to_char(heartbeat_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "extract(epoch FROM (now() AT TIME ZONE 'utc') - heartbeat_at)::float8 "
+        "FROM migration_lock WHERE lock_id = 1");
+    if (rows.empty()) return std::nullopt;
+    return LockInfo{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
+                    rows[0][2].as<std::string>(), rows[0][3].as<double>()};
+  }
+
+  // duration_ms is an SQL expression: k_elapsed_ms, or "0" for rows recorded by stamp.
+  std::string insert_statement(const HistoryRow& row, std::string_view duration_ms) {
+    return "INSERT INTO schema_migrations (service, version, name, kind, checksum, duration_ms, "
+           "applied_by, dirty) VALUES (" +
+           m_conn->quote(row.service) + ", " + std::to_string(row.version) + ", " +
+           m_conn->quote(row.name) + ", " + m_conn->quote(row.kind) + ", " + m_conn->quote(row.checksum) +
+           ", " + std::string(duration_ms) + ", " + m_conn->quote(row.applied_by) + ", " +
+           (row.dirty ? "TRUE" : "FALSE") + ")";
+  }
+
+  // Sends "BEGIN;<body>COMMIT;" as one simple query. Values in body were quoted with
+  // libpq's escaping (PQescapeStringConn), the equivalent of binding for a batch.
+  void run_in_transaction(const std::string& body) {
+    try {
+      pqxx::nontransaction tx(*m_conn);
+      tx.exec("BEGIN;" + body + "COMMIT;");
+    } catch (const pqxx::broken_connection& e) {
+      throw DatabaseUnreachable("lost the connection to " + m_url.redacted +
+                                " during a transaction (the server rolls it back): " +
+                                config::redact(e.what(), m_url));
+    } catch (const pqxx::sql_error& e) {
+      rollback_quietly();
+      throw RevisionFailed(config::redact(describe(e), m_url), e.sqlstate());
+    }
+  }
+
+  void rollback_quietly() noexcept {
+    try {
+      exec("ROLLBACK");
+    } catch (const std::exception& e) {
+      spdlog::debug("rollback after failure: {}", config::redact(e.what(), m_url));
+    }
+  }
+
+  config::DatabaseUrl m_url;
+  std::unique_ptr<pqxx::connection> m_conn;
+  std::unique_ptr<NoticeLogger> m_notices;
+  bool m_holds_advisory_lock = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> open_postgres(const config::DatabaseUrl& url) {
+  return std::make_unique<PostgresDriver>(url);
+}
+
+}  // namespace migrate::db

@@ -1,0 +1,228 @@
+// SQLite through SQLiteCpp 3.2.1. Every SQLite::Exception is translated here (STYLE rule 2).
+#include "db/sqlite_driver.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <system_error>
+
+#include "db/bookkeeping_schema.hpp"
+#include "migrate/util/error.hpp"
+
+namespace migrate::db {
+
+namespace {
+
+constexpr int k_busy_timeout_ms = 5000;
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back by the destructor unless committed.
+// (SQLiteCpp 3.2.1's Transaction only issues a deferred BEGIN, which can deadlock two
+// writers that both upgrade from a read; IMMEDIATE takes the write lock up front.)
+class ImmediateTransaction {
+ public:
+  explicit ImmediateTransaction(SQLite::Database& db) : m_db(db) { m_db.exec("BEGIN IMMEDIATE"); }
+  ~ImmediateTransaction() {
+    if (m_open) {
+      try {
+        m_db.exec("ROLLBACK");
+      } catch (const SQLite::Exception& e) {
+        spdlog::debug("sqlite rollback: {}", e.what());
+      }
+    }
+  }
+  ImmediateTransaction(const ImmediateTransaction&) = delete;
+  ImmediateTransaction& operator=(const ImmediateTransaction&) = delete;
+  void commit() {
+    m_db.exec("COMMIT");
+    m_open = false;
+  }
+
+ private:
+  SQLite::Database& m_db;
+  bool m_open = true;
+};
+
+class SqliteDriver final : public Driver {
+ public:
+  SqliteDriver(const std::string& file, int flags, std::string label)
+      : m_db(file, flags, k_busy_timeout_ms), m_label(std::move(label)) {
+    m_db.exec("PRAGMA foreign_keys = ON");
+  }
+
+  Dialect dialect() const override { return Dialect::sqlite; }
+
+  std::vector<AppliedRevision> read_history(const std::string& service) override {
+    return guarded("read schema_migrations", [&] {
+      std::vector<AppliedRevision> history;
+      if (!m_db.tableExists("schema_migrations")) return history;
+      SQLite::Statement query(m_db,
+                              "SELECT version, name, kind, checksum, applied_at, duration_ms, "
+                              "applied_by, dirty FROM schema_migrations WHERE service = ? "
+                              "ORDER BY version");
+      query.bind(1, service);
+      while (query.executeStep()) {
+        history.push_back({query.getColumn(0).getInt64(), query.getColumn(1).getString(),
+                           query.getColumn(2).getString(), query.getColumn(3).getString(),
+                           query.getColumn(4).getString(), query.getColumn(5).getInt64(),
+                           query.getColumn(6).getString(), query.getColumn(7).getInt() != 0});
+      }
+      return history;
+    });
+  }
+
+  void apply(const std::string& sql, const HistoryRow& row) override {
+    in_transaction([&] {
+      const auto started = std::chrono::steady_clock::now();
+      m_db.exec(sql);
+      insert(row, std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started).count());
+    });
+  }
+
+  void revert(const std::string& sql, const std::string& service, Version version) override {
+    in_transaction([&] {
+      m_db.exec(sql);
+      remove(service, version);
+    });
+  }
+
+  void record_history(const std::string& service, const std::vector<HistoryRow>& insert_rows,
+                      const std::vector<Version>& remove_versions) override {
+    in_transaction([&] {
+      for (Version version : remove_versions) remove(service, version);
+      for (const HistoryRow& row : insert_rows) insert(row, 0);
+    });
+  }
+
+  std::optional<LockInfo> read_lock() override {
+    return guarded("read migration_lock", [&]() -> std::optional<LockInfo> {
+      if (!m_db.tableExists("migration_lock")) return std::nullopt;
+      return lock_row();
+    });
+  }
+
+  LockAttempt try_lock(const std::string& holder, std::chrono::milliseconds stale_after) override {
+    return guarded("take the migration lock", [&] {
+      LockAttempt attempt;
+      ImmediateTransaction tx(m_db);
+      m_db.exec(std::string(k_sqlite_bookkeeping_sql));
+      std::optional<LockInfo> current = lock_row();
+      const double stale_seconds = static_cast<double>(stale_after.count()) / 1000.0;
+      if (current && current->heartbeat_age_seconds < stale_seconds) {
+        attempt.holder = current;
+        return attempt;  // rolled back: nothing to keep
+      }
+      m_db.exec("DELETE FROM migration_lock");
+      SQLite::Statement take(m_db, "INSERT INTO migration_lock (lock_id, holder) VALUES (1, ?)");
+      take.bind(1, holder);
+      take.exec();
+      tx.commit();
+      attempt.acquired = true;
+      attempt.broken = current;
+      return attempt;
+    });
+  }
+
+  void heartbeat(const std::string& holder) override {
+    guarded("refresh the migration lock", [&] {
+      SQLite::Statement update(m_db,
+                               "UPDATE migration_lock SET heartbeat_at = "
+                               "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE holder = ?");
+      update.bind(1, holder);
+      return update.exec();
+    });
+  }
+
+  void unlock(const std::string& holder) noexcept override {
+    try {
+      SQLite::Statement release(m_db, "DELETE FROM migration_lock WHERE holder = ?");
+      release.bind(1, holder);
+      release.exec();
+    } catch (const SQLite::Exception& e) {
+      spdlog::warn("could not release the migration lock on {}: {}", m_label, e.what());
+    }
+  }
+
+ private:
+  template <typename Body>
+  auto guarded(const char* what, Body&& body) -> decltype(body()) {
+    try {
+      return body();
+    } catch (const SQLite::Exception& e) {
+      throw RevisionFailed("cannot " + std::string(what) + " in " + m_label + ": " + e.what(),
+                           std::to_string(e.getExtendedErrorCode()));
+    }
+  }
+
+  template <typename Body>
+  void in_transaction(Body&& body) {
+    try {
+      ImmediateTransaction tx(m_db);
+      body();
+      tx.commit();
+    } catch (const SQLite::Exception& e) {
+      throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
+    }
+  }
+
+  void insert(const HistoryRow& row, std::int64_t duration_ms) {
+    SQLite::Statement statement(m_db,
+                                "INSERT INTO schema_migrations (service, version, name, kind, "
+                                "checksum, duration_ms, applied_by, dirty) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    statement.bind(1, row.service);
+    statement.bind(2, static_cast<int64_t>(row.version));
+    statement.bind(3, row.name);
+    statement.bind(4, row.kind);
+    statement.bind(5, row.checksum);
+    statement.bind(6, static_cast<int64_t>(duration_ms));
+    statement.bind(7, row.applied_by);
+    statement.bind(8, row.dirty ? 1 : 0);
+    statement.exec();
+  }
+
+  void remove(const std::string& service, Version version) {
+    SQLite::Statement statement(m_db, "DELETE FROM schema_migrations WHERE service = ? AND version = ?");
+    statement.bind(1, service);
+    statement.bind(2, static_cast<int64_t>(version));
+    statement.exec();
+  }
+
+  std::optional<LockInfo> lock_row() {
+    SQLite::Statement query(m_db,
+                            "SELECT holder, acquired_at, heartbeat_at, "
+                            "(julianday('now') - julianday(heartbeat_at)) * 86400.0 "
+                            "FROM migration_lock WHERE lock_id = 1");
+    if (!query.executeStep()) return std::nullopt;
+    return LockInfo{query.getColumn(0).getString(), query.getColumn(1).getString(),
+                    query.getColumn(2).getString(), query.getColumn(3).getDouble()};
+  }
+
+  SQLite::Database m_db;
+  std::string m_label;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> open_sqlite(const config::DatabaseUrl& url, OpenMode mode) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  try {
+    if (mode == OpenMode::read_only) {
+      // A database that does not exist yet has nothing applied; opening an in-memory
+      // database keeps status and dry runs from creating the file.
+      if (!fs::exists(url.sqlite_path, ec)) {
+        return std::make_unique<SqliteDriver>(":memory:", SQLite::OPEN_READWRITE, url.redacted);
+      }
+      return std::make_unique<SqliteDriver>(url.sqlite_path.string(), SQLite::OPEN_READONLY, url.redacted);
+    }
+    if (url.sqlite_path.has_parent_path()) fs::create_directories(url.sqlite_path.parent_path(), ec);
+    return std::make_unique<SqliteDriver>(url.sqlite_path.string(),
+                                          SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, url.redacted);
+  } catch (const SQLite::Exception& e) {
+    throw DatabaseUnreachable("cannot open " + url.redacted + ": " + e.what());
+  }
+}
+
+}  // namespace migrate::db

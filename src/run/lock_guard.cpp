@@ -1,0 +1,53 @@
+// Lock acquisition policy: poll with a deadline, report takeovers, release on scope exit.
+#include "migrate/run/lock_guard.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "migrate/util/error.hpp"
+
+namespace migrate::run {
+
+LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::string& service,
+                     RunObserver& observer)
+    : m_driver(driver), m_policy(policy) {
+  const auto deadline = std::chrono::steady_clock::now() + policy.wait;
+  bool reported_wait = false;
+  for (;;) {
+    db::LockAttempt attempt = driver.try_lock(policy.holder, policy.stale_after);
+    if (attempt.acquired) {
+      if (attempt.broken) {
+        spdlog::warn("took over the migration lock of {} (held since {}, holder is gone)",
+                     attempt.broken->holder, attempt.broken->acquired_at);
+        observer.lock_broken(service, *attempt.broken);
+      }
+      break;
+    }
+    const db::LockInfo holder = attempt.holder.value_or(db::LockInfo{"another migrate runner", "", "", 0});
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw LockHeld("the migration lock for service '" + service + "' is held by " + holder.holder +
+                     (holder.acquired_at.empty() ? "" : " since " + holder.acquired_at) +
+                     "; waited " + std::to_string(policy.wait.count() / 1000) +
+                     "s (see `migrate lock status`)");
+    }
+    if (!reported_wait) {
+      spdlog::info("waiting for the migration lock held by {}", holder.holder);
+      observer.lock_waiting(service, holder);
+      reported_wait = true;
+    }
+    std::this_thread::sleep_for(policy.poll_interval);
+  }
+  m_last_heartbeat = std::chrono::steady_clock::now();
+}
+
+LockGuard::~LockGuard() { m_driver.unlock(m_policy.holder); }
+
+void LockGuard::keep_alive() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - m_last_heartbeat < m_policy.stale_after / 4) return;
+  m_driver.heartbeat(m_policy.holder);
+  m_last_heartbeat = now;
+}
+
+}  // namespace migrate::run

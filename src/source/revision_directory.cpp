@@ -1,0 +1,152 @@
+// Folder scanning and per-version validation of revision files.
+#include "migrate/source/revision_directory.hpp"
+
+#include <algorithm>
+#include <map>
+#include <system_error>
+
+#include "migrate/util/error.hpp"
+#include "migrate/util/file_io.hpp"
+#include "migrate/util/sha256.hpp"
+#include "migrate/util/text.hpp"
+
+namespace migrate::source {
+
+namespace fs = std::filesystem;
+
+std::vector<RevisionFile> scan_revision_files(const fs::path& dir) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(dir, ec);
+  if (ec || !fs::exists(status)) {
+    throw ConfigError("migrations folder " + dir.string() + " does not exist");
+  }
+  if (!fs::is_directory(status)) {
+    throw ConfigError("migrations folder " + dir.string() + " is not a folder");
+  }
+
+  std::vector<RevisionFile> files;
+  fs::directory_iterator it(dir, ec);
+  if (ec) throw ConfigError("cannot list migrations folder " + dir.string() + ": " + ec.message());
+  for (const fs::directory_entry& entry : it) {
+    const std::string file_name = entry.path().filename().string();
+    if (!looks_like_revision_file(file_name) || entry.is_directory(ec)) continue;
+    std::optional<RevisionFileName> parsed = parse_revision_file_name(file_name);
+    if (!parsed) {
+      throw ConfigError("unparsable revision file name " + entry.path().string() +
+                        ": expected NNNN_snake_name.up.sql, NNNN_snake_name.down.sql "
+                        "(optionally .up.postgres.sql / .up.sqlite.sql) or NNNN_snake_name.cpp");
+    }
+    files.push_back({entry.path(), std::move(*parsed)});
+  }
+  std::sort(files.begin(), files.end(), [](const RevisionFile& a, const RevisionFile& b) {
+    if (a.parsed.version != b.parsed.version) return a.parsed.version < b.parsed.version;
+    return a.path.filename() < b.path.filename();
+  });
+  return files;
+}
+
+namespace {
+
+// The files of one version, by role and dialect variant (nullopt = generic).
+struct VersionFiles {
+  std::vector<const RevisionFile*> ups;
+  std::vector<const RevisionFile*> downs;
+  std::vector<const RevisionFile*> steps;
+};
+
+const RevisionFile* pick_for_dialect(const std::vector<const RevisionFile*>& files, Dialect dialect) {
+  const RevisionFile* generic = nullptr;
+  for (const RevisionFile* file : files) {
+    if (file->parsed.variant == dialect) return file;
+    if (!file->parsed.variant) generic = file;
+  }
+  return generic;
+}
+
+std::string read_revision_file(const fs::path& path) {
+  try {
+    return util::read_file(path);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(e.what());
+  }
+}
+
+void check_one_name(const std::vector<const RevisionFile*>& files) {
+  const RevisionFile* first = files.front();
+  for (const RevisionFile* other : files) {
+    if (other->parsed.name != first->parsed.name) {
+      throw ConfigError("duplicate version " + format_version(first->parsed.version) + ": " +
+                        first->path.filename().string() + " and " +
+                        other->path.filename().string());
+    }
+  }
+}
+
+Revision resolve(Version version, const VersionFiles& group, Dialect dialect) {
+  if (!group.steps.empty()) {
+    const RevisionFile& step = *group.steps.front();
+    if (!group.ups.empty() || !group.downs.empty()) {
+      throw ConfigError("duplicate version " + format_version(version) + ": C++ step " +
+                        step.path.filename().string() + " beside SQL files");
+    }
+    throw ConfigError("C++ step " + step.path.string() +
+                      " is not compiled into this migrate binary: C++ steps are not supported "
+                      "by this build");
+  }
+  if (group.ups.empty()) {
+    throw ConfigError("revision file " + group.downs.front()->path.string() +
+                      " has no matching .up.sql file");
+  }
+  for (const RevisionFile* up : group.ups) {
+    // Every up file is checked, not just this dialect's: a folder is valid or not as a whole.
+    if (util::is_blank(read_revision_file(up->path))) {
+      throw ConfigError("revision file " + up->path.string() + " is empty");
+    }
+  }
+  const RevisionFile* up = pick_for_dialect(group.ups, dialect);
+  if (up == nullptr) {
+    throw ConfigError("revision " + format_version(version) + "_" + group.ups.front()->parsed.name +
+                      " has no up file for " + std::string(to_string(dialect)) + " (add " +
+                      format_version(version) + "_" + group.ups.front()->parsed.name + ".up.sql or .up." +
+                      std::string(to_string(dialect)) + ".sql)");
+  }
+
+  Revision revision;
+  revision.version = version;
+  revision.name = up->parsed.name;
+  revision.kind = RevisionKind::sql;
+  revision.up = {up->path, read_revision_file(up->path)};
+  revision.checksum = util::sha256_hex(util::crlf_to_lf(revision.up.sql));
+  if (const RevisionFile* down = pick_for_dialect(group.downs, dialect)) {
+    revision.down = RevisionScript{down->path, read_revision_file(down->path)};
+  }
+  return revision;
+}
+
+}  // namespace
+
+std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect) {
+  const std::vector<RevisionFile> files = scan_revision_files(dir);
+  std::map<Version, VersionFiles> by_version;
+  for (const RevisionFile& file : files) {
+    VersionFiles& group = by_version[file.parsed.version];
+    switch (file.parsed.role) {
+      case FileRole::up: group.ups.push_back(&file); break;
+      case FileRole::down: group.downs.push_back(&file); break;
+      case FileRole::step: group.steps.push_back(&file); break;
+    }
+  }
+
+  std::vector<Revision> revisions;
+  revisions.reserve(by_version.size());
+  for (const auto& [version, group] : by_version) {
+    std::vector<const RevisionFile*> all = group.ups;
+    all.insert(all.end(), group.downs.begin(), group.downs.end());
+    all.insert(all.end(), group.steps.begin(), group.steps.end());
+    check_one_name(all);
+    revisions.push_back(resolve(version, group, dialect));
+  }
+  return revisions;
+}
+
+}  // namespace migrate::source
