@@ -42,7 +42,7 @@ void configure_logging(const GlobalOptions& options) {
 int report(const GlobalOptions& options, const std::string& message, ExitCode code) {
   spdlog::error("{}", message);
   if (options.json) {
-    std::cout << nlohmann::json{{"success", false}, {"error", message}, {"exit_code", static_cast<int>(code)}}
+    std::cout << nlohmann::ordered_json{{"success", false}, {"error", message}, {"exit_code", static_cast<int>(code)}}
                      .dump(2)
               << "\n";
   }

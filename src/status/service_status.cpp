@@ -7,7 +7,7 @@
 
 namespace migrate::status {
 
-nlohmann::json drift_object(const plan::Drift& drift) {
+nlohmann::ordered_json drift_object(const plan::Drift& drift) {
   return {{"version", format_version(drift.version)},
           {"name", drift.name},
           {"kind", std::string(plan::to_string(drift.kind))},
@@ -16,8 +16,8 @@ nlohmann::json drift_object(const plan::Drift& drift) {
           {"file_checksum", drift.actual}};
 }
 
-nlohmann::json version_or_null(const std::optional<Version>& version) {
-  return version ? nlohmann::json(format_version(*version)) : nlohmann::json(nullptr);
+nlohmann::ordered_json version_or_null(const std::optional<Version>& version) {
+  return version ? nlohmann::ordered_json(format_version(*version)) : nlohmann::ordered_json(nullptr);
 }
 
 std::string_view to_string(State state) noexcept {
@@ -68,15 +68,15 @@ State overall_state(const std::vector<ServiceStatus>& services) {
 }
 
 std::string status_json(const std::vector<ServiceStatus>& services) {
-  nlohmann::json document;
+  nlohmann::ordered_json document;
   const State overall = overall_state(services);
   std::size_t total_pending = 0;
-  nlohmann::json by_name = nlohmann::json::object();
+  nlohmann::ordered_json by_name = nlohmann::ordered_json::object();
   for (const ServiceStatus& service : services) {
     total_pending += service.pending;
-    nlohmann::json drift = nlohmann::json::array();
+    nlohmann::ordered_json drift = nlohmann::ordered_json::array();
     for (const plan::Drift& entry : service.drift) drift.push_back(drift_object(entry));
-    nlohmann::json object = {{"status", std::string(to_string(service.state))},
+    nlohmann::ordered_json object = {{"status", std::string(to_string(service.state))},
                              {"database", service.database},
                              {"current_revision", version_or_null(service.current)},
                              {"latest_revision", version_or_null(service.latest)},
@@ -85,7 +85,7 @@ std::string status_json(const std::vector<ServiceStatus>& services) {
                              {"drift", drift},
                              {"dirty", service.dirty.has_value()}};
     if (service.dirty) object["dirty_revision"] = format_version(service.dirty->version);
-    object["lock_holder"] = service.lock ? nlohmann::json(service.lock->holder) : nlohmann::json(nullptr);
+    object["lock_holder"] = service.lock ? nlohmann::ordered_json(service.lock->holder) : nlohmann::ordered_json(nullptr);
     if (service.state == State::error) object["error"] = service.error;
     by_name[service.service] = std::move(object);
   }

@@ -10,9 +10,9 @@
 namespace migrate::status {
 
 /// {"version": "0003", "name": …, "kind": …, "file": …, "recorded_checksum": …, "file_checksum": …}
-nlohmann::json drift_object(const plan::Drift& drift);
+nlohmann::ordered_json drift_object(const plan::Drift& drift);
 
 /// "0003", or null when there is no version.
-nlohmann::json version_or_null(const std::optional<Version>& version);
+nlohmann::ordered_json version_or_null(const std::optional<Version>& version);
 
 }  // namespace migrate::status

@@ -14,11 +14,11 @@ class CurrentCommand final : public Command {
 
   int run(const GlobalOptions& options, Io& io) override {
     orchestrate::Project project = open_project(options, db::OpenMode::read_only);
-    nlohmann::json document = nlohmann::json::object();
+    nlohmann::ordered_json document = nlohmann::ordered_json::object();
     for (const config::ServiceConfig* service : project.select(m_service)) {
       const auto history = project.driver(*service).read_history(service->name);
       const std::string head = history.empty() ? "base" : format_version(history.back().version);
-      if (options.json) document[service->name] = history.empty() ? nlohmann::json(nullptr) : nlohmann::json(head);
+      if (options.json) document[service->name] = history.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(head);
       else io.out << service->name << " " << head << "\n";
     }
     if (options.json) io.out << document.dump(2) << "\n";

@@ -74,9 +74,9 @@ class DownCommand final : public Command {
     const std::vector<Revision> reverted =
         run::run_down(project.driver(service), revisions, target, settings, *observer);
     if (options.json) {
-      nlohmann::json versions = nlohmann::json::array();
+      nlohmann::ordered_json versions = nlohmann::ordered_json::array();
       for (const Revision& revision : reverted) versions.push_back(format_version(revision.version));
-      io.out << nlohmann::json{{"success", true}, {"services", {{service.name, {{"rolled_back", versions}}}}}}
+      io.out << nlohmann::ordered_json{{"success", true}, {"services", {{service.name, {{"rolled_back", versions}}}}}}
                     .dump(2)
              << "\n";
     } else if (!options.quiet) {

@@ -45,12 +45,12 @@ class HistoryCommand final : public Command {
     orchestrate::Project project = open_project(options, db::OpenMode::read_only);
     const auto services = project.select(m_service);
     project.load_all(services);
-    nlohmann::json document = {{"success", true}, {"services", nlohmann::json::object()}};
+    nlohmann::ordered_json document = {{"success", true}, {"services", nlohmann::ordered_json::object()}};
     for (const config::ServiceConfig* service : services) {
       const auto history = project.driver(*service).read_history(service->name);
       const std::vector<Entry> entries = merge(project.revisions(*service).revisions, history);
       if (options.json) {
-        nlohmann::json list = nlohmann::json::array();
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (const Entry& e : entries) list.push_back(to_json(e));
         document["services"][service->name] = std::move(list);
       } else {
@@ -62,8 +62,8 @@ class HistoryCommand final : public Command {
   }
 
  private:
-  static nlohmann::json to_json(const Entry& e) {
-    nlohmann::json object = {{"version", format_version(e.version)}, {"name", e.name}, {"state", e.state}};
+  static nlohmann::ordered_json to_json(const Entry& e) {
+    nlohmann::ordered_json object = {{"version", format_version(e.version)}, {"name", e.name}, {"state", e.state}};
     if (e.applied) {
       object["applied_at"] = e.applied->applied_at;
       object["duration_ms"] = e.applied->duration_ms;

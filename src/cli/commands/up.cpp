@@ -87,9 +87,9 @@ class UpCommand final : public Command {
   static int print_dry_run(const GlobalOptions& options, Io& io, orchestrate::Project& project,
                            const std::vector<ServicePlan>& plans) {
     if (options.json) {
-      nlohmann::json services = nlohmann::json::object();
+      nlohmann::ordered_json services = nlohmann::ordered_json::object();
       for (const ServicePlan& plan : plans) {
-        nlohmann::json list = nlohmann::json::array();
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (const Revision& revision : plan.revisions) {
           list.push_back({{"version", format_version(revision.version)},
                           {"name", revision.name},
@@ -98,7 +98,7 @@ class UpCommand final : public Command {
         }
         services[plan.service->name] = std::move(list);
       }
-      io.out << nlohmann::json{{"success", true}, {"dry_run", true}, {"services", services}}.dump(2) << "\n";
+      io.out << nlohmann::ordered_json{{"success", true}, {"dry_run", true}, {"services", services}}.dump(2) << "\n";
       return 0;
     }
     for (const ServicePlan& plan : plans) {
@@ -119,13 +119,13 @@ class UpCommand final : public Command {
                     const std::vector<std::pair<std::string, std::vector<Revision>>>& applied,
                     const std::string& summary) {
     if (options.json) {
-      nlohmann::json services = nlohmann::json::object();
+      nlohmann::ordered_json services = nlohmann::ordered_json::object();
       for (const auto& [service, revisions] : applied) {
-        nlohmann::json versions = nlohmann::json::array();
+        nlohmann::ordered_json versions = nlohmann::ordered_json::array();
         for (const Revision& revision : revisions) versions.push_back(format_version(revision.version));
         services[service] = {{"applied", versions}};
       }
-      io.out << nlohmann::json{{"success", true}, {"message", summary}, {"services", services}}.dump(2)
+      io.out << nlohmann::ordered_json{{"success", true}, {"message", summary}, {"services", services}}.dump(2)
              << "\n";
     } else if (!options.quiet) {
       io.out << summary << "\n";

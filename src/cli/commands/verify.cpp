@@ -19,13 +19,13 @@ class VerifyCommand final : public Command {
     const auto services = project.select(m_service);
     project.load_all(services);
     bool clean = true;
-    nlohmann::json by_name = nlohmann::json::object();
+    nlohmann::ordered_json by_name = nlohmann::ordered_json::object();
     for (const config::ServiceConfig* service : services) {
       const auto history = project.driver(*service).read_history(service->name);
       const auto drift = plan::check_drift(project.revisions(*service).revisions, history);
       clean = clean && drift.empty();
       if (options.json) {
-        nlohmann::json list = nlohmann::json::array();
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (const plan::Drift& entry : drift) list.push_back(status::drift_object(entry));
         by_name[service->name] = {{"ok", drift.empty()}, {"checked", history.size()}, {"drift", list}};
       } else if (drift.empty()) {
@@ -34,7 +34,7 @@ class VerifyCommand final : public Command {
         for (const plan::Drift& entry : drift) io.out << service->name << ": drift: " << entry.describe() << "\n";
       }
     }
-    if (options.json) io.out << nlohmann::json{{"success", clean}, {"services", by_name}}.dump(2) << "\n";
+    if (options.json) io.out << nlohmann::ordered_json{{"success", clean}, {"services", by_name}}.dump(2) << "\n";
     return clean ? 0 : static_cast<int>(ExitCode::blocked);
   }
 
