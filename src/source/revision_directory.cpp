@@ -71,6 +71,26 @@ std::string read_revision_file(const fs::path& path) {
   }
 }
 
+// `-- migrate:` directives in the leading comment block change how a revision runs.
+// None is implemented yet, so a file that asks for one is refused rather than run
+// differently from what its author asked for.
+void reject_directives(const RevisionFile& file, std::string_view sql) {
+  std::size_t line_number = 0;
+  while (!sql.empty()) {
+    ++line_number;
+    const std::size_t end = sql.find('\n');
+    const std::string_view line = util::trim(sql.substr(0, end));
+    sql = end == std::string_view::npos ? std::string_view() : sql.substr(end + 1);
+    if (line.empty()) continue;
+    if (!util::starts_with(line, "--")) return;
+    const std::string_view comment = util::trim(line.substr(2));
+    if (util::starts_with(comment, "migrate:")) {
+      throw ConfigError(file.path.string() + ":" + std::to_string(line_number) + ": directive '" +
+                        std::string(comment) + "' is not supported by this build of migrate");
+    }
+  }
+}
+
 void check_one_name(const std::vector<const RevisionFile*>& files) {
   const RevisionFile* first = files.front();
   for (const RevisionFile* other : files) {
@@ -97,12 +117,13 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect) {
     throw ConfigError("revision file " + group.downs.front()->path.string() +
                       " has no matching .up.sql file");
   }
-  for (const RevisionFile* up : group.ups) {
-    // Every up file is checked, not just this dialect's: a folder is valid or not as a whole.
-    if (util::is_blank(read_revision_file(up->path))) {
-      throw ConfigError("revision file " + up->path.string() + " is empty");
-    }
+  for (const RevisionFile* file : group.ups) {
+    // Every file is checked, not just this dialect's: a folder is valid or not as a whole.
+    const std::string sql = read_revision_file(file->path);
+    if (util::is_blank(sql)) throw ConfigError("revision file " + file->path.string() + " is empty");
+    reject_directives(*file, sql);
   }
+  for (const RevisionFile* file : group.downs) reject_directives(*file, read_revision_file(file->path));
   const RevisionFile* up = pick_for_dialect(group.ups, dialect);
   if (up == nullptr) {
     throw ConfigError("revision " + format_version(version) + "_" + group.ups.front()->parsed.name +
