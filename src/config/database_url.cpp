@@ -2,7 +2,9 @@
 // the dialect, the SQLite path and the password, so that the password is never printed.
 #include "migrate/config/database_url.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "migrate/util/error.hpp"
 #include "migrate/util/text.hpp"
@@ -34,9 +36,23 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
+// Where the user-info '@' is, as libpq finds it: the first '@' before the first '/'
+// after "scheme://" (so a password may hold '?' but not a raw '/' or '@'); npos if none.
+std::size_t userinfo_end(std::string_view uri) {
+  const std::size_t authority = uri.find("://") + 3;
+  const std::size_t stop = uri.find_first_of("@/", authority);
+  return stop != std::string_view::npos && uri[stop] == '@' ? stop : std::string_view::npos;
+}
+
+// Where the query string starts: the first '?' after the user info.
+std::size_t query_start(std::string_view uri) {
+  const std::size_t at = userinfo_end(uri);
+  return uri.find('?', at == std::string_view::npos ? uri.find("://") + 3 : at + 1);
+}
+
 // Masks "password=..." in a URI query string; returns the raw (encoded) password, if any.
 std::string mask_query_password(std::string& uri) {
-  const std::size_t query = uri.find('?');
+  const std::size_t query = query_start(uri);
   if (query == std::string::npos) return {};
   std::size_t pos = query + 1;
   while (pos < uri.size()) {
@@ -53,14 +69,35 @@ std::string mask_query_password(std::string& uri) {
   return {};
 }
 
+// The URI with ":password" dropped from the user part and "password=" from the query.
+std::string without_password(std::string uri) {
+  const std::size_t authority = uri.find("://") + 3;
+  const std::size_t at = userinfo_end(uri);
+  if (at != std::string::npos) {
+    const std::size_t colon = uri.find(':', authority);
+    if (colon != std::string::npos && colon < at) uri.erase(colon, at - colon);
+  }
+  const std::size_t q = query_start(uri);
+  if (q == std::string::npos) return uri;
+  std::string kept;
+  std::size_t pos = q + 1;
+  while (pos <= uri.size()) {
+    std::size_t end = uri.find('&', pos);
+    if (end == std::string::npos) end = uri.size();
+    const std::string param = uri.substr(pos, end - pos);
+    if (!param.empty() && !util::starts_with(param, "password=")) kept += (kept.empty() ? "" : "&") + param;
+    pos = end + 1;
+  }
+  return uri.substr(0, q) + (kept.empty() ? "" : "?" + kept);
+}
+
 DatabaseUrl parse_postgres_uri(std::string_view text) {
   DatabaseUrl url;
   url.dialect = Dialect::postgres;
   std::string redacted(text);
   const std::size_t authority = redacted.find("://") + 3;
-  const std::size_t query = redacted.find('?');
-  const std::size_t at = redacted.rfind('@', query == std::string::npos ? std::string::npos : query);
-  if (at != std::string::npos && at >= authority) {
+  const std::size_t at = userinfo_end(redacted);
+  if (at != std::string::npos) {
     const std::size_t colon = redacted.find(':', authority);
     if (colon != std::string::npos && colon < at) {
       const std::string raw = redacted.substr(colon + 1, at - colon - 1);
@@ -76,14 +113,20 @@ DatabaseUrl parse_postgres_uri(std::string_view text) {
   url.redacted = redacted;
   url.conninfo = std::string(text);
   if (url.conninfo.find("connect_timeout=") == std::string::npos) {
-    url.conninfo += (query == std::string::npos ? "?" : "&");
+    url.conninfo += (query_start(url.conninfo) == std::string::npos ? "?" : "&");
     url.conninfo += k_connect_timeout;
   }
+  url.conninfo_without_password = without_password(url.conninfo);
   return url;
 }
 
-// libpq key=value strings: values may be single-quoted with backslash escapes.
-DatabaseUrl parse_postgres_keywords(std::string_view text) {
+bool is_keyword(std::string_view key) {
+  return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+}
+
+// libpq key=value strings: values may be single-quoted with backslash escapes. nullopt
+// when a key is not a libpq keyword's shape (a mistyped URL such as "postgres:/u:pw@h").
+std::optional<DatabaseUrl> parse_postgres_keywords(std::string_view text) {
   DatabaseUrl url;
   url.dialect = Dialect::postgres;
   std::string redacted;
@@ -99,6 +142,7 @@ DatabaseUrl parse_postgres_keywords(std::string_view text) {
       break;
     }
     const std::string_view key = util::trim(text.substr(pos, eq - pos));
+    if (!is_keyword(key)) return std::nullopt;
     std::size_t value_end = eq + 1;
     while (value_end < text.size() && std::isspace(static_cast<unsigned char>(text[value_end]))) ++value_end;
     std::string value;
@@ -118,6 +162,7 @@ DatabaseUrl parse_postgres_keywords(std::string_view text) {
       redacted.append("password=").append(k_mask);
     } else {
       redacted.append(text.substr(pos, value_end - pos));
+      url.conninfo_without_password.append(text.substr(pos, value_end - pos)).append(" ");
     }
     pos = value_end;
   }
@@ -126,6 +171,7 @@ DatabaseUrl parse_postgres_keywords(std::string_view text) {
   if (url.conninfo.find("connect_timeout") == std::string::npos) {
     url.conninfo += " ";
     url.conninfo += k_connect_timeout;
+    url.conninfo_without_password += k_connect_timeout;
   }
   return url;
 }
@@ -156,10 +202,14 @@ DatabaseUrl parse_database_url(std::string_view text, const std::filesystem::pat
   if (util::starts_with(text, "sqlite3:")) return parse_sqlite(text.substr(8), base_dir, source);
   const std::size_t scheme = text.find("://");
   if (scheme == std::string_view::npos && text.find('=') != std::string_view::npos) {
-    return parse_postgres_keywords(text);
+    if (std::optional<DatabaseUrl> url = parse_postgres_keywords(text)) return *url;
   }
-  const std::string scheme_name =
-      scheme == std::string_view::npos ? std::string("(none)") : std::string(text.substr(0, scheme));
+  // Name only a scheme-shaped prefix: anything longer may hold the password.
+  const std::size_t colon = text.find(':');
+  const std::string_view prefix = colon == std::string_view::npos ? std::string_view() : text.substr(0, colon);
+  const std::string scheme_name = !prefix.empty() && prefix.size() <= 16 && is_keyword(prefix)
+                                      ? std::string(prefix)
+                                      : std::string("(none)");
   throw UsageError(std::string(source) + ": unsupported database URL (scheme " + scheme_name +
                    "); expected postgres://, postgresql://, key=value, sqlite:path or sqlite:///path");
 }

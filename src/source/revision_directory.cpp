@@ -91,10 +91,16 @@ void reject_directives(const RevisionFile& file, std::string_view sql) {
   }
 }
 
+// "0001_init" of "0001_init.up.sql": one version must have one spelling and one name.
+std::string stem(const RevisionFile& file) {
+  const std::string name = file.path.filename().string();
+  return name.substr(0, name.find('.'));
+}
+
 void check_one_name(const std::vector<const RevisionFile*>& files) {
   const RevisionFile* first = files.front();
   for (const RevisionFile* other : files) {
-    if (other->parsed.name != first->parsed.name) {
+    if (stem(*other) != stem(*first)) {
       throw ConfigError("duplicate version " + format_version(first->parsed.version) + ": " +
                         first->path.filename().string() + " and " +
                         other->path.filename().string());

@@ -7,7 +7,7 @@ using migrate::Dialect;
 using migrate::source::FileRole;
 using migrate::source::parse_revision_file_name;
 
-TEST_CASE("a generic up file name parses into version, name and role") {
+TEST_CASE("a generic up file name parses into version, name and role", "[unit]") {
   const auto parsed = parse_revision_file_name("0003_add_priority.up.sql");
   REQUIRE(parsed);
   CHECK(parsed->version == 3);
@@ -16,7 +16,7 @@ TEST_CASE("a generic up file name parses into version, name and role") {
   CHECK_FALSE(parsed->variant);
 }
 
-TEST_CASE("dialect variants and down files are recognised") {
+TEST_CASE("dialect variants and down files are recognised", "[unit]") {
   auto parsed = parse_revision_file_name("0012_baseline.down.postgres.sql");
   REQUIRE(parsed);
   CHECK(parsed->role == FileRole::down);
@@ -30,7 +30,7 @@ TEST_CASE("dialect variants and down files are recognised") {
   CHECK(parsed->role == FileRole::step);
 }
 
-TEST_CASE("malformed revision file names are rejected") {
+TEST_CASE("malformed revision file names are rejected", "[unit]") {
   for (const char* name : {"003_short.up.sql", "0000_zero.up.sql", "0001-dash.up.sql", "0001_.up.sql",
                            "0001_Upper.up.sql", "0001_name.sql", "0001_name.up.mysql.sql",
                            "0001_name.sideways.sql", "0001_name.up.sql.bak", "abcd_name.up.sql",

@@ -1,0 +1,220 @@
+// Database URL parsing: dialects, SQLite paths, and keeping passwords out of printable text.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <string>
+
+#include "migrate/config/database_url.hpp"
+#include "migrate/util/error.hpp"
+
+using migrate::Dialect;
+using migrate::UsageError;
+using migrate::config::DatabaseUrl;
+using migrate::config::parse_database_url;
+using migrate::config::redact;
+
+namespace {
+
+const std::filesystem::path k_base = "/srv/project";
+
+DatabaseUrl parse(const std::string& text) { return parse_database_url(text, k_base, "DATABASE_URL"); }
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  for (std::size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++count;
+  return count;
+}
+
+// The message of the UsageError that parsing text throws; fails the test when none is thrown.
+std::string usage_error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  FAIL("no UsageError for " << text);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("postgres URIs keep the password for libpq and mask it in the redacted form", "[unit]") {
+  struct Case {
+    std::string text;
+    std::string password;  // decoded
+    std::string redacted;
+  };
+  const Case cases[] = {
+      {"postgres://app:s3cret@db.example:5432/app", "s3cret", "postgres://app:***@db.example:5432/app"},
+      {"postgresql://app:s3cret@db/app?sslmode=require", "s3cret", "postgresql://app:***@db/app?sslmode=require"},
+      {"postgres://app:p%40ss%2Fw0rd@db/app", "p@ss/w0rd", "postgres://app:***@db/app"},
+      {"postgres://app:a:b@db/app", "a:b", "postgres://app:***@db/app"},
+      // libpq ends the user info at the first '@': the password is "pw9", the host "ss@db".
+      {"postgres://app:pw9@ss@db/app", "pw9", "postgres://app:***@ss@db/app"},
+      {"postgres://app:s3cret@[::1]:5432/app", "s3cret", "postgres://app:***@[::1]:5432/app"},
+      {"postgres://app@db/app?password=hunter2&sslmode=disable", "hunter2",
+       "postgres://app@db/app?password=***&sslmode=disable"},
+      {"postgres://app@db/app?sslmode=disable&password=hunter2", "hunter2",
+       "postgres://app@db/app?sslmode=disable&password=***"},
+      {"postgres://app@db/app?password=p%26w", "p&w", "postgres://app@db/app?password=***"},
+  };
+  for (const Case& c : cases) {
+    INFO("url: " << c.text);
+    const DatabaseUrl url = parse(c.text);
+    CHECK(url.dialect == Dialect::postgres);
+    CHECK(url.password == c.password);
+    CHECK(url.redacted == c.redacted);
+    CHECK(url.redacted.find(c.password) == std::string::npos);
+    CHECK(url.conninfo.rfind(c.text, 0) == 0);  // libpq gets the URL as written
+  }
+}
+
+TEST_CASE("postgres URIs without a password are printed unchanged", "[unit]") {
+  for (const char* text : {"postgres://app@db/app", "postgresql://db:5432/app", "postgres:///app",
+                           "postgres://app@db/app?sslmode=require"}) {
+    INFO("url: " << text);
+    const DatabaseUrl url = parse(text);
+    CHECK(url.dialect == Dialect::postgres);
+    CHECK(url.password.empty());
+    CHECK(url.redacted == text);
+  }
+}
+
+TEST_CASE("a raw question mark in the password is still redacted", "[unit]") {
+  // libpq reads everything before the first '@' (up to a '/') as user:password, so this
+  // connects with password "pa?ss"; the redacted form must not show it.
+  const DatabaseUrl url = parse("postgres://app:pa?ss@db/app");
+  CHECK(url.redacted.find("pa?ss") == std::string::npos);
+  CHECK(url.password == "pa?ss");
+}
+
+TEST_CASE("connect_timeout is appended to a postgres URI exactly once", "[unit]") {
+  CHECK(parse("postgres://app:pw@db/app").conninfo == "postgres://app:pw@db/app?connect_timeout=10");
+  CHECK(parse("postgres://app:pw@db/app?sslmode=require").conninfo ==
+        "postgres://app:pw@db/app?sslmode=require&connect_timeout=10");
+  const DatabaseUrl explicit_timeout = parse("postgres://app@db/app?connect_timeout=3");
+  CHECK(explicit_timeout.conninfo == "postgres://app@db/app?connect_timeout=3");
+  CHECK(occurrences(explicit_timeout.conninfo, "connect_timeout") == 1);
+}
+
+TEST_CASE("libpq key=value strings are postgres and their password is masked", "[unit]") {
+  struct Case {
+    std::string text;
+    std::string password;
+    std::string redacted;
+  };
+  const Case cases[] = {
+      {"host=db user=app password=hunter2 dbname=app", "hunter2", "host=db user=app password=*** dbname=app"},
+      {"host=db password='s3 cr\\'et' dbname=app", "s3 cr'et", "host=db password=*** dbname=app"},
+      {"host=db password = hunter2 dbname=app", "hunter2", "host=db password=*** dbname=app"},
+      {"dbname=app password='a b c'", "a b c", "dbname=app password=***"},
+      {"host=db dbname=app", "", "host=db dbname=app"},
+  };
+  for (const Case& c : cases) {
+    INFO("conninfo: " << c.text);
+    const DatabaseUrl url = parse(c.text);
+    CHECK(url.dialect == Dialect::postgres);
+    CHECK(url.password == c.password);
+    CHECK(url.redacted == c.redacted);
+    if (!c.password.empty()) CHECK(url.redacted.find(c.password) == std::string::npos);
+    CHECK(url.conninfo == c.text + " connect_timeout=10");
+  }
+  const DatabaseUrl with_timeout = parse("host=db connect_timeout=5");
+  CHECK(occurrences(with_timeout.conninfo, "connect_timeout") == 1);
+}
+
+TEST_CASE("redact masks the password wherever it appears in text", "[unit]") {
+  const DatabaseUrl plain = parse("postgres://app:s3cret@db/app");
+  CHECK(redact("FATAL: password authentication failed (s3cret) for s3cret", plain) ==
+        "FATAL: password authentication failed (***) for ***");
+
+  const DatabaseUrl encoded = parse("postgres://app:p%40ss@db/app");
+  const std::string masked = redact("tried p@ss, then p%40ss", encoded);
+  CHECK(masked == "tried ***, then ***");
+
+  const DatabaseUrl keywords = parse("host=db password=hunter2");
+  CHECK(redact("could not connect with hunter2", keywords) == "could not connect with ***");
+
+  const DatabaseUrl none = parse("postgres://app@db/app");
+  CHECK(redact("nothing to hide", none) == "nothing to hide");
+  CHECK(redact(plain.conninfo, plain).find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("sqlite URLs resolve to absolute paths", "[unit]") {
+  struct Case {
+    std::string text;
+    std::filesystem::path path;
+  };
+  const Case cases[] = {
+      {"sqlite:var/app.db", "/srv/project/var/app.db"},
+      {"sqlite:./var/../data/app.db", "/srv/project/data/app.db"},
+      {"sqlite:///var/lib/app.db", "/var/lib/app.db"},
+      {"sqlite3:var/app.db", "/srv/project/var/app.db"},
+      {"sqlite3:///tmp/app.db", "/tmp/app.db"},
+      {"  sqlite:var/app.db  ", "/srv/project/var/app.db"},
+  };
+  for (const Case& c : cases) {
+    INFO("url: " << c.text);
+    const DatabaseUrl url = parse(c.text);
+    CHECK(url.dialect == Dialect::sqlite);
+    CHECK(url.sqlite_path == c.path);
+    CHECK(url.sqlite_path.is_absolute());
+    CHECK(url.redacted == "sqlite:" + c.path.string());
+    CHECK(url.key() == url.redacted);
+  }
+}
+
+TEST_CASE("two spellings of one sqlite file share a key", "[unit]") {
+  CHECK(parse("sqlite:var/app.db").key() == parse("sqlite:///srv/project/var/app.db").key());
+  CHECK(parse("sqlite:var/app.db").key() != parse("sqlite:var/other.db").key());
+}
+
+TEST_CASE("empty URLs, empty sqlite paths and unknown schemes are usage errors", "[unit]") {
+  struct Case {
+    std::string text;
+    std::string mentions;
+  };
+  const Case cases[] = {
+      {"", "empty"},
+      {"   ", "empty"},
+      {"sqlite:", "no file path"},
+      {"sqlite://", "no file path"},
+      {"sqlite3:", "no file path"},
+      {"mysql://root:hunter2@db/app", "mysql"},
+      {"mysql://root:hunter2@db/app?password=hunter2", "mysql"},
+      {"http://root:hunter2@db", "http"},
+      {"root:hunter2@db/app", "unsupported"},
+  };
+  for (const Case& c : cases) {
+    INFO("url: " << c.text);
+    const std::string message = usage_error_of(c.text);
+    CHECK(message.find("DATABASE_URL") != std::string::npos);
+    CHECK(message.find(c.mentions) != std::string::npos);
+    CHECK(message.find("hunter2") == std::string::npos);
+  }
+}
+
+TEST_CASE("an unsupported URL carries the usage exit code", "[unit]") {
+  CHECK_THROWS_AS(parse("mysql://db/app"), UsageError);
+  try {
+    parse("mysql://db/app");
+  } catch (const migrate::Error& e) {
+    CHECK(e.code() == migrate::ExitCode::usage);
+  }
+}
+
+TEST_CASE("a mistyped URL never reaches the printable form with its password", "[unit]") {
+  // One slash short of postgres://: this is neither a URI nor a libpq key=value string
+  // ("postgres:/app:hunter2@db/app?sslmode" is not a keyword), and libpq's own error for it
+  // quotes the whole keyword, password included.
+  const std::string text = "postgres:/app:hunter2@db/app?sslmode=require";
+  const std::string libpq_error = "invalid connection option \"postgres:/app:hunter2@db/app?sslmode\"";
+  try {
+    const DatabaseUrl url = parse(text);
+    INFO("redacted: " << url.redacted);
+    CHECK(url.redacted.find("hunter2") == std::string::npos);
+    CHECK(redact(libpq_error, url).find("hunter2") == std::string::npos);
+  } catch (const UsageError& e) {
+    CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
+  }
+}
