@@ -8,8 +8,6 @@
 
 namespace migrate::util {
 
-namespace {
-
 std::string user_name() {
   if (const passwd* entry = ::getpwuid(::geteuid()); entry != nullptr && entry->pw_name != nullptr) {
     return entry->pw_name;
@@ -23,8 +21,6 @@ std::string host_name() {
   if (::gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "localhost";
   return buffer;
 }
-
-}  // namespace
 
 std::string user_at_host() { return user_name() + "@" + host_name(); }
 

@@ -16,6 +16,7 @@ struct DatabaseUrl {
   std::string conninfo;               ///< postgres: what libpq is given (holds the password)
   std::filesystem::path sqlite_path;  ///< sqlite: absolute path of the database file
   std::string redacted;               ///< safe to print: the password replaced by ***
+  std::string conninfo_without_password;  ///< postgres: for child processes (password via PGPASSWORD)
   std::string password;               ///< postgres: decoded password, empty when none
   std::vector<std::string> secrets;   ///< other spellings of the password (percent-encoded)
 

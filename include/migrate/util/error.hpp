@@ -51,6 +51,12 @@ class RevisionFailed : public Error {
   std::string m_sqlstate;
 };
 
+/// A backup or restore could not be made; nothing was changed (exit 1).
+class BackupFailed : public Error {
+ public:
+  explicit BackupFailed(const std::string& message) : Error(ExitCode::failed, message) {}
+};
+
 /// Another live runner holds the migration lock (exit 3).
 class LockHeld : public Error {
  public:

@@ -5,6 +5,12 @@
 
 namespace migrate::util {
 
+/// The effective user's login name.
+std::string user_name();
+
+/// This machine's host name.
+std::string host_name();
+
 /// "user@host" of the current process.
 std::string user_at_host();
 

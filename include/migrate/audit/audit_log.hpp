@@ -1,0 +1,63 @@
+// The append-only audit trail: one JSON object per line, written whole and fsynced.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrate/model/revision.hpp"
+
+namespace migrate::audit {
+
+/// One audit line. `event` is one of start, confirm, decline, backup, restore, apply,
+/// rollback, stamp, repair, lock_broken, fail, done.
+struct AuditEvent {
+  std::string event;
+  std::string service;  ///< empty for command-wide events
+  std::optional<Version> version;
+  bool ok = true;
+  std::optional<std::int64_t> duration_ms;
+  std::string error;
+  std::string detail;  ///< e.g. the backup file, "skipped: --no-backup"
+};
+
+/// Appends events for one command. Not copyable; safe against other processes
+/// appending to the same file (each line is one write under an exclusive flock).
+class AuditLog {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  /// Opens path for appending (created with mode 0600, folders too). `secrets` are
+  /// masked in every field. Throws Error(failed) when the file cannot be opened.
+  AuditLog(const std::filesystem::path& path, std::string command, std::string user, std::string host,
+           std::vector<std::string> secrets, Clock clock = std::chrono::system_clock::now);
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  /// Writes the event as one line and fsyncs it before returning. Throws Error(failed)
+  /// when it cannot: a command must not go on without its audit trail.
+  void append(const AuditEvent& event);
+
+  const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  std::string mask(std::string text) const;
+
+  std::filesystem::path m_path;
+  std::string m_command;
+  std::string m_user;
+  std::string m_host;
+  std::vector<std::string> m_secrets;
+  Clock m_clock;
+  int m_fd = -1;
+};
+
+/// "2026-11-21T05:41:41.123Z".
+std::string iso8601_utc(std::chrono::system_clock::time_point time);
+
+}  // namespace migrate::audit

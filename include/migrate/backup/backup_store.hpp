@@ -1,0 +1,46 @@
+// The backup folder: names, listing and retention of <service>_<YYYYMMDDTHHMMSSZ>.<ext> files.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace migrate::backup {
+
+/// A backup file found in the folder.
+struct BackupFile {
+  std::filesystem::path path;
+  std::string service;
+  std::string timestamp;  ///< YYYYMMDDTHHMMSSZ
+  std::uintmax_t size = 0;
+};
+
+/// Knows the folder's naming scheme. Extensions: .sql (plain pg_dump), .dump (custom
+/// pg_dump), .sqlite3 (SQLite copy).
+class BackupStore {
+ public:
+  explicit BackupStore(std::filesystem::path dir) : m_dir(std::move(dir)) {}
+
+  const std::filesystem::path& dir() const { return m_dir; }
+
+  /// The service's backups, newest first. Temporary (.partial) files are not listed.
+  std::vector<BackupFile> list(const std::string& service) const;
+
+  /// A name for a new backup taken at `time` that no file has yet
+  /// (<service>_<stamp>.<ext>, or <service>_<stamp>-2.<ext> within the same second).
+  std::filesystem::path new_path(const std::string& service, const std::string& extension,
+                                 std::chrono::system_clock::time_point time) const;
+
+  /// Removes all but the newest `keep` backups of service; returns the removed files.
+  std::vector<std::filesystem::path> prune(const std::string& service, int keep) const;
+
+ private:
+  std::filesystem::path m_dir;
+};
+
+/// "20261121T054141Z".
+std::string backup_timestamp(std::chrono::system_clock::time_point time);
+
+}  // namespace migrate::backup
