@@ -77,6 +77,10 @@ AuditLog::~AuditLog() {
   if (m_fd >= 0) ::close(m_fd);
 }
 
+void AuditLog::add_secret(std::string secret) {
+  if (!secret.empty()) m_secrets.push_back(std::move(secret));
+}
+
 std::string AuditLog::mask(std::string text) const {
   for (const std::string& secret : m_secrets) {
     if (!secret.empty()) text = util::replace_all(std::move(text), secret, "***");

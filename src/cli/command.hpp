@@ -10,6 +10,7 @@
 
 #include "migrate/model/revision.hpp"
 #include "migrate/orchestrate/project.hpp"
+#include "migrate/orchestrate/run_backups.hpp"
 #include "migrate/run/runner.hpp"
 
 namespace migrate::cli {
@@ -24,6 +25,7 @@ struct GlobalOptions {
   bool verbose = false;
   bool quiet = false;
   bool no_color = false;
+  std::string command_line;  ///< argv joined, for the audit log (passwords masked there)
 };
 
 /// Where a command writes results (out) and reads confirmations (in).
@@ -55,6 +57,10 @@ Registered add_current_command(CLI::App& app);
 Registered add_stamp_command(CLI::App& app);
 Registered add_new_command(CLI::App& app);
 Registered add_verify_command(CLI::App& app);
+Registered add_backup_command(CLI::App& app);
+Registered add_backups_command(CLI::App& app);
+Registered add_restore_command(CLI::App& app);
+Registered add_wait_command(CLI::App& app);
 
 // Helpers shared by the commands (command_support.cpp).
 
@@ -71,7 +77,16 @@ Version parse_version_argument(const std::string& text, const std::string& optio
 /// no terminal is there to ask and --yes was not given.
 bool confirm(const GlobalOptions& options, Io& io, const std::string& what);
 
-/// Progress lines on stdout, one per revision, unless quiet or JSON.
+/// Adds --no-backup and --backup-format to a changing subcommand.
+void add_backup_options(CLI::App& app, bool& no_backup, std::string& format);
+
+/// The backup options as given. Throws UsageError for an unknown format.
+orchestrate::RunBackups::Options backup_options(bool no_backup, const std::string& format);
+
+/// "backup: <folder> (pg_dump plain)" or "no backup (--no-backup)", for confirmations.
+std::string describe_backup(const orchestrate::RunBackups::Options& options, const config::Manifest& manifest);
+
+/// Progress lines on stdout, one per service and per revision, unless quiet or JSON.
 std::unique_ptr<run::RunObserver> make_console_observer(const GlobalOptions& options, Io& io);
 
 }  // namespace migrate::cli

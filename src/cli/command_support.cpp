@@ -50,11 +50,41 @@ bool confirm(const GlobalOptions& options, Io& io, const std::string& what) {
   return reply == "y" || reply == "Y" || reply == "yes" || reply == "YES" || reply == "Yes";
 }
 
+void add_backup_options(CLI::App& app, bool& no_backup, std::string& format) {
+  app.add_flag("--no-backup", no_backup, "Do not back up the database first (audited)");
+  app.add_option("--backup-format", format, "PostgreSQL backup format: plain (default) or custom");
+}
+
+orchestrate::RunBackups::Options backup_options(bool no_backup, const std::string& format) {
+  orchestrate::RunBackups::Options options;
+  options.skip = no_backup;
+  if (format == "custom") options.format = backup::BackupFormat::custom;
+  else if (format != "plain") throw UsageError("--backup-format must be plain or custom, not '" + format + "'");
+  return options;
+}
+
+std::string describe_backup(const orchestrate::RunBackups::Options& options, const config::Manifest& manifest) {
+  if (options.skip) return "no backup (--no-backup)";
+  return "backup first into " + manifest.defaults.backup_dir.string() +
+         (options.format == backup::BackupFormat::custom ? " (pg_dump custom format on PostgreSQL)" : "");
+}
+
 namespace {
 
 class ConsoleObserver final : public run::RunObserver {
  public:
   explicit ConsoleObserver(std::ostream& out) : m_out(out) {}
+
+  void service_started(const std::string& service, run::Direction direction, std::size_t planned) override {
+    m_out << "== " << service << ": " << (direction == run::Direction::up ? "applying " : "rolling back ")
+          << planned << " revision(s)\n"
+          << std::flush;
+  }
+
+  void service_finished(const std::string& service, run::Direction, std::size_t done,
+                        std::chrono::milliseconds elapsed) override {
+    m_out << "== " << service << ": " << done << " done in " << elapsed.count() << " ms\n" << std::flush;
+  }
 
   void step_finished(const std::string& service, const Revision& revision, run::Direction direction,
                      std::chrono::milliseconds elapsed) override {

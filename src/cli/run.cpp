@@ -67,6 +67,10 @@ int run(int argc, char** argv) {
   commands.push_back(add_stamp_command(app));
   commands.push_back(add_new_command(app));
   commands.push_back(add_verify_command(app));
+  commands.push_back(add_backup_command(app));
+  commands.push_back(add_backups_command(app));
+  commands.push_back(add_restore_command(app));
+  commands.push_back(add_wait_command(app));
   for (Registered& registered : commands) registered.app->fallthrough();
 
   try {
@@ -76,6 +80,7 @@ int run(int argc, char** argv) {
     return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
   }
 
+  for (int i = 0; i < argc; ++i) options.command_line += (i == 0 ? "" : " ") + std::string(argv[i]);
   configure_logging(options);
   Io io{std::cout, std::cin, util::stdin_is_terminal()};
   try {

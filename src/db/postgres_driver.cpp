@@ -71,6 +71,8 @@ class PostgresDriver final : public Driver {
 
   Dialect dialect() const override { return Dialect::postgres; }
 
+  int server_version() const override { return m_conn->server_version(); }
+
   std::vector<AppliedRevision> read_history(const std::string& service) override {
     return guarded("read schema_migrations", [&] {
       std::vector<AppliedRevision> history;

@@ -52,6 +52,8 @@ class SqliteDriver final : public Driver {
 
   Dialect dialect() const override { return Dialect::sqlite; }
 
+  int server_version() const override { return 0; }
+
   std::vector<AppliedRevision> read_history(const std::string& service) override {
     return guarded("read schema_migrations", [&] {
       std::vector<AppliedRevision> history;

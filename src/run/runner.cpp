@@ -11,6 +11,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+std::chrono::milliseconds elapsed_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
 }  // namespace
 
 void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRevision>& history,
@@ -54,19 +58,22 @@ void run_step(const std::string& service, const Revision& revision, Direction di
                              ": " + e.what() + "; it was rolled back",
                          e.sqlstate());
   }
-  observer.step_finished(service, revision, direction,
-                         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
+  observer.step_finished(service, revision, direction, elapsed_since(started));
 }
 
 }  // namespace
 
 std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service,
                              const plan::UpTarget& target, const RunSettings& settings,
-                             RunObserver& observer) {
+                             RunObserver& observer, const BeforeChanges& before_changes) {
   LockGuard lock(driver, settings.lock, service.service, observer);
   const std::vector<AppliedRevision> history = driver.read_history(service.service);
   check_runnable(service, history, settings.allow_drift);
   std::vector<Revision> plan = plan::make_up_plan(service.service, service.revisions, history, target);
+  if (plan.empty()) return {};
+  const auto started = Clock::now();
+  observer.service_started(service.service, Direction::up, plan.size());
+  if (before_changes) before_changes();
   std::vector<Revision> applied;
   for (Revision& revision : plan) {
     run_step(service.service, revision, Direction::up, revision.up.path.string(), observer, [&] {
@@ -75,16 +82,21 @@ std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service
     applied.push_back(std::move(revision));
     lock.keep_alive();
   }
+  observer.service_finished(service.service, Direction::up, applied.size(), elapsed_since(started));
   return applied;
 }
 
 std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& service,
                                const plan::DownTarget& target, const RunSettings& settings,
-                               RunObserver& observer) {
+                               RunObserver& observer, const BeforeChanges& before_changes) {
   LockGuard lock(driver, settings.lock, service.service, observer);
   const std::vector<AppliedRevision> history = driver.read_history(service.service);
   check_runnable(service, history, settings.allow_drift);
   std::vector<Revision> plan = plan::make_down_plan(service.service, service.revisions, history, target);
+  if (plan.empty()) return {};
+  const auto started = Clock::now();
+  observer.service_started(service.service, Direction::down, plan.size());
+  if (before_changes) before_changes();
   std::vector<Revision> reverted;
   for (Revision& revision : plan) {
     const RevisionScript& down = *revision.down;
@@ -93,6 +105,7 @@ std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& servi
     reverted.push_back(std::move(revision));
     lock.keep_alive();
   }
+  observer.service_finished(service.service, Direction::down, reverted.size(), elapsed_since(started));
   return reverted;
 }
 

@@ -2,6 +2,7 @@
 #include "migrate/util/child_process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,7 +20,7 @@ namespace migrate::util {
 
 namespace {
 
-constexpr std::size_t k_max_stderr = 64 * 1024;
+constexpr std::size_t k_max_output = 64 * 1024;
 
 std::vector<std::string> child_environment(const std::map<std::string, std::string>& overrides) {
   std::map<std::string, std::string> merged;
@@ -62,30 +63,54 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   for (std::string& entry : env_strings) c_env.push_back(entry.data());
   c_env.push_back(nullptr);
 
+  int out_pipe[2];
   int err_pipe[2];
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  }
   FileActions actions;
   posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(actions.get(), out_pipe[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(actions.get(), err_pipe[1], STDERR_FILENO);
 
   pid_t pid = 0;
   const int spawned = ::posix_spawn(&pid, c_argv[0], actions.get(), nullptr, c_argv.data(), c_env.data());
+  ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   if (spawned != 0) {
+    ::close(out_pipe[0]);
     ::close(err_pipe[0]);
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(spawned));
   }
 
+  // Drain both pipes together so that a child filling one cannot block on it.
   ProcessResult result;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.stdout_text, &result.stderr_text};
   char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(err_pipe[0], buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (result.stderr_text.size() < k_max_stderr) result.stderr_text.append(buffer, static_cast<std::size_t>(n));
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+      } else if (sinks[i]->size() < k_max_output) {
+        sinks[i]->append(buffer, static_cast<std::size_t>(n));
+      }
+    }
   }
-  ::close(err_pipe[0]);
+  for (const pollfd& fd : fds) {
+    if (fd.fd >= 0) ::close(fd.fd);
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw std::runtime_error("waitpid failed for " + argv[0]);

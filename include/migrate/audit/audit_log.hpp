@@ -43,6 +43,9 @@ class AuditLog {
   /// when it cannot: a command must not go on without its audit trail.
   void append(const AuditEvent& event);
 
+  /// Masks secret (a password) in every later line.
+  void add_secret(std::string secret);
+
   const std::filesystem::path& path() const { return m_path; }
 
  private:

@@ -56,6 +56,9 @@ class Driver {
 
   virtual Dialect dialect() const = 0;
 
+  /// PostgreSQL: the server's version number (150018 for 15.18); SQLite: 0.
+  virtual int server_version() const = 0;
+
   /// Applied revisions of service, ascending by version; empty when the history table
   /// does not exist yet.
   virtual std::vector<AppliedRevision> read_history(const std::string& service) = 0;

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "migrate/db/driver.hpp"
 #include "migrate/model/revision.hpp"
@@ -16,6 +18,11 @@ enum class Direction { up, down };
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
+  /// Under the lock, after planning: `planned` revisions are about to run.
+  virtual void service_started(const std::string& /*service*/, Direction /*direction*/,
+                               std::size_t /*planned*/) {}
+  virtual void service_finished(const std::string& /*service*/, Direction /*direction*/,
+                                std::size_t /*done*/, std::chrono::milliseconds /*elapsed*/) {}
   virtual void lock_waiting(const std::string& /*service*/, const db::LockInfo& /*holder*/) {}
   virtual void lock_broken(const std::string& /*service*/, const db::LockInfo& /*dead*/) {}
   virtual void step_started(const std::string& /*service*/, const Revision& /*revision*/,
@@ -24,6 +31,40 @@ class RunObserver {
                              Direction /*direction*/, std::chrono::milliseconds /*elapsed*/) {}
   virtual void step_failed(const std::string& /*service*/, const Revision& /*revision*/,
                            Direction /*direction*/, const std::string& /*error*/) {}
+};
+
+/// Forwards every event to each observer added, in order.
+class ObserverList final : public RunObserver {
+ public:
+  void add(RunObserver& observer) { m_observers.push_back(&observer); }
+
+  void service_started(const std::string& service, Direction direction, std::size_t planned) override {
+    for (RunObserver* o : m_observers) o->service_started(service, direction, planned);
+  }
+  void service_finished(const std::string& service, Direction direction, std::size_t done,
+                        std::chrono::milliseconds elapsed) override {
+    for (RunObserver* o : m_observers) o->service_finished(service, direction, done, elapsed);
+  }
+  void lock_waiting(const std::string& service, const db::LockInfo& holder) override {
+    for (RunObserver* o : m_observers) o->lock_waiting(service, holder);
+  }
+  void lock_broken(const std::string& service, const db::LockInfo& dead) override {
+    for (RunObserver* o : m_observers) o->lock_broken(service, dead);
+  }
+  void step_started(const std::string& service, const Revision& revision, Direction direction) override {
+    for (RunObserver* o : m_observers) o->step_started(service, revision, direction);
+  }
+  void step_finished(const std::string& service, const Revision& revision, Direction direction,
+                     std::chrono::milliseconds elapsed) override {
+    for (RunObserver* o : m_observers) o->step_finished(service, revision, direction, elapsed);
+  }
+  void step_failed(const std::string& service, const Revision& revision, Direction direction,
+                   const std::string& error) override {
+    for (RunObserver* o : m_observers) o->step_failed(service, revision, direction, error);
+  }
+
+ private:
+  std::vector<RunObserver*> m_observers;
 };
 
 }  // namespace migrate::run

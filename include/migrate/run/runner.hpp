@@ -2,6 +2,7 @@
 // layer above the drivers (dirty and drift checks, planning, applying, recording).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct RunSettings {
   std::string applied_by;    ///< user@host recorded in schema_migrations
   bool allow_drift = false;  ///< run even though applied files were edited
 };
+
+/// Called once under the lock, when there is work, before the first change (backups).
+/// Throwing stops the run with nothing changed.
+using BeforeChanges = std::function<void()>;
 
 /// A service and its revisions, resolved for its database's dialect.
 struct ServiceRevisions {
@@ -37,14 +42,14 @@ void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRe
 /// RevisionFailed naming the revision's file; revisions applied before a failure stay.
 std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service,
                              const plan::UpTarget& target, const RunSettings& settings,
-                             RunObserver& observer);
+                             RunObserver& observer, const BeforeChanges& before_changes = {});
 
 /// Rolls back the applied revisions `target` selects, newest first, each with the
 /// removal of its history row in one transaction. Returns the revisions rolled back.
 /// Throws as run_up, and UsageError for an irreversible revision in the way.
 std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& service,
                                const plan::DownTarget& target, const RunSettings& settings,
-                               RunObserver& observer);
+                               RunObserver& observer, const BeforeChanges& before_changes = {});
 
 /// What stamp changed.
 struct StampResult {

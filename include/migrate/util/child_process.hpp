@@ -11,7 +11,8 @@ namespace migrate::util {
 
 /// How a child ended and what it wrote to stderr.
 struct ProcessResult {
-  int exit_code = -1;   ///< exit status, or 128 + signal number
+  int exit_code = -1;       ///< exit status, or 128 + signal number
+  std::string stdout_text;  ///< up to the first 64 KiB
   std::string stderr_text;  ///< up to the first 64 KiB
 
   bool ok() const { return exit_code == 0; }
@@ -19,7 +20,7 @@ struct ProcessResult {
 
 /// Runs argv[0] (a path) with argv. The child's environment is this process's with
 /// `env` added or overriding (secrets travel here, never in argv); stdin is /dev/null;
-/// stdout goes to /dev/null; stderr is captured. Throws std::runtime_error when the
+/// stdout and stderr are captured. Throws std::runtime_error when the
 /// program cannot be started.
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env = {});

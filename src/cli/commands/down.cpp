@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/command.hpp"
+#include "cli/session.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::cli {
@@ -21,6 +22,7 @@ class DownCommand final : public Command {
     to->excludes(all);
     app.add_flag("--dry-run", m_dry_run, "Print the SQL that would run and change nothing");
     app.add_flag("--allow-drift", m_allow_drift, "Run even though applied revision files were edited");
+    add_backup_options(app, m_no_backup, m_backup_format);
   }
 
   int run(const GlobalOptions& options, Io& io) override {
@@ -32,66 +34,79 @@ class DownCommand final : public Command {
     } else {
       target.step = m_step.value_or(1);
     }
+    const auto backups = backup_options(m_no_backup, m_backup_format);
+    if (m_dry_run) return dry_run(options, io, target);
 
-    orchestrate::Project project =
-        open_project(options, m_dry_run ? db::OpenMode::read_only : db::OpenMode::read_write);
-    const config::ServiceConfig& service = project.manifest().service(m_service);
-    const run::ServiceRevisions& revisions = project.revisions(service);
-    run::RunSettings settings = run_settings(options, project.manifest());
-    settings.allow_drift = m_allow_drift;
-
-    const auto history = project.driver(service).read_history(service.name);
-    run::check_runnable(revisions, history, m_allow_drift);
-    const std::vector<Revision> plan = plan::make_down_plan(service.name, revisions.revisions, history, target);
-    const std::string database = project.url(service).redacted;
-
-    if (m_dry_run) {
-      for (const Revision& revision : plan) {
-        io.out << "-- " << service.name << " " << revision.label() << " (down) on " << database << "\n-- "
-               << revision.down->path.string() << "\n"
-               << revision.down->sql;
-        if (!revision.down->sql.empty() && revision.down->sql.back() != '\n') io.out << "\n";
-        io.out << "-- then remove " << format_version(revision.version) << " from schema_migrations\n\n";
+    Session session(options, io, "down");
+    const config::ServiceConfig& service = *session.select(m_service).front();
+    session.settings().allow_drift = m_allow_drift;
+    return session.run([&] {
+      orchestrate::Project& project = session.project();
+      const std::vector<Revision> plan = preview(project, service, target);
+      if (plan.empty()) {
+        if (!options.quiet) io.out << "nothing to roll back: " << service.name << " has no applied revisions\n";
+        return 0;
       }
-      io.out << "-- dry run: nothing was changed\n";
+      if (!options.json && !options.quiet) {
+        io.out << service.name << " (" << project.url(service).redacted << "): roll back " << plan.front().label();
+        if (plan.size() > 1) io.out << " .. " << plan.back().label();
+        io.out << " (" << plan.size() << " revision(s))\n" << describe_backup(backups, project.manifest()) << "\n";
+      }
+      if (!session.confirm("roll back " + std::to_string(plan.size()) + " revision(s) of " + service.name,
+                           service.name)) {
+        io.out << "Cancelled; nothing was rolled back.\n";
+        return 0;
+      }
+      orchestrate::RunBackups run_backups(project, session.audit(), backups);
+      const std::vector<Revision> reverted =
+          run::run_down(project.driver(service), project.revisions(service), target, session.settings(),
+                        session.observer(), [&] { run_backups.before_changes(service); });
+      if (options.json) {
+        nlohmann::ordered_json versions = nlohmann::ordered_json::array();
+        for (const Revision& revision : reverted) versions.push_back(format_version(revision.version));
+        io.out << nlohmann::ordered_json{{"success", true},
+                                         {"services", {{service.name, {{"rolled_back", versions}}}}}}
+                      .dump(2)
+               << "\n";
+      } else if (!options.quiet) {
+        io.out << "rolled back " << reverted.size() << " revision(s)\n";
+      }
       return 0;
-    }
-    if (plan.empty()) {
-      if (!options.quiet) io.out << "nothing to roll back: " << service.name << " has no applied revisions\n";
-      return 0;
-    }
-    if (!options.json && !options.quiet) {
-      io.out << service.name << " (" << database << "): roll back " << plan.front().label();
-      if (plan.size() > 1) io.out << " .. " << plan.back().label();
-      io.out << " (" << plan.size() << " revision(s))\n";
-    }
-    if (!confirm(options, io, "roll back " + std::to_string(plan.size()) + " revision(s) of " + service.name)) {
-      io.out << "Cancelled; nothing was rolled back.\n";
-      return 0;
-    }
-
-    const auto observer = make_console_observer(options, io);
-    const std::vector<Revision> reverted =
-        run::run_down(project.driver(service), revisions, target, settings, *observer);
-    if (options.json) {
-      nlohmann::ordered_json versions = nlohmann::ordered_json::array();
-      for (const Revision& revision : reverted) versions.push_back(format_version(revision.version));
-      io.out << nlohmann::ordered_json{{"success", true}, {"services", {{service.name, {{"rolled_back", versions}}}}}}
-                    .dump(2)
-             << "\n";
-    } else if (!options.quiet) {
-      io.out << "rolled back " << reverted.size() << " revision(s)\n";
-    }
-    return 0;
+    });
   }
 
  private:
+  std::vector<Revision> preview(orchestrate::Project& project, const config::ServiceConfig& service,
+                                const plan::DownTarget& target) const {
+    const run::ServiceRevisions& revisions = project.revisions(service);
+    const auto history = project.driver(service).read_history(service.name);
+    run::check_runnable(revisions, history, m_allow_drift);
+    return plan::make_down_plan(service.name, revisions.revisions, history, target);
+  }
+
+  int dry_run(const GlobalOptions& options, Io& io, const plan::DownTarget& target) const {
+    orchestrate::Project project = open_project(options, db::OpenMode::read_only);
+    const config::ServiceConfig& service = project.manifest().service(m_service);
+    const std::string database = project.url(service).redacted;
+    for (const Revision& revision : preview(project, service, target)) {
+      io.out << "-- " << service.name << " " << revision.label() << " (down) on " << database << "\n-- "
+             << revision.down->path.string() << "\n"
+             << revision.down->sql;
+      if (!revision.down->sql.empty() && revision.down->sql.back() != '\n') io.out << "\n";
+      io.out << "-- then remove " << format_version(revision.version) << " from schema_migrations\n\n";
+    }
+    io.out << "-- dry run: nothing was changed\n";
+    return 0;
+  }
+
   std::string m_service;
   std::optional<int> m_step;
   std::optional<std::string> m_to;
   bool m_all = false;
   bool m_dry_run = false;
   bool m_allow_drift = false;
+  bool m_no_backup = false;
+  std::string m_backup_format = "plain";
 };
 
 }  // namespace

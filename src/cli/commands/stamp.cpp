@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "cli/command.hpp"
+#include "cli/session.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::cli {
@@ -16,24 +17,31 @@ class StampCommand final : public Command {
   }
 
   int run(const GlobalOptions& options, Io& io) override {
-    orchestrate::Project project = open_project(options, db::OpenMode::read_write);
-    const config::ServiceConfig& service = project.manifest().service(m_service);
-    const run::ServiceRevisions& revisions = project.revisions(service);
-    Version target = 0;
-    if (m_version == "head") {
-      if (!revisions.revisions.empty()) target = revisions.revisions.back().version;
-    } else if (m_version != "base") {
-      target = parse_version_argument(m_version, "version");
-    }
-    const auto observer = make_console_observer(options, io);
-    const run::StampResult result = run::run_stamp(project.driver(service), revisions, target,
-                                                   run_settings(options, project.manifest()), *observer);
-    if (!options.quiet) {
-      io.out << service.name << " stamped at " << (target == 0 ? "base" : format_version(target)) << ": "
-             << result.recorded.size() << " marked applied, " << result.removed.size()
-             << " marked unapplied (no SQL was run)\n";
-    }
-    return 0;
+    Session session(options, io, "stamp");
+    const config::ServiceConfig& service = *session.select(m_service).front();
+    return session.run([&] {
+      const run::ServiceRevisions& revisions = session.project().revisions(service);
+      Version target = 0;
+      if (m_version == "head") {
+        if (!revisions.revisions.empty()) target = revisions.revisions.back().version;
+      } else if (m_version != "base") {
+        target = parse_version_argument(m_version, "version");
+      }
+      const run::StampResult result = run::run_stamp(session.project().driver(service), revisions, target,
+                                                     session.settings(), session.observer());
+      audit::AuditEvent event;
+      event.event = "stamp";
+      event.service = service.name;
+      event.version = target;
+      event.detail = std::to_string(result.recorded.size()) + " marked applied, " +
+                     std::to_string(result.removed.size()) + " marked unapplied";
+      session.record(event);
+      if (!options.quiet) {
+        io.out << service.name << " stamped at " << (target == 0 ? "base" : format_version(target)) << ": "
+               << event.detail << " (no SQL was run)\n";
+      }
+      return 0;
+    });
   }
 
  private:

@@ -1,9 +1,9 @@
-// `migrate up [service]`: apply pending revisions in dependency order.
-#include <chrono>
+// `migrate up [service]`: apply pending revisions in dependency order, backing up first.
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "cli/command.hpp"
+#include "cli/session.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::cli {
@@ -15,6 +15,8 @@ struct ServicePlan {
   std::vector<Revision> revisions;
 };
 
+using Applied = std::vector<std::pair<std::string, std::vector<Revision>>>;
+
 class UpCommand final : public Command {
  public:
   explicit UpCommand(CLI::App& app) {
@@ -25,6 +27,7 @@ class UpCommand final : public Command {
     app.add_flag("--allow-out-of-order", m_target.allow_out_of_order,
                  "Apply pending revisions numbered below the applied head");
     app.add_flag("--allow-drift", m_allow_drift, "Run even though applied revision files were edited");
+    add_backup_options(app, m_no_backup, m_backup_format);
   }
 
   int run(const GlobalOptions& options, Io& io) override {
@@ -33,61 +36,62 @@ class UpCommand final : public Command {
     }
     if (m_to) m_target.to = parse_version_argument(*m_to, "--to");
     if (m_step) m_target.step = *m_step;
+    const auto backups = backup_options(m_no_backup, m_backup_format);
+    if (m_dry_run) return dry_run(options, io);
 
-    orchestrate::Project project =
-        open_project(options, m_dry_run ? db::OpenMode::read_only : db::OpenMode::read_write);
-    const auto services = project.select(m_service);
-    project.load_all(services);
-    run::RunSettings settings = run_settings(options, project.manifest());
-    settings.allow_drift = m_allow_drift;
+    Session session(options, io, "up");
+    const auto services = session.select(m_service);
+    session.settings().allow_drift = m_allow_drift;
+    return session.run([&] {
+      const std::vector<ServicePlan> plans = preview(session.project(), services);
+      std::size_t total = 0;
+      for (const ServicePlan& plan : plans) total += plan.revisions.size();
+      if (total == 0) return finish(options, io, {}, "nothing to apply: every selected service is up to date");
+      if (!options.json && !options.quiet) {
+        print_plan(io, session.project(), plans);
+        io.out << describe_backup(backups, session.project().manifest()) << "\n";
+      }
+      if (!session.confirm("apply " + std::to_string(total) + " revision(s)", m_service)) {
+        io.out << "Cancelled; nothing was applied.\n";
+        return 0;
+      }
+      orchestrate::RunBackups run_backups(session.project(), session.audit(), backups);
+      Applied applied;
+      for (const ServicePlan& plan : plans) {
+        const config::ServiceConfig& service = *plan.service;
+        applied.emplace_back(service.name,
+                             run::run_up(session.project().driver(service), session.project().revisions(service),
+                                         m_target, session.settings(), session.observer(),
+                                         [&] { run_backups.before_changes(service); }));
+      }
+      std::size_t count = 0;
+      for (const auto& entry : applied) count += entry.second.size();
+      return finish(options, io, applied, "applied " + std::to_string(count) + " revision(s)");
+    });
+  }
 
-    // Preview without the lock: what would run, for the prompt and --dry-run. The run
-    // itself plans again under the lock.
+ private:
+  // What would run, read without the lock: for the prompt and --dry-run. The run itself
+  // plans again under the lock.
+  std::vector<ServicePlan> preview(orchestrate::Project& project,
+                                   const std::vector<const config::ServiceConfig*>& services) const {
     std::vector<ServicePlan> plans;
-    std::size_t total = 0;
     for (const config::ServiceConfig* service : services) {
       const run::ServiceRevisions& revisions = project.revisions(*service);
       const auto history = project.driver(*service).read_history(service->name);
       run::check_runnable(revisions, history, m_allow_drift);
       plans.push_back({service, plan::make_up_plan(service->name, revisions.revisions, history, m_target)});
-      total += plans.back().revisions.size();
     }
-
-    if (m_dry_run) return print_dry_run(options, io, project, plans);
-    if (total == 0) return finish(options, io, {}, "nothing to apply: every selected service is up to date");
-    if (!options.json && !options.quiet) print_plan(io, project, plans);
-    if (!confirm(options, io, "apply " + std::to_string(total) + " revision(s)")) {
-      io.out << "Cancelled; nothing was applied.\n";
-      return 0;
-    }
-
-    const auto observer = make_console_observer(options, io);
-    std::vector<std::pair<std::string, std::vector<Revision>>> applied;
-    for (const ServicePlan& plan : plans) {
-      applied.emplace_back(plan.service->name,
-                           run::run_up(project.driver(*plan.service), project.revisions(*plan.service),
-                                       m_target, settings, *observer));
-    }
-    std::size_t count = 0;
-    for (const auto& entry : applied) count += entry.second.size();
-    return finish(options, io, applied, "applied " + std::to_string(count) + " revision(s)");
+    return plans;
   }
 
- private:
-  static void print_plan(Io& io, orchestrate::Project& project, const std::vector<ServicePlan>& plans) {
-    for (const ServicePlan& plan : plans) {
-      if (plan.revisions.empty()) continue;
-      io.out << plan.service->name << " (" << project.url(*plan.service).redacted << "): apply "
-             << plan.revisions.front().label();
-      if (plan.revisions.size() > 1) io.out << " .. " << plan.revisions.back().label();
-      io.out << " (" << plan.revisions.size() << " revision(s))\n";
-    }
-  }
-
-  static int print_dry_run(const GlobalOptions& options, Io& io, orchestrate::Project& project,
-                           const std::vector<ServicePlan>& plans) {
+  int dry_run(const GlobalOptions& options, Io& io) const {
+    orchestrate::Project project = open_project(options, db::OpenMode::read_only);
+    const auto services = project.select(m_service);
+    project.load_all(services);
+    const std::vector<ServicePlan> plans = preview(project, services);
     if (options.json) {
-      nlohmann::ordered_json services = nlohmann::ordered_json::object();
+      nlohmann::ordered_json by_service = nlohmann::ordered_json::object();
       for (const ServicePlan& plan : plans) {
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (const Revision& revision : plan.revisions) {
@@ -96,9 +100,10 @@ class UpCommand final : public Command {
                           {"file", revision.up.path.string()},
                           {"sql", revision.up.sql}});
         }
-        services[plan.service->name] = std::move(list);
+        by_service[plan.service->name] = std::move(list);
       }
-      io.out << nlohmann::ordered_json{{"success", true}, {"dry_run", true}, {"services", services}}.dump(2) << "\n";
+      io.out << nlohmann::ordered_json{{"success", true}, {"dry_run", true}, {"services", by_service}}.dump(2)
+             << "\n";
       return 0;
     }
     for (const ServicePlan& plan : plans) {
@@ -115,9 +120,17 @@ class UpCommand final : public Command {
     return 0;
   }
 
-  static int finish(const GlobalOptions& options, Io& io,
-                    const std::vector<std::pair<std::string, std::vector<Revision>>>& applied,
-                    const std::string& summary) {
+  static void print_plan(Io& io, orchestrate::Project& project, const std::vector<ServicePlan>& plans) {
+    for (const ServicePlan& plan : plans) {
+      if (plan.revisions.empty()) continue;
+      io.out << plan.service->name << " (" << project.url(*plan.service).redacted << "): apply "
+             << plan.revisions.front().label();
+      if (plan.revisions.size() > 1) io.out << " .. " << plan.revisions.back().label();
+      io.out << " (" << plan.revisions.size() << " revision(s))\n";
+    }
+  }
+
+  static int finish(const GlobalOptions& options, Io& io, const Applied& applied, const std::string& summary) {
     if (options.json) {
       nlohmann::ordered_json services = nlohmann::ordered_json::object();
       for (const auto& [service, revisions] : applied) {
@@ -138,13 +151,15 @@ class UpCommand final : public Command {
   std::optional<int> m_step;
   bool m_dry_run = false;
   bool m_allow_drift = false;
+  bool m_no_backup = false;
+  std::string m_backup_format = "plain";
   plan::UpTarget m_target;
 };
 
 }  // namespace
 
 Registered add_up_command(CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("up", "Apply pending revisions");
+  CLI::App* sub = app.add_subcommand("up", "Apply pending revisions (backing up first)");
   return {sub, std::make_unique<UpCommand>(*sub)};
 }
 

@@ -1,0 +1,30 @@
+// Turns run events into audit lines (apply, rollback, fail, lock_broken).
+#pragma once
+
+#include "migrate/audit/audit_log.hpp"
+#include "migrate/run/run_observer.hpp"
+
+namespace migrate::orchestrate {
+
+/// Writes one audit line per applied or rolled-back revision (with its duration), per
+/// failed revision (with the error) and per lock taken over. A write that fails throws,
+/// which stops the run.
+class AuditObserver final : public run::RunObserver {
+ public:
+  explicit AuditObserver(audit::AuditLog& log) : m_log(log) {}
+
+  void lock_broken(const std::string& service, const db::LockInfo& dead) override;
+  void step_finished(const std::string& service, const Revision& revision, run::Direction direction,
+                     std::chrono::milliseconds elapsed) override;
+  void step_failed(const std::string& service, const Revision& revision, run::Direction direction,
+                   const std::string& error) override;
+
+  /// True once a failed revision was written (the run's `fail` line).
+  bool failure_recorded() const { return m_failure_recorded; }
+
+ private:
+  audit::AuditLog& m_log;
+  bool m_failure_recorded = false;
+};
+
+}  // namespace migrate::orchestrate

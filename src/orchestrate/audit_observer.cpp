@@ -1,0 +1,38 @@
+// Audit lines for run events.
+#include "migrate/orchestrate/audit_observer.hpp"
+
+namespace migrate::orchestrate {
+
+void AuditObserver::lock_broken(const std::string& service, const db::LockInfo& dead) {
+  audit::AuditEvent event;
+  event.event = "lock_broken";
+  event.service = service;
+  event.detail = "took over the lock of " + dead.holder + " (acquired " + dead.acquired_at + ")";
+  m_log.append(event);
+}
+
+void AuditObserver::step_finished(const std::string& service, const Revision& revision,
+                                  run::Direction direction, std::chrono::milliseconds elapsed) {
+  audit::AuditEvent event;
+  event.event = direction == run::Direction::up ? "apply" : "rollback";
+  event.service = service;
+  event.version = revision.version;
+  event.duration_ms = elapsed.count();
+  event.detail = revision.label();
+  m_log.append(event);
+}
+
+void AuditObserver::step_failed(const std::string& service, const Revision& revision,
+                                run::Direction direction, const std::string& error) {
+  audit::AuditEvent event;
+  event.event = "fail";
+  event.service = service;
+  event.version = revision.version;
+  event.ok = false;
+  event.error = error;
+  event.detail = revision.label() + (direction == run::Direction::up ? " (up)" : " (down)");
+  m_failure_recorded = true;
+  m_log.append(event);
+}
+
+}  // namespace migrate::orchestrate
