@@ -219,7 +219,15 @@ std::unique_ptr<Driver> open_sqlite(const config::DatabaseUrl& url, OpenMode mod
       }
       return std::make_unique<SqliteDriver>(url.sqlite_path.string(), SQLite::OPEN_READONLY, url.redacted);
     }
-    if (url.sqlite_path.has_parent_path()) fs::create_directories(url.sqlite_path.parent_path(), ec);
+    // Create the database's own folder (the default var/) but never a whole missing
+    // tree: a mistyped path should fail, not write somewhere unexpected.
+    const fs::path folder = url.sqlite_path.parent_path();
+    if (!folder.empty() && !fs::exists(folder, ec)) {
+      if (!fs::is_directory(folder.parent_path(), ec) || !fs::create_directory(folder, ec)) {
+        throw DatabaseUnreachable("cannot open " + url.redacted + ": folder " + folder.string() +
+                                  " does not exist");
+      }
+    }
     return std::make_unique<SqliteDriver>(url.sqlite_path.string(),
                                           SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, url.redacted);
   } catch (const SQLite::Exception& e) {
