@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Tests deployment/homelab-manager.sh driven on stdin: entry 20 shows status, applies and rolls back for real.
+#
+# Usage: MIGRATE_BIN=build/migrate bash tests/scripts/homelab_manager_test.sh <source dir>
+set -euo pipefail
+# shellcheck source=tests/scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+p=$(make_project main)
+manager=$p/deployment/homelab-manager.sh
+cd "$work_dir"
+
+# Runs the manager with the answers $1 on stdin; sets out and rc.
+drive() {
+  rc=0
+  out=$(printf '%s' "$1" | "$manager" 2>&1) || rc=$?
+}
+
+drive $'20\n1\n0\n0\n'
+expect_exit "$rc" 0 "20 -> 1 (status)" "$out"
+expect_contains "$out" "20) Database migrations" "the top-level menu"
+expect_contains "$out" "overall: pending (14 pending)" "20 -> 1 (status)"
+expect_contains "$out" "sqlite:$p/var/discord-bot.db" "20 -> 1 (status)"
+expect_current "$p" "$bases" "20 -> 1 (status)"
+ok "20 -> 1 shows the status of every service and exits 0"
+
+drive $'20\n2\nn\n0\n0\n'
+expect_exit "$rc" 0 "20 -> 2 declined" "$out"
+expect_contains "$out" "Proceed? [y/N]" "20 -> 2 declined"
+expect_contains "$out" "Cancelled" "20 -> 2 declined"
+expect_current "$p" "$bases" "20 -> 2 declined"
+[[ $(backup_count "$p") == 0 ]] || fail "20 -> 2 declined: backups were written"
+ok "20 -> 2 answered n changes nothing"
+
+drive $'20\n2\n'
+expect_exit "$rc" 0 "20 -> 2 with end of input at the prompt" "$out"
+expect_current "$p" "$bases" "20 -> 2 with end of input at the prompt"
+ok "end of input at the prompt cancels and exits 0"
+
+drive $'20\n2\ny\n0\n0\n'
+expect_exit "$rc" 0 "20 -> 2 -> y" "$out"
+expect_contains "$out" "applied 14 revision(s)" "20 -> 2 -> y"
+expect_current "$p" "$heads" "20 -> 2 -> y"
+[[ $(backup_count "$p") -ge 1 ]] || fail "20 -> 2 -> y took no backup"
+ok "20 -> 2 -> y applies everything: dashboard 0006, stream-bot 0004, discord-bot 0004"
+
+drive $'20\n2\n0\n0\n'
+expect_exit "$rc" 0 "20 -> 2 with nothing pending" "$out"
+expect_contains "$out" "Nothing to apply" "20 -> 2 with nothing pending"
+expect_not_contains "$out" "Proceed?" "20 -> 2 with nothing pending"
+ok "20 -> 2 with nothing pending says so and does not ask"
+
+# The rollback list is numbered in manifest order; pick discord-bot by its number there.
+discord_no=$(grep -E '^\[services\.' "$p/migrate.toml" | grep -nF '[services.discord-bot]' | cut -d: -f1)
+[[ -n $discord_no ]] || fail "discord-bot is not in the manifest"
+
+drive "20"$'\n'"3"$'\n'"$discord_no"$'\n'"n"$'\n0\n0\n'
+expect_exit "$rc" 0 "20 -> 3 -> discord-bot declined" "$out"
+expect_contains "$out" "$discord_no) discord-bot" "20 -> 3 lists the services"
+expect_contains "$out" "0004_permission_ranks" "20 -> 3 -> discord-bot shows the revision to roll back"
+expect_current "$p" "$heads" "20 -> 3 -> discord-bot declined"
+ok "20 -> 3 -> discord-bot answered n changes nothing"
+
+drive "20"$'\n'"3"$'\n'"$discord_no"$'\n'"y"$'\n0\n0\n'
+expect_exit "$rc" 0 "20 -> 3 -> discord-bot -> y" "$out"
+expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0003' "20 -> 3 -> discord-bot -> y"
+ok "20 -> 3 -> discord-bot -> y rolls discord-bot back one revision to 0003"
+
+drive $'20\n3\n0\n1\n0\n0\n'
+expect_exit "$rc" 0 "20 -> 3 -> back -> 1" "$out"
+expect_contains "$out" "overall: pending (1 pending)" "20 -> 3 -> back -> 1"
+ok "0 in the service list goes back to the submenu, which works after an action"
+
+drive $'42\nabc\n20\n9\n3\n99\n0\n0\n0\n'
+expect_exit "$rc" 0 "invalid choices" "$out"
+[[ $(grep -c "Invalid choice" <<<"$out") == 4 ]] || fail "invalid choices: expected 4 'Invalid choice' messages; output:
+$out"
+expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0003' "invalid choices"
+ok "invalid choices print a message and show the menu again"
+
+drive $'1\n0\n'
+expect_exit "$rc" 0 "a placeholder entry" "$out"
+expect_contains "$out" "not part of this tool" "a placeholder entry"
+ok "placeholder entries say they are not part of this tool"
+
+drive ''
+expect_exit "$rc" 0 "empty input" "$out"
+drive $'20\n'
+expect_exit "$rc" 0 "end of input in the submenu" "$out"
+drive $'20\n3\n'
+expect_exit "$rc" 0 "end of input in the service list" "$out"
+expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0003' "end of input"
+ok "end of input at any menu exits 0"
+
+echo "$test_name: all passed"
