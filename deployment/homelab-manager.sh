@@ -182,18 +182,11 @@ main_menu() {
     cat <<'EOF'
 
 ===== Homelab manager =====
-  1) Service status
-  2) Start all services
-  3) Stop all services
-  4) Restart a service
-  5) View logs
-  6) Update images
  20) Database migrations
   0) Exit
 EOF
     ask "Choice: " choice || bye
     case $choice in
-      1 | 2 | 3 | 4 | 5 | 6) echo "Entry $choice is not part of this tool (only 20, Database migrations, is)." ;;
       20) migrations_menu ;;
       0) bye ;;
       *) echo "Invalid choice '$choice': pick one of the numbers shown." ;;

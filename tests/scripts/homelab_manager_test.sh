@@ -79,9 +79,9 @@ expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0003' "invali
 ok "invalid choices print a message and show the menu again"
 
 drive $'1\n0\n'
-expect_exit "$rc" 0 "a placeholder entry" "$out"
-expect_contains "$out" "not part of this tool" "a placeholder entry"
-ok "placeholder entries say they are not part of this tool"
+expect_exit "$rc" 0 "an entry the menu does not have" "$out"
+expect_contains "$out" "Invalid choice '1'" "an entry the menu does not have"
+ok "top-level entries other than 20 and 0 are refused"
 
 drive ''
 expect_exit "$rc" 0 "empty input" "$out"
