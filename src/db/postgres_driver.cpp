@@ -127,6 +127,12 @@ class PostgresDriver final : public Driver {
   LockAttempt try_lock(const std::string& holder, std::chrono::milliseconds) override {
     return guarded("take the migration lock", [&] {
       LockAttempt attempt;
+      if (m_holds_advisory_lock) {
+        // Session advisory locks nest: a second pg_try_advisory_lock would succeed and
+        // unlock() would then release only one level. Held is held, even by us.
+        attempt.holder = read_lock();
+        return attempt;
+      }
       {
         pqxx::nontransaction tx(*m_conn);
         if (!tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(k_advisory_lock_key) + ")")[0]

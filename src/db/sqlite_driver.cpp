@@ -2,6 +2,7 @@
 #include "db/sqlite_driver.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -15,6 +16,7 @@ namespace migrate::db {
 namespace {
 
 constexpr int k_busy_timeout_ms = 5000;
+constexpr int k_lock_busy_timeout_ms = 100;
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back by the destructor unless committed.
 // (SQLiteCpp 3.2.1's Transaction only issues a deferred BEGIN, which can deadlock two
@@ -105,6 +107,31 @@ class SqliteDriver final : public Driver {
   }
 
   LockAttempt try_lock(const std::string& holder, std::chrono::milliseconds stale_after) override {
+    // Another runner's revision may hold SQLite's write lock for a long time: wait for it
+    // only briefly here and report "not acquired", so that LockGuard keeps polling.
+    m_db.setBusyTimeout(k_lock_busy_timeout_ms);
+    struct RestoreTimeout {
+      SQLite::Database& db;
+      ~RestoreTimeout() { db.setBusyTimeout(k_busy_timeout_ms); }
+    } restore{m_db};
+    try {
+      return take_lock(holder, stale_after);
+    } catch (const RevisionFailed& e) {
+      if (e.sqlstate().empty()) throw;
+      const int primary = std::stoi(e.sqlstate()) & 0xff;  // the extended code's primary part
+      if (primary != SQLITE_BUSY && primary != SQLITE_LOCKED) throw;
+      LockAttempt attempt;
+      try {
+        attempt.holder = m_db.tableExists("migration_lock") ? lock_row() : std::nullopt;
+      } catch (const SQLite::Exception&) {
+        // The writer is committing; who holds the lock is unknown for now.
+      }
+      return attempt;
+    }
+  }
+
+ private:
+  LockAttempt take_lock(const std::string& holder, std::chrono::milliseconds stale_after) {
     return guarded("take the migration lock", [&] {
       LockAttempt attempt;
       ImmediateTransaction tx(m_db);
@@ -126,6 +153,7 @@ class SqliteDriver final : public Driver {
     });
   }
 
+ public:
   void heartbeat(const std::string& holder) override {
     guarded("refresh the migration lock", [&] {
       SQLite::Statement update(m_db,

@@ -9,6 +9,15 @@
 
 namespace migrate::run {
 
+namespace {
+
+std::string describe(std::chrono::milliseconds wait) {
+  if (wait.count() % 1000 != 0) return std::to_string(wait.count()) + " ms";
+  return std::to_string(wait.count() / 1000) + "s";
+}
+
+}  // namespace
+
 LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::string& service,
                      RunObserver& observer)
     : m_driver(driver), m_policy(policy) {
@@ -20,7 +29,13 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
       if (attempt.broken) {
         spdlog::warn("took over the migration lock of {} (held since {}, holder is gone)",
                      attempt.broken->holder, attempt.broken->acquired_at);
-        observer.lock_broken(service, *attempt.broken);
+        try {
+          observer.lock_broken(service, *attempt.broken);
+        } catch (...) {
+          // No destructor runs for a constructor that throws: release here.
+          driver.unlock(policy.holder);
+          throw;
+        }
       }
       break;
     }
@@ -28,8 +43,7 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
     if (std::chrono::steady_clock::now() >= deadline) {
       throw LockHeld("the migration lock for service '" + service + "' is held by " + holder.holder +
                      (holder.acquired_at.empty() ? "" : " since " + holder.acquired_at) +
-                     "; waited " + std::to_string(policy.wait.count() / 1000) +
-                     "s (see `migrate lock status`)");
+                     "; waited " + describe(policy.wait) + "; retry later or pass a longer --lock-wait");
     }
     if (!reported_wait) {
       spdlog::info("waiting for the migration lock held by {}", holder.holder);

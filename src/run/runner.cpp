@@ -22,8 +22,8 @@ void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRe
   if (std::optional<AppliedRevision> dirty = plan::find_dirty(history)) {
     throw BlockedError("service '" + service.service + "' is dirty at revision " +
                        format_version(dirty->version) + "_" + dirty->name +
-                       ", which stopped partway; fix the schema by hand, then run `migrate repair " +
-                       service.service + "` or `migrate stamp " + service.service + " <version>`");
+                       ", which stopped partway; fix the schema by hand, then run `migrate stamp " +
+                       service.service + " <version>` to record where it really stands");
   }
   if (allow_drift) return;
   const std::vector<plan::Drift> drift = plan::check_drift(service.revisions, history);

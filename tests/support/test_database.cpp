@@ -94,7 +94,7 @@ class PostgresTestDatabase final : public TestDatabase {
   std::string schema() override {
     const auto rows = query(R"sql(
       SELECT line FROM (
-        SELECT 'relation ' || c.relname || ' ' || c.relkind AS line
+        SELECT 'relation ' || c.relname || ' ' || c.relkind::text AS line
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
         UNION ALL
         SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
