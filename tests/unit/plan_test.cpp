@@ -128,7 +128,7 @@ TEST_CASE("a pending revision below the applied head blocks up and is named", "[
   }
 }
 
-TEST_CASE("--step does not hide an out-of-order revision", "[unit]") {
+TEST_CASE("a --step limit does not hide an out-of-order revision", "[unit]") {
   const auto history = applied_versions(k_revisions, {1, 3});
   CHECK_THROWS_AS(plan::make_up_plan("dashboard", k_revisions, history, UpTarget{std::nullopt, 1, false}),
                   BlockedError);
@@ -142,7 +142,7 @@ TEST_CASE("out-of-order revisions are applied in order when allowed", "[unit]") 
         Versions{2});
 }
 
-TEST_CASE("--to a version the service does not have is a usage error", "[unit]") {
+TEST_CASE("up --to a version the service does not have is a usage error", "[unit]") {
   const std::string message = error_of<UsageError>(
       [&] { plan::make_up_plan("dashboard", k_revisions, {}, UpTarget{Version{99}, std::nullopt, false}); });
   CHECK(message.find("'dashboard'") != std::string::npos);
