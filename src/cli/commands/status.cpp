@@ -1,4 +1,6 @@
 // `migrate status [service]`: where each database stands against its revisions.
+#include <spdlog/spdlog.h>
+
 #include <iomanip>
 #include <ostream>
 
@@ -57,6 +59,7 @@ class StatusCommand final : public Command {
         report.push_back(status::summarize(service->name, database, project.revisions(*service).revisions,
                                            driver.read_history(service->name), driver.read_lock()));
       } catch (const Error& e) {
+        spdlog::error("{}: {}", service->name, e.what());
         report.push_back(status::failed_status(service->name, database, e.what()));
         if (exit_code == 0) exit_code = static_cast<int>(e.code());
       }
