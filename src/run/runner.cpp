@@ -63,50 +63,60 @@ void run_step(const std::string& service, const Revision& revision, Direction di
 
 }  // namespace
 
-std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service,
-                             const plan::UpTarget& target, const RunSettings& settings,
-                             RunObserver& observer, const BeforeChanges& before_changes) {
+namespace {
+
+// The shared shape of up and down: under the lock, read the history, check it, plan, then
+// run each planned revision with `execute`, reporting every step.
+template <typename Plan, typename Execute>
+std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& service, Direction direction,
+                               const RunSettings& settings, RunObserver& observer,
+                               const BeforeChanges& before_changes, Plan&& make_plan, Execute&& execute) {
   LockGuard lock(driver, settings.lock, service.service, observer);
   const std::vector<AppliedRevision> history = driver.read_history(service.service);
   check_runnable(service, history, settings.allow_drift);
-  std::vector<Revision> plan = plan::make_up_plan(service.service, service.revisions, history, target);
+  std::vector<Revision> plan = make_plan(history);
   if (plan.empty()) return {};
   const auto started = Clock::now();
-  observer.service_started(service.service, Direction::up, plan.size());
+  observer.service_started(service.service, direction, plan.size());
   if (before_changes) before_changes();
-  std::vector<Revision> applied;
+  std::vector<Revision> done;
   for (Revision& revision : plan) {
-    run_step(service.service, revision, Direction::up, revision.up.path.string(), observer, [&] {
-      driver.apply(revision.up.sql, history_row(service.service, revision, settings));
-    });
-    applied.push_back(std::move(revision));
+    const RevisionScript& script = direction == Direction::up ? revision.up : *revision.down;
+    run_step(service.service, revision, direction, script.path.string(), observer,
+             [&] { execute(revision, script); });
+    done.push_back(std::move(revision));
     lock.keep_alive();
   }
-  observer.service_finished(service.service, Direction::up, applied.size(), elapsed_since(started));
-  return applied;
+  observer.service_finished(service.service, direction, done.size(), elapsed_since(started));
+  return done;
+}
+
+}  // namespace
+
+std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service,
+                             const plan::UpTarget& target, const RunSettings& settings,
+                             RunObserver& observer, const BeforeChanges& before_changes) {
+  return run_plan(
+      driver, service, Direction::up, settings, observer, before_changes,
+      [&](const std::vector<AppliedRevision>& history) {
+        return plan::make_up_plan(service.service, service.revisions, history, target);
+      },
+      [&](const Revision& revision, const RevisionScript& script) {
+        driver.apply(script.sql, history_row(service.service, revision, settings));
+      });
 }
 
 std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& service,
                                const plan::DownTarget& target, const RunSettings& settings,
                                RunObserver& observer, const BeforeChanges& before_changes) {
-  LockGuard lock(driver, settings.lock, service.service, observer);
-  const std::vector<AppliedRevision> history = driver.read_history(service.service);
-  check_runnable(service, history, settings.allow_drift);
-  std::vector<Revision> plan = plan::make_down_plan(service.service, service.revisions, history, target);
-  if (plan.empty()) return {};
-  const auto started = Clock::now();
-  observer.service_started(service.service, Direction::down, plan.size());
-  if (before_changes) before_changes();
-  std::vector<Revision> reverted;
-  for (Revision& revision : plan) {
-    const RevisionScript& down = *revision.down;
-    run_step(service.service, revision, Direction::down, down.path.string(), observer,
-             [&] { driver.revert(down.sql, service.service, revision.version); });
-    reverted.push_back(std::move(revision));
-    lock.keep_alive();
-  }
-  observer.service_finished(service.service, Direction::down, reverted.size(), elapsed_since(started));
-  return reverted;
+  return run_plan(
+      driver, service, Direction::down, settings, observer, before_changes,
+      [&](const std::vector<AppliedRevision>& history) {
+        return plan::make_down_plan(service.service, service.revisions, history, target);
+      },
+      [&](const Revision& revision, const RevisionScript& script) {
+        driver.revert(script.sql, service.service, revision.version);
+      });
 }
 
 StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, Version version,
