@@ -1,6 +1,8 @@
 // The manifest: parsing, validation, service order, paths and database URL resolution.
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -72,24 +74,6 @@ std::string config_error_of(const std::string& text) {
 bool has_location(const std::string& message, int line) {
   return std::regex_search(message, std::regex("/srv/project/migrate\\.toml:" + std::to_string(line) + ":[0-9]+: "));
 }
-
-// A uniquely named folder under the system temp folder, removed with everything in it.
-struct TempFolder {
-  fs::path path;
-  TempFolder() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("migrate-manifest-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempFolder() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-};
 
 }  // namespace
 
@@ -345,18 +329,18 @@ TEST_CASE("looking up an unknown service is a usage error listing the known ones
 }
 
 TEST_CASE("load_manifest reads the file and reports a missing one as a config error", "[unit]") {
-  TempFolder folder;
-  const fs::path path = folder.path / "migrate.toml";
+  migrate::test::TempDir folder;
+  const fs::path path = folder.path() / "migrate.toml";
   {
     std::ofstream out(path);
     out << "[services.a]\nmigrations = \"services/a/migrations\"\n";
   }
   const Manifest manifest = migrate::config::load_manifest(path);
-  CHECK(manifest.dir == folder.path);
-  CHECK(manifest.service("a").migrations_dir == folder.path / "services/a/migrations");
+  CHECK(manifest.dir == folder.path());
+  CHECK(manifest.service("a").migrations_dir == folder.path() / "services/a/migrations");
 
   try {
-    migrate::config::load_manifest(folder.path / "missing.toml");
+    migrate::config::load_manifest(folder.path() / "missing.toml");
     FAIL("no ConfigError");
   } catch (const ConfigError& e) {
     CHECK(std::string(e.what()).find("missing.toml") != std::string::npos);

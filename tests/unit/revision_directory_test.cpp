@@ -1,6 +1,8 @@
 // Loading a service's migrations folder from real files.
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -23,32 +25,6 @@ using migrate::util::sha256_hex;
 
 namespace {
 
-// A uniquely named migrations folder under the system temp folder, removed at the end.
-struct TempFolder {
-  fs::path path;
-  TempFolder() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("migrate-revision-directory-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempFolder() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-
-  fs::path write(const std::string& name, const std::string& content) const {
-    const fs::path file = path / name;
-    fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out << content;
-    return file;
-  }
-};
-
 std::string config_error_of(const fs::path& dir, Dialect dialect = Dialect::sqlite) {
   try {
     load_revisions(dir, dialect);
@@ -68,7 +44,7 @@ std::vector<std::string> labels_of(const std::vector<Revision>& revisions) {
 }  // namespace
 
 TEST_CASE("revisions load in ascending version order whatever the file order", "[unit]") {
-  TempFolder folder;
+  migrate::test::TempDir folder;
   folder.write("0010_add_index.up.sql", "CREATE INDEX i ON t (x);\n");
   folder.write("0002_add_column.up.sql", "ALTER TABLE t ADD COLUMN x INTEGER;\n");
   folder.write("0002_add_column.down.sql", "ALTER TABLE t DROP COLUMN x;\n");
@@ -76,27 +52,27 @@ TEST_CASE("revisions load in ascending version order whatever the file order", "
   folder.write("0001_create_table.down.sql", "DROP TABLE t;\n");
   folder.write("10000_five_digits.up.sql", "SELECT 1;\n");
 
-  const auto revisions = load_revisions(folder.path, Dialect::sqlite);
+  const auto revisions = load_revisions(folder.path(), Dialect::sqlite);
   CHECK(labels_of(revisions) ==
         std::vector<std::string>{"0001_create_table", "0002_add_column", "0010_add_index", "10000_five_digits"});
   const Revision& first = revisions.front();
   CHECK(first.version == 1);
   CHECK(first.name == "create_table");
   CHECK(first.kind == migrate::RevisionKind::sql);
-  CHECK(first.up.path == folder.path / "0001_create_table.up.sql");
+  CHECK(first.up.path == folder.path() / "0001_create_table.up.sql");
   CHECK(first.up.sql == "CREATE TABLE t (id INTEGER);\n");
   REQUIRE(first.down);
-  CHECK(first.down->path == folder.path / "0001_create_table.down.sql");
+  CHECK(first.down->path == folder.path() / "0001_create_table.down.sql");
   CHECK(first.down->sql == "DROP TABLE t;\n");
 }
 
 TEST_CASE("scan_revision_files lists revision files sorted by version then file name", "[unit]") {
-  TempFolder folder;
+  migrate::test::TempDir folder;
   folder.write("0002_b.up.sql", "SELECT 2;");
   folder.write("0001_a.up.sql", "SELECT 1;");
   folder.write("0001_a.down.sql", "SELECT 1;");
   folder.write("README.md", "not a revision");
-  const auto files = scan_revision_files(folder.path);
+  const auto files = scan_revision_files(folder.path());
   REQUIRE(files.size() == 3);
   CHECK(files[0].path.filename() == "0001_a.down.sql");
   CHECK(files[1].path.filename() == "0001_a.up.sql");
@@ -104,21 +80,21 @@ TEST_CASE("scan_revision_files lists revision files sorted by version then file 
 }
 
 TEST_CASE("a revision without a down file is irreversible", "[unit]") {
-  TempFolder folder;
+  migrate::test::TempDir folder;
   folder.write("0001_one_way.up.sql", "DROP TABLE legacy;\n");
-  const auto revisions = load_revisions(folder.path, Dialect::postgres);
+  const auto revisions = load_revisions(folder.path(), Dialect::postgres);
   REQUIRE(revisions.size() == 1);
   CHECK_FALSE(revisions[0].down);
 }
 
 TEST_CASE("a dialect variant wins over the generic file of the same direction", "[unit]") {
-  TempFolder folder;
+  migrate::test::TempDir folder;
   folder.write("0001_init.up.sql", "CREATE TABLE t (id INTEGER);\n");
   folder.write("0001_init.up.postgres.sql", "CREATE TABLE t (id BIGSERIAL);\n");
   folder.write("0001_init.down.sql", "DROP TABLE t;\n");
   folder.write("0001_init.down.sqlite.sql", "DROP TABLE IF EXISTS t;\n");
 
-  const auto postgres = load_revisions(folder.path, Dialect::postgres);
+  const auto postgres = load_revisions(folder.path(), Dialect::postgres);
   REQUIRE(postgres.size() == 1);
   CHECK(postgres[0].up.path.filename() == "0001_init.up.postgres.sql");
   CHECK(postgres[0].up.sql == "CREATE TABLE t (id BIGSERIAL);\n");
@@ -126,7 +102,7 @@ TEST_CASE("a dialect variant wins over the generic file of the same direction", 
   REQUIRE(postgres[0].down);
   CHECK(postgres[0].down->path.filename() == "0001_init.down.sql");
 
-  const auto sqlite = load_revisions(folder.path, Dialect::sqlite);
+  const auto sqlite = load_revisions(folder.path(), Dialect::sqlite);
   REQUIRE(sqlite.size() == 1);
   CHECK(sqlite[0].up.path.filename() == "0001_init.up.sql");
   CHECK(sqlite[0].checksum == sha256_hex("CREATE TABLE t (id INTEGER);\n"));
@@ -137,14 +113,14 @@ TEST_CASE("a dialect variant wins over the generic file of the same direction", 
 TEST_CASE("the checksum is the SHA-256 of the up file with CRLF normalised to LF", "[unit]") {
   const std::string lf = "CREATE TABLE t (\n  id INTEGER\n);\n";
   const std::string crlf = "CREATE TABLE t (\r\n  id INTEGER\r\n);\r\n";
-  TempFolder lf_folder;
-  TempFolder crlf_folder;
+  migrate::test::TempDir lf_folder;
+  migrate::test::TempDir crlf_folder;
   lf_folder.write("0001_t.up.sql", lf);
   crlf_folder.write("0001_t.up.sql", crlf);
   crlf_folder.write("0001_t.down.sql", "DROP TABLE t;\r\n");
 
-  const auto from_lf = load_revisions(lf_folder.path, Dialect::sqlite);
-  const auto from_crlf = load_revisions(crlf_folder.path, Dialect::sqlite);
+  const auto from_lf = load_revisions(lf_folder.path(), Dialect::sqlite);
+  const auto from_crlf = load_revisions(crlf_folder.path(), Dialect::sqlite);
   REQUIRE(from_lf.size() == 1);
   REQUIRE(from_crlf.size() == 1);
   CHECK(from_lf[0].checksum == sha256_hex(lf));
@@ -154,33 +130,33 @@ TEST_CASE("the checksum is the SHA-256 of the up file with CRLF normalised to LF
 }
 
 TEST_CASE("editing the up file changes the checksum but editing the down file does not", "[unit]") {
-  TempFolder folder;
+  migrate::test::TempDir folder;
   folder.write("0001_t.up.sql", "CREATE TABLE t (id INTEGER);\n");
   const fs::path down = folder.write("0001_t.down.sql", "DROP TABLE t;\n");
-  const std::string before = load_revisions(folder.path, Dialect::sqlite)[0].checksum;
+  const std::string before = load_revisions(folder.path(), Dialect::sqlite)[0].checksum;
   fs::remove(down);
   folder.write("0001_t.down.sql", "DROP TABLE IF EXISTS t;\n");
-  CHECK(load_revisions(folder.path, Dialect::sqlite)[0].checksum == before);
-  fs::remove(folder.path / "0001_t.up.sql");
+  CHECK(load_revisions(folder.path(), Dialect::sqlite)[0].checksum == before);
+  fs::remove(folder.path() / "0001_t.up.sql");
   folder.write("0001_t.up.sql", "CREATE TABLE t (id INTEGER NOT NULL);\n");
-  CHECK(load_revisions(folder.path, Dialect::sqlite)[0].checksum != before);
+  CHECK(load_revisions(folder.path(), Dialect::sqlite)[0].checksum != before);
 }
 
 TEST_CASE("files that are not revisions are ignored", "[unit]") {
-  TempFolder folder;
+  migrate::test::TempDir folder;
   folder.write("0001_init.up.sql", "SELECT 1;\n");
   folder.write("README.md", "# notes\n");
   folder.write("notes.txt", "0002_not_sql\n");
   folder.write(".0002_hidden.up.sql", "SELECT 2;\n");
   folder.write("0003_editor_backup.up.sql~", "SELECT 3;\n");
   folder.write("archive/0004_old.up.sql", "SELECT 4;\n");
-  const auto revisions = load_revisions(folder.path, Dialect::sqlite);
+  const auto revisions = load_revisions(folder.path(), Dialect::sqlite);
   CHECK(labels_of(revisions) == std::vector<std::string>{"0001_init"});
 }
 
 TEST_CASE("an empty folder has no revisions", "[unit]") {
-  TempFolder folder;
-  CHECK(load_revisions(folder.path, Dialect::postgres).empty());
+  migrate::test::TempDir folder;
+  CHECK(load_revisions(folder.path(), Dialect::postgres).empty());
 }
 
 TEST_CASE("malformed folders are config errors naming the offending file", "[unit]") {
@@ -212,9 +188,9 @@ TEST_CASE("malformed folders are config errors naming the offending file", "[uni
   };
   for (const Case& c : cases) {
     INFO(c.description);
-    TempFolder folder;
+    migrate::test::TempDir folder;
     for (const auto& [name, content] : c.files) folder.write(name, content);
-    const std::string message = config_error_of(folder.path);
+    const std::string message = config_error_of(folder.path());
     INFO("message: " << message);
     for (const std::string& part : c.mentions) CHECK(message.find(part) != std::string::npos);
   }
@@ -223,29 +199,29 @@ TEST_CASE("malformed folders are config errors naming the offending file", "[uni
 TEST_CASE("one version spelled with two different zero paddings is a duplicate", "[unit]") {
   // 0001 and 00001 are both version 1; the folder must be rejected, not resolved by
   // whichever file happens to sort last.
-  TempFolder folder;
+  migrate::test::TempDir folder;
   folder.write("0001_init.up.sql", "CREATE TABLE a (id INTEGER);\n");
   folder.write("00001_init.up.sql", "CREATE TABLE b (id INTEGER);\n");
-  const std::string message = config_error_of(folder.path);
+  const std::string message = config_error_of(folder.path());
   CHECK(message.find("duplicate version 0001") != std::string::npos);
 }
 
 TEST_CASE("a revision with only a postgres variant cannot be loaded for sqlite", "[unit]") {
-  TempFolder folder;
+  migrate::test::TempDir folder;
   folder.write("0001_init.up.sql", "SELECT 1;\n");
   folder.write("0002_concurrent_index.up.postgres.sql", "CREATE INDEX CONCURRENTLY i ON t (x);\n");
 
-  const auto postgres = load_revisions(folder.path, Dialect::postgres);
+  const auto postgres = load_revisions(folder.path(), Dialect::postgres);
   CHECK(labels_of(postgres) == std::vector<std::string>{"0001_init", "0002_concurrent_index"});
 
-  const std::string message = config_error_of(folder.path, Dialect::sqlite);
+  const std::string message = config_error_of(folder.path(), Dialect::sqlite);
   CHECK(message.find("0002_concurrent_index") != std::string::npos);
   CHECK(message.find("sqlite") != std::string::npos);
 }
 
 TEST_CASE("a missing folder and a file in place of a folder are config errors", "[unit]") {
-  TempFolder folder;
-  const fs::path missing = folder.path / "no-such-folder";
+  migrate::test::TempDir folder;
+  const fs::path missing = folder.path() / "no-such-folder";
   const std::string missing_message = config_error_of(missing);
   CHECK(missing_message.find(missing.string()) != std::string::npos);
   CHECK(missing_message.find("does not exist") != std::string::npos);
