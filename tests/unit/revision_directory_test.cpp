@@ -3,9 +3,7 @@
 
 #include "support/temp_dir.hpp"
 
-#include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
