@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "db/bookkeeping_schema.hpp"
+#include "db/postgres_session.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/text.hpp"
 
@@ -103,6 +104,22 @@ class PostgresDriver final : public Driver {
   void revert(const std::string& sql, const std::string& service, Version version) override {
     run_in_transaction(sql + "\n;\nDELETE FROM schema_migrations WHERE service = " +
                        m_conn->quote(service) + " AND version = " + std::to_string(version) + ";\n");
+  }
+
+  void apply_step(const StepBody& body, const HistoryRow& row) override {
+    step_transaction(body, [&](pqxx::work& tx, std::int64_t elapsed_ms) {
+      tx.exec(insert_statement(row, std::to_string(elapsed_ms)));
+    });
+  }
+
+  void revert_step(const StepBody& body, const std::string& service, Version version) override {
+    step_transaction(body, [&](pqxx::work& tx, std::int64_t) {
+      tx.exec_params("DELETE FROM schema_migrations WHERE service = $1 AND version = $2", service, version);
+    });
+  }
+
+  void transact(const StepBody& body) override {
+    step_transaction(body, [](pqxx::work&, std::int64_t) {});
   }
 
   void record_history(const std::string& service, const std::vector<HistoryRow>& insert,
@@ -251,6 +268,30 @@ class PostgresDriver final : public Driver {
     } catch (const pqxx::sql_error& e) {
       rollback_quietly();
       throw RevisionFailed(config::redact(describe(e), m_url), e.sqlstate());
+    }
+  }
+
+  // Runs body in a libpqxx transaction (rolled back by its destructor on any exception),
+  // then record(tx, milliseconds body took), then commits.
+  template <typename Record>
+  void step_transaction(const StepBody& body, Record&& record) {
+    try {
+      pqxx::work tx(*m_conn);
+      PostgresSession session(tx);
+      const auto started = std::chrono::steady_clock::now();
+      body(session);
+      record(tx, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                     .count());
+      tx.commit();
+    } catch (const pqxx::broken_connection& e) {
+      throw DatabaseUnreachable("lost the connection to " + m_url.redacted +
+                                " during a transaction (the server rolls it back): " + config::redact(e.what(), m_url));
+    } catch (const pqxx::sql_error& e) {
+      throw RevisionFailed(config::redact(describe(e), m_url), e.sqlstate());
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw RevisionFailed(config::redact(e.what(), m_url));
     }
   }
 

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "db/bookkeeping_schema.hpp"
+#include "db/sqlite_session.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::db {
@@ -89,6 +90,18 @@ class SqliteDriver final : public Driver {
       m_db.exec(sql);
       remove(service, version);
     });
+  }
+
+  void apply_step(const StepBody& body, const HistoryRow& row) override {
+    step_transaction(body, [&](std::int64_t elapsed_ms) { insert(row, elapsed_ms); });
+  }
+
+  void revert_step(const StepBody& body, const std::string& service, Version version) override {
+    step_transaction(body, [&](std::int64_t) { remove(service, version); });
+  }
+
+  void transact(const StepBody& body) override {
+    step_transaction(body, [](std::int64_t) {});
   }
 
   void record_history(const std::string& service, const std::vector<HistoryRow>& insert_rows,
@@ -193,6 +206,27 @@ class SqliteDriver final : public Driver {
       tx.commit();
     } catch (const SQLite::Exception& e) {
       throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
+    }
+  }
+
+  // Runs body in an IMMEDIATE transaction, then record(milliseconds body took), then
+  // commits; anything thrown rolls back and becomes RevisionFailed.
+  template <typename Record>
+  void step_transaction(const StepBody& body, Record&& record) {
+    try {
+      ImmediateTransaction tx(m_db);
+      SqliteSession session(m_db);
+      const auto started = std::chrono::steady_clock::now();
+      body(session);
+      record(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                 .count());
+      tx.commit();
+    } catch (const SQLite::Exception& e) {
+      throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw RevisionFailed(e.what());
     }
   }
 

@@ -40,7 +40,7 @@ const run::ServiceRevisions& Project::revisions(const config::ServiceConfig& ser
   auto it = m_revisions.find(service.name);
   if (it == m_revisions.end()) {
     run::ServiceRevisions loaded{service.name,
-                                 source::load_revisions(service.migrations_dir, url(service).dialect)};
+                                 source::load_revisions(service.migrations_dir, url(service).dialect, service.name)};
     it = m_revisions.emplace(service.name, std::move(loaded)).first;
   }
   return it->second;

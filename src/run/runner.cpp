@@ -102,7 +102,9 @@ std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service
         return plan::make_up_plan(service.service, service.revisions, history, target);
       },
       [&](const Revision& revision, const RevisionScript& script) {
-        driver.apply(script.sql, history_row(service.service, revision, settings));
+        const db::HistoryRow row = history_row(service.service, revision, settings);
+        if (revision.step == nullptr) return driver.apply(script.sql, row);
+        driver.apply_step([&](step::Session& session) { revision.step->up(session); }, row);
       });
 }
 
@@ -115,7 +117,9 @@ std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& servi
         return plan::make_down_plan(service.service, service.revisions, history, target);
       },
       [&](const Revision& revision, const RevisionScript& script) {
-        driver.revert(script.sql, service.service, revision.version);
+        if (revision.step == nullptr) return driver.revert(script.sql, service.service, revision.version);
+        driver.revert_step([&](step::Session& session) { revision.step->down(session); }, service.service,
+                           revision.version);
       });
 }
 

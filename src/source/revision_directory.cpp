@@ -108,16 +108,42 @@ void check_one_name(const std::vector<const RevisionFile*>& files) {
   }
 }
 
-Revision resolve(Version version, const VersionFiles& group, Dialect dialect) {
+// The registered step for a .cpp file, checked against the file on disk.
+Revision resolve_step(const RevisionFile& file, const std::string& service,
+                      const std::vector<step::StepDefinition>& steps) {
+  const step::StepDefinition* found = nullptr;
+  for (const step::StepDefinition& definition : steps) {
+    if (service == definition.service && definition.version == file.parsed.version) found = &definition;
+  }
+  if (found == nullptr || file.parsed.name != found->name) {
+    throw ConfigError("C++ step " + file.path.string() +
+                      " is not compiled into this migrate binary (the binary is older than the tree): "
+                      "rebuild migrate");
+  }
+  if (util::sha256_hex(read_revision_file(file.path)) != found->checksum) {
+    throw ConfigError("C++ step " + file.path.string() +
+                      " changed since this migrate binary was built: rebuild migrate");
+  }
+  Revision revision;
+  revision.version = file.parsed.version;
+  revision.name = file.parsed.name;
+  revision.kind = RevisionKind::cpp;
+  revision.step = found;
+  revision.up = {file.path, ""};
+  if (found->down != nullptr) revision.down = RevisionScript{file.path, ""};
+  revision.checksum = found->checksum;
+  return revision;
+}
+
+Revision resolve(Version version, const VersionFiles& group, Dialect dialect, const std::string& service,
+                 const std::vector<step::StepDefinition>& steps) {
   if (!group.steps.empty()) {
-    const RevisionFile& step = *group.steps.front();
+    const RevisionFile& step_file = *group.steps.front();
     if (!group.ups.empty() || !group.downs.empty()) {
       throw ConfigError("duplicate version " + format_version(version) + ": C++ step " +
-                        step.path.filename().string() + " beside SQL files");
+                        step_file.path.filename().string() + " beside SQL files");
     }
-    throw ConfigError("C++ step " + step.path.string() +
-                      " is not compiled into this migrate binary: C++ steps are not supported "
-                      "by this build");
+    return resolve_step(step_file, service, steps);
   }
   if (group.ups.empty()) {
     throw ConfigError("revision file " + group.downs.front()->path.string() +
@@ -152,7 +178,24 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect) {
 
 }  // namespace
 
-std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect) {
+// A step compiled in for this service must still have its file.
+void check_steps_have_files(const std::vector<RevisionFile>& files, const fs::path& dir, const std::string& service,
+                            const std::vector<step::StepDefinition>& steps) {
+  for (const step::StepDefinition& definition : steps) {
+    if (service != definition.service) continue;
+    const bool present = std::any_of(files.begin(), files.end(), [&](const RevisionFile& file) {
+      return file.parsed.role == FileRole::step && file.parsed.version == definition.version;
+    });
+    if (!present) {
+      throw ConfigError("C++ step " + format_version(definition.version) + "_" + definition.name +
+                        " is compiled into this migrate binary but its file is missing from " + dir.string() +
+                        " (restore the file, or rebuild migrate without it)");
+    }
+  }
+}
+
+std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect, const std::string& service,
+                                     const std::vector<step::StepDefinition>& steps) {
   const std::vector<RevisionFile> files = scan_revision_files(dir);
   std::map<Version, VersionFiles> by_version;
   for (const RevisionFile& file : files) {
@@ -164,6 +207,7 @@ std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect) {
     }
   }
 
+  check_steps_have_files(files, dir, service, steps);
   std::vector<Revision> revisions;
   revisions.reserve(by_version.size());
   for (const auto& [version, group] : by_version) {
@@ -171,7 +215,7 @@ std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect) {
     all.insert(all.end(), group.downs.begin(), group.downs.end());
     all.insert(all.end(), group.steps.begin(), group.steps.end());
     check_one_name(all);
-    revisions.push_back(resolve(version, group, dialect));
+    revisions.push_back(resolve(version, group, dialect, service, steps));
   }
   return revisions;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "migrate/config/database_url.hpp"
 #include "migrate/model/dialect.hpp"
 #include "migrate/model/revision.hpp"
+#include "migrate/step/step.hpp"
 
 namespace migrate::db {
 
@@ -41,6 +43,9 @@ struct LockAttempt {
   std::optional<LockInfo> broken;  ///< acquired: the dead holder whose row was taken over
 };
 
+/// The body of a C++ step (or of an import), given a session inside the transaction.
+using StepBody = std::function<void(step::Session&)>;
+
 /// How a driver opens its database.
 enum class OpenMode {
   read_only,  ///< never creates or changes anything (status, verify, dry runs)
@@ -68,6 +73,16 @@ class Driver {
 
   /// Runs sql and deletes the (service, version) history row in one transaction.
   virtual void revert(const std::string& sql, const std::string& service, Version version) = 0;
+
+  /// Runs body with a session and inserts row, in one transaction: both land or neither
+  /// does. An exception from body rolls back and is rethrown as RevisionFailed.
+  virtual void apply_step(const StepBody& body, const HistoryRow& row) = 0;
+
+  /// Runs body with a session and deletes the (service, version) row, in one transaction.
+  virtual void revert_step(const StepBody& body, const std::string& service, Version version) = 0;
+
+  /// Runs body with a session in one transaction that touches no history (import-kv).
+  virtual void transact(const StepBody& body) = 0;
 
   /// Inserts rows and deletes the listed versions of service in one transaction,
   /// without running any revision (stamp).

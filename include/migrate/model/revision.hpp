@@ -6,6 +6,10 @@
 #include <optional>
 #include <string>
 
+namespace migrate::step {
+struct StepDefinition;
+}
+
 namespace migrate {
 
 using Version = std::int64_t;
@@ -32,6 +36,7 @@ struct Revision {
   RevisionScript up;
   std::optional<RevisionScript> down;  ///< absent: irreversible
   std::string checksum;                ///< SHA-256 of the up file, CRLF normalised to LF
+  const step::StepDefinition* step = nullptr;  ///< kind cpp: the compiled step (up.path is its .cpp)
 
   /// "0003_add_priority", the label used in every message.
   std::string label() const;

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "migrate/model/dialect.hpp"
 #include "migrate/model/revision.hpp"
 #include "migrate/source/revision_file_name.hpp"
+#include "migrate/step/step.hpp"
 
 namespace migrate::source {
 
@@ -21,10 +23,15 @@ struct RevisionFile {
 std::vector<RevisionFile> scan_revision_files(const std::filesystem::path& dir);
 
 /// Loads every revision of dir resolved for dialect, ascending by version; a
-/// `.up.<dialect>.sql` variant wins over the generic `.up.sql` (likewise for down).
+/// `.up.<dialect>.sql` variant wins over the generic `.up.sql` (likewise for down). A
+/// `NNNN_name.cpp` file is the compiled step of `service` with that version in `steps`.
 /// Throws ConfigError, before anything touches a database, for: duplicate versions,
 /// unparsable names, a down file without an up file, an empty up file, a revision with
-/// no up file for this dialect, an unreadable file, or a C++ step this build lacks.
-std::vector<Revision> load_revisions(const std::filesystem::path& dir, Dialect dialect);
+/// no up file for this dialect, an unreadable file, a .cpp file whose step is not in
+/// `steps` or differs from the compiled one (binary older than the tree), and a step in
+/// `steps` whose file is gone.
+std::vector<Revision> load_revisions(const std::filesystem::path& dir, Dialect dialect,
+                                     const std::string& service = {},
+                                     const std::vector<step::StepDefinition>& steps = step::registered_steps());
 
 }  // namespace migrate::source
