@@ -33,7 +33,7 @@ class LockGuard {
 
  private:
   db::Driver& m_driver;
-  const LockPolicy& m_policy;
+  LockPolicy m_policy;
   std::chrono::steady_clock::time_point m_last_heartbeat;
 };
 
