@@ -16,6 +16,16 @@ namespace migrate::step {
 /// A query parameter: NULL, an integer, a floating-point number or text.
 using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
 
+/// An optional value as a parameter: NULL when empty.
+inline Value nullable(const std::optional<std::int64_t>& value) {
+  if (value) return Value(*value);
+  return Value(nullptr);
+}
+inline Value nullable(const std::optional<std::string>& value) {
+  if (value) return Value(*value);
+  return Value(nullptr);
+}
+
 /// One result row. Values arrive as text and convert on request.
 class Row {
  public:
