@@ -90,8 +90,9 @@ class DownCommand final : public Command {
     const std::string database = project.url(service).redacted;
     for (const Revision& revision : preview(project, service, target)) {
       io.out << "-- " << service.name << " " << revision.label() << " (down) on " << database << "\n-- "
-             << revision.down->path.string() << "\n"
-             << revision.down->sql;
+             << revision.down->path.string() << "\n";
+      if (revision.step != nullptr) io.out << "-- (C++ step: runs its down() in one transaction)\n";
+      io.out << revision.down->sql;
       if (!revision.down->sql.empty() && revision.down->sql.back() != '\n') io.out << "\n";
       io.out << "-- then remove " << format_version(revision.version) << " from schema_migrations\n\n";
     }

@@ -1,5 +1,6 @@
 // `migrate new <service> <name>`: create the next numbered revision files.
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <system_error>
 
@@ -18,11 +19,36 @@ bool valid_name(const std::string& name) {
   });
 }
 
+// A step that compiles as written and does nothing until its author fills it in.
+std::string step_skeleton(const std::string& service, const std::string& stem) {
+  return "// " + service + " " + stem + R"(: describe the data change here.
+#include "migrate/step/step.hpp"
+
+namespace {
+
+// Runs inside the transaction that records this revision; throw to roll it back.
+void up([[maybe_unused]] migrate::step::Session& db) {
+  // db.execute("ALTER TABLE ...");
+  // db.for_each("SELECT id, payload FROM items", {}, [&](const migrate::step::Row& row) {
+  //   db.execute("UPDATE items SET payload = $2 WHERE id = $1", {row.integer(0), transform(row.text(1))});
+  // });
+}
+
+// Undoes exactly what up did. Leave it out (MIGRATE_STEP(up);) to make the step irreversible.
+void down([[maybe_unused]] migrate::step::Session& db) {}
+
+}  // namespace
+
+MIGRATE_STEP(up, down);
+)";
+}
+
 class NewCommand final : public Command {
  public:
   explicit NewCommand(CLI::App& app) {
     app.add_option("service", m_service, "The service the revision belongs to")->required();
     app.add_option("name", m_name, "snake_case name, e.g. add_user_preferences")->required();
+    app.add_flag("--cpp", m_cpp, "Create a C++ step (NNNN_name.cpp) instead of SQL files");
   }
 
   int run(const GlobalOptions& options, Io& io) override {
@@ -39,19 +65,29 @@ class NewCommand final : public Command {
     const std::vector<source::RevisionFile> files = source::scan_revision_files(service.migrations_dir);
     const Version next = files.empty() ? 1 : files.back().parsed.version + 1;
     const std::string stem = format_version(next) + "_" + m_name;
-    const auto up = service.migrations_dir / (stem + ".up.sql");
-    const auto down = service.migrations_dir / (stem + ".down.sql");
+    std::vector<std::filesystem::path> created;
     try {
-      util::write_new_file(up, "-- " + service.name + " " + stem + ": write the change here.\n");
-      util::write_new_file(down, "-- " + service.name + " " + stem + ": undo exactly what the up file does.\n");
+      if (m_cpp) {
+        created.push_back(service.migrations_dir / (stem + ".cpp"));
+        util::write_new_file(created.back(), step_skeleton(service.name, stem));
+      } else {
+        created.push_back(service.migrations_dir / (stem + ".up.sql"));
+        util::write_new_file(created.back(), "-- " + service.name + " " + stem + ": write the change here.\n");
+        created.push_back(service.migrations_dir / (stem + ".down.sql"));
+        util::write_new_file(created.back(),
+                             "-- " + service.name + " " + stem + ": undo exactly what the up file does.\n");
+      }
     } catch (const std::runtime_error& e) {
       throw UsageError(e.what());
     }
     if (options.json) {
-      io.out << "{\"success\": true, \"version\": \"" << format_version(next) << "\", \"up\": \""
-             << up.string() << "\", \"down\": \"" << down.string() << "\"}\n";
+      nlohmann::ordered_json files = nlohmann::ordered_json::array();
+      for (const auto& file : created) files.push_back(file.string());
+      io.out << nlohmann::ordered_json{{"success", true}, {"version", format_version(next)}, {"files", files}}.dump(2)
+             << "\n";
     } else {
-      io.out << "created " << up.string() << "\ncreated " << down.string() << "\n";
+      for (const auto& file : created) io.out << "created " << file.string() << "\n";
+      if (m_cpp) io.out << "rebuild migrate (cmake --build build) to compile the new step in\n";
     }
     return 0;
   }
@@ -59,6 +95,7 @@ class NewCommand final : public Command {
  private:
   std::string m_service;
   std::string m_name;
+  bool m_cpp = false;
 };
 
 }  // namespace

@@ -109,8 +109,9 @@ class UpCommand final : public Command {
     for (const ServicePlan& plan : plans) {
       for (const Revision& revision : plan.revisions) {
         io.out << "-- " << plan.service->name << " " << revision.label() << " on "
-               << project.url(*plan.service).redacted << "\n-- " << revision.up.path.string() << "\n"
-               << revision.up.sql;
+               << project.url(*plan.service).redacted << "\n-- " << revision.up.path.string() << "\n";
+        if (revision.step != nullptr) io.out << "-- (C++ step: runs its up() in one transaction)\n";
+        io.out << revision.up.sql;
         if (!revision.up.sql.empty() && revision.up.sql.back() != '\n') io.out << "\n";
         io.out << "-- then record " << format_version(revision.version)
                << " in schema_migrations (checksum " << revision.checksum << ")\n\n";
