@@ -1,6 +1,7 @@
 // $1, $2 … are SQLite named parameters; binding them by name keeps $2-before-$1 correct.
 #include "db/sqlite_session.hpp"
 
+#include <cstdio>
 #include <stdexcept>
 
 namespace migrate::db {
@@ -38,7 +39,16 @@ void SqliteSession::for_each(const std::string& sql, const std::vector<step::Val
     values.reserve(static_cast<std::size_t>(columns));
     for (int i = 0; i < columns; ++i) {
       const SQLite::Column column = statement.getColumn(i);
-      values.push_back(column.isNull() ? std::nullopt : std::optional<std::string>(column.getString()));
+      if (column.isNull()) {
+        values.emplace_back(std::nullopt);
+      } else if (column.isFloat()) {
+        // SQLite's own text form keeps 15 digits; 17 round-trip a double exactly.
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%.17g", column.getDouble());
+        values.emplace_back(buffer);
+      } else {
+        values.emplace_back(column.getString());
+      }
     }
     on_row(step::Row(std::move(values)));
   }

@@ -68,7 +68,7 @@ std::optional<Row> Session::query_one(const std::string& sql, const std::vector<
 
 bool Session::table_exists(const std::string& table) {
   const char* sql = dialect() == Dialect::postgres
-                        ? "SELECT count(*) FROM pg_catalog.pg_class WHERE oid = to_regclass($1)"
+                        ? "SELECT count(*) FROM pg_catalog.pg_class WHERE oid = to_regclass($1) AND relkind IN ('r', 'p')"
                         : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1";
   return query_one(sql, {table})->integer(0) > 0;
 }
