@@ -61,6 +61,7 @@ Registered add_backup_command(CLI::App& app);
 Registered add_backups_command(CLI::App& app);
 Registered add_restore_command(CLI::App& app);
 Registered add_wait_command(CLI::App& app);
+Registered add_import_kv_command(CLI::App& app);
 
 // Helpers shared by the commands (command_support.cpp).
 

@@ -71,6 +71,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_backups_command(app));
   commands.push_back(add_restore_command(app));
   commands.push_back(add_wait_command(app));
+  commands.push_back(add_import_kv_command(app));
   for (Registered& registered : commands) registered.app->fallthrough();
 
   try {

@@ -13,8 +13,8 @@
 
 namespace migrate::audit {
 
-/// One audit line. `event` is one of start, confirm, decline, backup, restore, apply,
-/// rollback, stamp, repair, lock_broken, fail, done.
+/// One audit line. `event` is one of start, confirm, decline, backup, restore, import,
+/// apply, rollback, stamp, repair, lock_broken, fail, done.
 struct AuditEvent {
   std::string event;
   std::string service;  ///< empty for command-wide events
