@@ -19,7 +19,7 @@ drive() {
 drive $'20\n1\n0\n0\n'
 expect_exit "$rc" 0 "20 -> 1 (status)" "$out"
 expect_contains "$out" "20) Database migrations" "the top-level menu"
-expect_contains "$out" "overall: pending (14 pending)" "20 -> 1 (status)"
+expect_contains "$out" "overall: pending (18 pending)" "20 -> 1 (status)"
 expect_contains "$out" "sqlite:$p/var/discord-bot.db" "20 -> 1 (status)"
 expect_current "$p" "$bases" "20 -> 1 (status)"
 ok "20 -> 1 shows the status of every service and exits 0"
@@ -39,10 +39,10 @@ ok "end of input at the prompt cancels and exits 0"
 
 drive $'20\n2\ny\n0\n0\n'
 expect_exit "$rc" 0 "20 -> 2 -> y" "$out"
-expect_contains "$out" "applied 14 revision(s)" "20 -> 2 -> y"
+expect_contains "$out" "applied 18 revision(s)" "20 -> 2 -> y"
 expect_current "$p" "$heads" "20 -> 2 -> y"
 [[ $(backup_count "$p") -ge 1 ]] || fail "20 -> 2 -> y took no backup"
-ok "20 -> 2 -> y applies everything: dashboard 0006, stream-bot 0004, discord-bot 0004"
+ok "20 -> 2 -> y applies everything: dashboard 0006, stream-bot 0004, discord-bot 0008"
 
 drive $'20\n2\n0\n0\n'
 expect_exit "$rc" 0 "20 -> 2 with nothing pending" "$out"
@@ -57,13 +57,13 @@ discord_no=$(grep -E '^\[services\.' "$p/migrate.toml" | grep -nF '[services.dis
 drive "20"$'\n'"3"$'\n'"$discord_no"$'\n'"n"$'\n0\n0\n'
 expect_exit "$rc" 0 "20 -> 3 -> discord-bot declined" "$out"
 expect_contains "$out" "$discord_no) discord-bot" "20 -> 3 lists the services"
-expect_contains "$out" "0004_permission_ranks" "20 -> 3 -> discord-bot shows the revision to roll back"
+expect_contains "$out" "0008_normalise_raw_settings" "20 -> 3 -> discord-bot shows the revision to roll back"
 expect_current "$p" "$heads" "20 -> 3 -> discord-bot declined"
 ok "20 -> 3 -> discord-bot answered n changes nothing"
 
 drive "20"$'\n'"3"$'\n'"$discord_no"$'\n'"y"$'\n0\n0\n'
 expect_exit "$rc" 0 "20 -> 3 -> discord-bot -> y" "$out"
-expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0003' "20 -> 3 -> discord-bot -> y"
+expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0007' "20 -> 3 -> discord-bot -> y"
 ok "20 -> 3 -> discord-bot -> y rolls discord-bot back one revision to 0003"
 
 drive $'20\n3\n0\n1\n0\n0\n'
@@ -75,7 +75,7 @@ drive $'42\nabc\n20\n9\n3\n99\n0\n0\n0\n'
 expect_exit "$rc" 0 "invalid choices" "$out"
 [[ $(grep -c "Invalid choice" <<<"$out") == 4 ]] || fail "invalid choices: expected 4 'Invalid choice' messages; output:
 $out"
-expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0003' "invalid choices"
+expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0007' "invalid choices"
 ok "invalid choices print a message and show the menu again"
 
 drive $'1\n0\n'
@@ -89,7 +89,7 @@ drive $'20\n'
 expect_exit "$rc" 0 "end of input in the submenu" "$out"
 drive $'20\n3\n'
 expect_exit "$rc" 0 "end of input in the service list" "$out"
-expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0003' "end of input"
+expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0007' "end of input"
 ok "end of input at any menu exits 0"
 
 echo "$test_name: all passed"

@@ -98,5 +98,5 @@ backup_count() {
   fi
 }
 
-readonly heads=$'dashboard 0006\nstream-bot 0004\ndiscord-bot 0004'
+readonly heads=$'dashboard 0006\nstream-bot 0004\ndiscord-bot 0008'
 readonly bases=$'dashboard base\nstream-bot base\ndiscord-bot base'

@@ -17,13 +17,13 @@ ok "--help prints usage and exits 0"
 
 rc=0; out=$("$script" status 2>&1) || rc=$?
 expect_exit "$rc" 0 "status" "$out"
-expect_contains "$out" "overall: pending (14 pending)" "status"
+expect_contains "$out" "overall: pending (18 pending)" "status"
 expect_contains "$out" "sqlite:$p/var/discord-bot.db" "status uses the manifest beside the script"
 ok "status exits 0 and reads the manifest next to the script"
 
 rc=0; out=$("$script" --json status 2>/dev/null) || rc=$?
 expect_exit "$rc" 0 "--json status" "$out"
-expect_contains "$out" '"total_pending": 14' "--json status"
+expect_contains "$out" '"total_pending": 18' "--json status"
 ok "--json before the command is passed through"
 
 # The caller's --config wins over the default manifest; so does MIGRATE_CONFIG.
@@ -60,7 +60,7 @@ ok "rollback without a terminal and without --yes refuses with exit 2 and change
 
 rc=0; out=$("$script" rollback discord-bot --yes </dev/null 2>&1) || rc=$?
 expect_exit "$rc" 0 "rollback discord-bot --yes" "$out"
-expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0003' "rollback discord-bot --yes"
+expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0007' "rollback discord-bot --yes"
 ok "rollback discord-bot --yes goes back one revision to 0003 and exits 0"
 
 rc=0; out=$("$script" --yes rollback nosuch </dev/null 2>&1) || rc=$?
@@ -72,7 +72,7 @@ rc=0; out=$("$script" rollback </dev/null 2>&1) || rc=$?
 expect_exit "$rc" 2 "rollback without a service" "$out"
 rc=0; out=$("$script" frobnicate </dev/null 2>&1) || rc=$?
 expect_exit "$rc" 2 "an unknown command" "$out"
-expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0003' "usage errors"
+expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0007' "usage errors"
 ok "rollback without a service and an unknown command exit 2"
 
 rc=0; out=$("$script" status --database-url 'postgres://migrate@127.0.0.1:1/nowhere?connect_timeout=3' 2>&1) || rc=$?
@@ -83,7 +83,7 @@ ok "an unreachable database passes migrate's exit 5 through"
 printf -- '-- edited after it was applied\n' >>"$p/services/dashboard/migrations/0002_user_preferences.up.sqlite.sql"
 rc=0; out=$("$script" --yes </dev/null 2>&1) || rc=$?
 expect_exit "$rc" 4 "apply --yes with drift" "$out"
-expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0003' "apply --yes with drift"
+expect_current "$p" $'dashboard 0006\nstream-bot 0004\ndiscord-bot 0007' "apply --yes with drift"
 ok "drift passes migrate's exit 4 through and changes nothing"
 
 # The binary is found under <repo>/build/migrate when MIGRATE_BIN is not set.
