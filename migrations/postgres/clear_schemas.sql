@@ -1,9 +1,19 @@
--- Run before a restore, in the restore's transaction: drops every user object (not those of
--- extensions) so that objects created after the backup do not survive it.
+-- Run before a restore, in the restore's transaction: drops every extension (but plpgsql),
+-- every schema but public, and every user object in public, so that nothing created after
+-- the backup survives it. The dump then recreates what existed when it was taken.
 DO $migrate_restore$
 DECLARE
     r record;
 BEGIN
+    FOR r IN SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' LOOP
+        EXECUTE format('DROP EXTENSION IF EXISTS %I CASCADE', r.extname);
+    END LOOP;
+    FOR r IN
+        SELECT nspname FROM pg_namespace
+         WHERE nspname NOT LIKE 'pg\_%' AND nspname NOT IN ('information_schema', 'public')
+    LOOP
+        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', r.nspname);
+    END LOOP;
     FOR r IN
         SELECT n.nspname, c.relname,
                CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'

@@ -83,21 +83,41 @@ std::vector<BackupFile> BackupStore::list(const std::string& service) const {
 
 fs::path BackupStore::new_path(const std::string& service, const std::string& extension,
                                std::chrono::system_clock::time_point time) const {
+  // Within one second, take a sequence above every existing one (never a freed lower
+  // name), so that the new backup sorts as the newest of that second.
   const std::string stamp = backup_timestamp(time);
+  int highest = 0;
   std::error_code ec;
-  for (int sequence = 1;; ++sequence) {
+  for (fs::directory_iterator it(m_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string found_stamp;
+    int sequence = 0;
+    if (parse_name(it->path().filename().string(), service, found_stamp, sequence) && found_stamp == stamp) {
+      highest = std::max(highest, sequence);
+    }
+  }
+  for (int sequence = highest + 1;; ++sequence) {
     const std::string suffix = sequence == 1 ? "" : "-" + std::to_string(sequence);
     fs::path candidate = m_dir / (service + "_" + stamp + suffix + extension);
     if (!fs::exists(candidate, ec)) return candidate;
   }
 }
 
-std::vector<fs::path> BackupStore::prune(const std::string& service, int keep) const {
+std::vector<fs::path> BackupStore::prune(const std::string& service, int keep, const fs::path& protect) const {
   std::vector<fs::path> removed;
-  const std::vector<BackupFile> files = list(service);
-  for (std::size_t i = static_cast<std::size_t>(std::max(keep, 0)); i < files.size(); ++i) {
-    std::error_code ec;
-    if (fs::remove(files[i].path, ec)) removed.push_back(files[i].path);
+  std::size_t kept = 0;
+  const std::size_t limit = static_cast<std::size_t>(std::max(keep, 0));
+  std::vector<BackupFile> files = list(service);
+  // The protected file is kept first and counts toward `keep`; the rest, newest first.
+  std::error_code ec;
+  std::stable_partition(files.begin(), files.end(), [&](const BackupFile& file) {
+    return !protect.empty() && fs::equivalent(file.path, protect, ec);
+  });
+  for (const BackupFile& file : files) {
+    if (kept < limit) {
+      ++kept;
+      continue;
+    }
+    if (fs::remove(file.path, ec)) removed.push_back(file.path);
   }
   return removed;
 }

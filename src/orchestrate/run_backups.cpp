@@ -49,8 +49,10 @@ std::filesystem::path RunBackups::take(const config::ServiceConfig& service) {
   m_log.append(event);
   m_taken.push_back(file);
   spdlog::info("backup of {} written to {}", url.redacted, file.string());
-  for (const auto& removed : store.prune(service.name, m_project.manifest().defaults.keep_backups)) {
-    spdlog::debug("removed old backup {}", removed.string());
+  if (m_options.prune) {
+    for (const auto& removed : store.prune(service.name, m_project.manifest().defaults.keep_backups, file)) {
+      spdlog::debug("removed old backup {}", removed.string());
+    }
   }
   return file;
 }

@@ -28,13 +28,15 @@ class BackupStore {
   /// The service's backups, newest first. Temporary (.partial) files are not listed.
   std::vector<BackupFile> list(const std::string& service) const;
 
-  /// A name for a new backup taken at `time` that no file has yet
-  /// (<service>_<stamp>.<ext>, or <service>_<stamp>-2.<ext> within the same second).
+  /// A name for a new backup taken at `time` that sorts after every existing backup of
+  /// that second (<service>_<stamp>.<ext>, then <service>_<stamp>-2.<ext>, …).
   std::filesystem::path new_path(const std::string& service, const std::string& extension,
                                  std::chrono::system_clock::time_point time) const;
 
-  /// Removes all but the newest `keep` backups of service; returns the removed files.
-  std::vector<std::filesystem::path> prune(const std::string& service, int keep) const;
+  /// Removes all but the newest `keep` backups of service, never `protect` (the backup a
+  /// run just took, even if files dated later exist); returns the removed files.
+  std::vector<std::filesystem::path> prune(const std::string& service, int keep,
+                                           const std::filesystem::path& protect = {}) const;
 
  private:
   std::filesystem::path m_dir;

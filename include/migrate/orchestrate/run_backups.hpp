@@ -21,6 +21,7 @@ class RunBackups {
   struct Options {
     bool skip = false;  ///< --no-backup
     backup::BackupFormat format = backup::BackupFormat::plain;
+    bool prune = true;  ///< apply keep_backups right after each backup
   };
 
   RunBackups(Project& project, audit::AuditLog& log, Options options,

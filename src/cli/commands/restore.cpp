@@ -37,7 +37,11 @@ class RestoreCommand final : public Command {
       }
       db::Driver& driver = project.driver(service);
       run::LockGuard lock(driver, session.settings().lock, service.name, session.observer());
-      orchestrate::RunBackups safety(project, session.audit(), backup_options(m_no_backup, "plain"));
+      // Retention waits until the restore is done: the file being restored may be the
+      // oldest one it would remove.
+      orchestrate::RunBackups::Options safety_options = backup_options(m_no_backup, "plain");
+      safety_options.prune = false;
+      orchestrate::RunBackups safety(project, session.audit(), safety_options);
       safety.before_changes(service);
       audit::AuditEvent event;
       event.event = "restore";
@@ -56,6 +60,10 @@ class RestoreCommand final : public Command {
                               std::chrono::steady_clock::now() - started)
                               .count();
       session.record(event);
+      if (!safety.taken().empty()) {
+        backup::BackupStore(project.manifest().defaults.backup_dir)
+            .prune(service.name, project.manifest().defaults.keep_backups, safety.taken().back());
+      }
       if (!options.quiet) io.out << "restored " << service.name << " from " << file.string() << "\n";
       return 0;
     });
