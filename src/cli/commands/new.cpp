@@ -81,9 +81,9 @@ class NewCommand final : public Command {
       throw UsageError(e.what());
     }
     if (options.json) {
-      nlohmann::ordered_json files = nlohmann::ordered_json::array();
-      for (const auto& file : created) files.push_back(file.string());
-      io.out << nlohmann::ordered_json{{"success", true}, {"version", format_version(next)}, {"files", files}}.dump(2)
+      nlohmann::ordered_json paths = nlohmann::ordered_json::array();
+      for (const auto& file : created) paths.push_back(file.string());
+      io.out << nlohmann::ordered_json{{"success", true}, {"version", format_version(next)}, {"files", paths}}.dump(2)
              << "\n";
     } else {
       for (const auto& file : created) io.out << "created " << file.string() << "\n";
