@@ -174,7 +174,7 @@ TEST_CASE("an unwritable backup folder stops up with exit 1 before any change",
   CHECK(event_names(events) == std::vector<std::string>{"start", "confirm", "backup", "fail", "done"});
 }
 
-TEST_CASE("--no-backup proceeds without a backup and says so in the audit log", "[integration][backup]") {
+TEST_CASE("up --no-backup proceeds without a backup and says so in the audit log", "[integration][backup]") {
   const Dialect dialect = GENERATE(Dialect::postgres, Dialect::sqlite);
   INFO("dialect: " << to_string(dialect));
   const auto db = test::make_test_database(dialect);
