@@ -140,6 +140,13 @@ const ServiceConfig& Manifest::service(std::string_view name) const {
                    " has: " + util::join(known, ", ") + ")");
 }
 
+std::vector<const ServiceConfig*> Manifest::select(std::string_view name) const {
+  if (!name.empty()) return {&service(name)};
+  std::vector<const ServiceConfig*> all;
+  for (const ServiceConfig& each : services) all.push_back(&each);
+  return all;
+}
+
 Manifest parse_manifest(std::string_view text, const fs::path& path) {
   Manifest manifest;
   manifest.path = fs::absolute(path).lexically_normal();

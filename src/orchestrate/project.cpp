@@ -20,10 +20,7 @@ Project::Project(config::Manifest manifest, config::Environment env,
       m_mode(mode) {}
 
 std::vector<const config::ServiceConfig*> Project::select(const std::string& name) const {
-  if (!name.empty()) return {&m_manifest.service(name)};
-  std::vector<const config::ServiceConfig*> all;
-  for (const config::ServiceConfig& service : m_manifest.services) all.push_back(&service);
-  return all;
+  return m_manifest.select(name);
 }
 
 const config::DatabaseUrl& Project::url(const config::ServiceConfig& service) {

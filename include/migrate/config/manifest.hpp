@@ -42,6 +42,9 @@ struct Manifest {
   const ServiceConfig* find(std::string_view name) const;
   /// The service called name. Throws UsageError listing the known services.
   const ServiceConfig& service(std::string_view name) const;
+  /// The service called name, or every service in dependency order when name is empty.
+  /// Throws UsageError for an unknown name.
+  std::vector<const ServiceConfig*> select(std::string_view name) const;
 };
 
 /// Parses manifest text; `path` is used for messages and as the base of relative paths.

@@ -50,12 +50,7 @@ class BackupsCommand final : public Command {
   int run(const GlobalOptions& options, Io& io) override {
     const config::Manifest manifest = config::load_manifest(options.config);
     const backup::BackupStore store(manifest.defaults.backup_dir);
-    std::vector<const config::ServiceConfig*> services;
-    if (m_service.empty()) {
-      for (const auto& service : manifest.services) services.push_back(&service);
-    } else {
-      services.push_back(&manifest.service(m_service));
-    }
+    const std::vector<const config::ServiceConfig*> services = manifest.select(m_service);
     nlohmann::ordered_json document = nlohmann::ordered_json::object();
     if (!options.json) io.out << std::left << std::setw(16) << "SERVICE" << std::setw(18) << "TAKEN (UTC)"
                               << std::right << std::setw(12) << "BYTES" << "  FILE\n";

@@ -26,12 +26,7 @@ class WaitCommand final : public Command {
     const auto deadline = std::chrono::steady_clock::now() + *timeout;
     const config::Manifest manifest = config::load_manifest(options.config);
     const config::Environment env = config::Environment::from_process(manifest.dir / ".env");
-    std::vector<const config::ServiceConfig*> services;
-    if (m_service.empty()) {
-      for (const auto& service : manifest.services) services.push_back(&service);
-    } else {
-      services.push_back(&manifest.service(m_service));
-    }
+    const std::vector<const config::ServiceConfig*> services = manifest.select(m_service);
     for (const config::ServiceConfig* service : services) {
       const config::DatabaseUrl url = config::resolve_database_url(manifest, *service, env, options.database_url);
       wait_for(url, deadline);
