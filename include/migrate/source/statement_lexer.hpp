@@ -1,0 +1,29 @@
+// Splits a SQL script into statements the way psql does, for revisions that run outside
+// a transaction one statement at a time.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "migrate/model/dialect.hpp"
+
+namespace migrate::source {
+
+/// One piece of a script: a statement with its terminating ';' (absent for a final
+/// statement without one), preceded by whatever whitespace and comments led up to it.
+struct Statement {
+  std::string_view text;  ///< a view into the script given to split_statements
+  std::size_t line = 1;   ///< the script line on which `text` starts (1-based)
+  bool blank = false;     ///< only whitespace and comments: nothing to send to the server
+};
+
+/// Cuts sql at every ';' that ends a statement: not inside a '…' or E'…' string, a
+/// "quoted identifier", a -- or nested /* */ comment, a $tag$ dollar-quoted body,
+/// parentheses, or the BEGIN … END body of a CREATE FUNCTION/PROCEDURE/TRIGGER. SQLite
+/// also quotes identifiers with `…` and […]. Whatever follows the last ';' becomes a final
+/// piece. The pieces cover sql exactly: concatenating their texts gives back sql. An
+/// unterminated string, identifier, comment or dollar quote runs to the end of sql.
+std::vector<Statement> split_statements(std::string_view sql, Dialect dialect);
+
+}  // namespace migrate::source

@@ -1,0 +1,202 @@
+// A hand-written scanner modelled on psql's (src/fe_utils/psqlscan.l): it knows just enough
+// of the token grammar to tell a statement-ending ';' from one inside a string, an
+// identifier, a comment, a dollar-quoted body, parentheses or a BEGIN … END routine body.
+#include "migrate/source/statement_lexer.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace migrate::source {
+
+namespace {
+
+bool is_identifier_start(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u >= 0x80;
+}
+
+bool is_identifier_char(char c, Dialect dialect) {
+  const auto u = static_cast<unsigned char>(c);
+  return is_identifier_start(c) || (u >= '0' && u <= '9') || (c == '$' && dialect == Dialect::postgres);
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::string lower(std::string_view word) {
+  std::string out(word);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return out;
+}
+
+class Lexer {
+ public:
+  Lexer(std::string_view sql, Dialect dialect) : m_sql(sql), m_dialect(dialect) {}
+
+  std::vector<Statement> split() {
+    while (m_pos < m_sql.size()) step();
+    if (m_start < m_sql.size()) emit(m_sql.size());
+    return std::move(m_statements);
+  }
+
+ private:
+  char at(std::size_t pos) const { return pos < m_sql.size() ? m_sql[pos] : '\0'; }
+
+  void step() {
+    const char c = m_sql[m_pos];
+    const char next = at(m_pos + 1);
+    if (c == '-' && next == '-') return skip_line_comment();
+    if (c == '/' && next == '*') return skip_block_comment();
+    if (is_space(c)) {
+      ++m_pos;
+      return;
+    }
+    if (c == ';') {
+      ++m_pos;
+      if (m_paren_depth == 0 && m_begin_depth == 0) emit(m_pos);
+      return;
+    }
+    m_has_content = true;
+    if (c == '\'') return skip_quoted('\'', false);
+    if (c == '"') return skip_quoted('"', false);
+    if (m_dialect == Dialect::sqlite && c == '`') return skip_quoted('`', false);
+    if (m_dialect == Dialect::sqlite && c == '[') return skip_until(m_pos + 1, "]");
+    if (m_dialect == Dialect::postgres && c == '$') return dollar();
+    if (is_identifier_start(c)) return word();
+    if (c == '(') ++m_paren_depth;
+    if (c == ')' && m_paren_depth > 0) --m_paren_depth;
+    ++m_pos;
+  }
+
+  void emit(std::size_t end) {
+    const std::string_view text = m_sql.substr(m_start, end - m_start);
+    m_statements.push_back({text, m_line, !m_has_content});
+    m_line += static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    m_start = end;
+    m_has_content = false;
+    m_words.clear();
+    m_in_routine = false;
+    m_paren_depth = 0;
+    m_begin_depth = 0;
+  }
+
+  void skip_line_comment() {
+    const std::size_t end = m_sql.find('\n', m_pos);
+    m_pos = end == std::string_view::npos ? m_sql.size() : end;
+  }
+
+  // PostgreSQL block comments nest; SQLite's end at the first */.
+  void skip_block_comment() {
+    int depth = 0;
+    while (m_pos < m_sql.size()) {
+      if (m_sql[m_pos] == '/' && at(m_pos + 1) == '*' && (depth == 0 || m_dialect == Dialect::postgres)) {
+        ++depth;
+        m_pos += 2;
+      } else if (m_sql[m_pos] == '*' && at(m_pos + 1) == '/') {
+        m_pos += 2;
+        if (--depth == 0) return;
+      } else {
+        ++m_pos;
+      }
+    }
+  }
+
+  // '…' with '' for a quote (and \' too when backslash escapes are on, as in E'…').
+  void skip_quoted(char quote, bool backslash_escapes) {
+    ++m_pos;
+    while (m_pos < m_sql.size()) {
+      const char c = m_sql[m_pos];
+      if (backslash_escapes && c == '\\') {
+        m_pos += 2;
+      } else if (c == quote) {
+        if (at(m_pos + 1) != quote) {
+          ++m_pos;
+          return;
+        }
+        m_pos += 2;
+      } else {
+        ++m_pos;
+      }
+    }
+    m_pos = m_sql.size();
+  }
+
+  void skip_until(std::size_t from, std::string_view terminator) {
+    const std::size_t end = m_sql.find(terminator, from);
+    m_pos = end == std::string_view::npos ? m_sql.size() : end + terminator.size();
+  }
+
+  // $tag$ … $tag$ (tag empty or an identifier without '$'); anything else, such as the
+  // parameter $1, is an ordinary character.
+  void dollar() {
+    std::size_t end = m_pos + 1;
+    if (is_identifier_start(at(end))) {
+      while (end < m_sql.size() && is_identifier_char(m_sql[end], m_dialect) && m_sql[end] != '$') ++end;
+    }
+    if (at(end) != '$') {
+      ++m_pos;
+      return;
+    }
+    const std::string_view tag = m_sql.substr(m_pos, end + 1 - m_pos);
+    skip_until(end + 1, tag);
+  }
+
+  // An identifier or key word. E'…' starts an escape string. The first words of the
+  // statement tell whether it creates a routine, whose BEGIN … END body (SQL-standard
+  // function bodies, SQLite triggers) holds semicolons that do not end the statement.
+  void word() {
+    const std::size_t begin = m_pos;
+    while (m_pos < m_sql.size() && is_identifier_char(m_sql[m_pos], m_dialect)) ++m_pos;
+    const std::string_view text = m_sql.substr(begin, m_pos - begin);
+    if (m_dialect == Dialect::postgres && (text == "E" || text == "e") && at(m_pos) == '\'') {
+      return skip_quoted('\'', true);
+    }
+    const std::string word = lower(text);
+    if (m_words.size() < m_words_kept) {
+      m_words.push_back(word);
+      m_in_routine = m_in_routine || creates_routine();
+    }
+    if (!m_in_routine || m_paren_depth != 0) return;
+    if (word == "begin") {
+      ++m_begin_depth;
+    } else if (word == "case") {
+      if (m_begin_depth > 0) ++m_begin_depth;
+    } else if (word == "end") {
+      if (m_begin_depth > 0) --m_begin_depth;
+    }
+  }
+
+  // CREATE [OR REPLACE] [TEMP|TEMPORARY] {FUNCTION|PROCEDURE|TRIGGER}
+  bool creates_routine() const {
+    std::size_t i = 0;
+    auto is = [&](std::size_t at, std::string_view w) { return at < m_words.size() && m_words[at] == w; };
+    if (!is(i, "create")) return false;
+    ++i;
+    if (is(i, "or") && is(i + 1, "replace")) i += 2;
+    if (is(i, "temp") || is(i, "temporary")) ++i;
+    return is(i, "function") || is(i, "procedure") || is(i, "trigger");
+  }
+
+  static constexpr std::size_t m_words_kept = 5;
+
+  std::string_view m_sql;
+  Dialect m_dialect;
+  std::size_t m_pos = 0;
+  std::size_t m_start = 0;
+  std::size_t m_line = 1;
+  bool m_has_content = false;
+  int m_paren_depth = 0;
+  int m_begin_depth = 0;
+  std::vector<std::string> m_words;
+  bool m_in_routine = false;
+  std::vector<Statement> m_statements;
+};
+
+}  // namespace
+
+std::vector<Statement> split_statements(std::string_view sql, Dialect dialect) {
+  return Lexer(sql, dialect).split();
+}
+
+}  // namespace migrate::source
