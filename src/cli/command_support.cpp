@@ -21,6 +21,7 @@ run::RunSettings run_settings(const GlobalOptions& options, const config::Manife
   settings.lock.holder = util::lock_holder_id();
   settings.lock.wait = *wait;
   settings.lock.stale_after = manifest.defaults.lock_stale_after;
+  settings.timeouts = manifest.defaults.timeouts;
   settings.applied_by = util::user_at_host();
   return settings;
 }

@@ -67,13 +67,26 @@ bool valid_service_name(std::string_view name) {
   });
 }
 
+std::optional<std::chrono::milliseconds> optional_duration(const fs::path& path, const toml::table& table,
+                                                           std::string_view key) {
+  const std::optional<std::string> value = optional_string(path, table, key);
+  if (!value) return std::nullopt;
+  const auto duration = util::parse_duration(*value);
+  if (!duration || duration->count() <= 0) {
+    throw ConfigError(at(path, *table.get(key),
+                         "'" + std::string(key) + "' must be a duration such as \"10min\" or \"30s\""));
+  }
+  return duration;
+}
+
 Defaults parse_defaults(const fs::path& path, const fs::path& dir, const toml::table* table) {
   Defaults defaults;
   defaults.backup_dir = dir / "migration-backups";
   defaults.audit_log = dir / "migration-audit.log";
   if (table == nullptr) return defaults;
   reject_unknown_keys(path, *table, "[defaults]",
-                      {"backup_dir", "audit_log", "keep_backups", "lock_stale_after"});
+                      {"backup_dir", "audit_log", "keep_backups", "lock_stale_after", "lock_timeout",
+                       "statement_timeout"});
   if (auto value = optional_string(path, *table, "backup_dir")) defaults.backup_dir = dir / *value;
   if (auto value = optional_string(path, *table, "audit_log")) defaults.audit_log = dir / *value;
   if (const toml::node* node = table->get("keep_backups")) {
@@ -83,14 +96,9 @@ Defaults parse_defaults(const fs::path& path, const fs::path& dir, const toml::t
     }
     defaults.keep_backups = static_cast<int>(value->get());
   }
-  if (auto value = optional_string(path, *table, "lock_stale_after")) {
-    auto duration = util::parse_duration(*value);
-    if (!duration || duration->count() <= 0) {
-      throw ConfigError(at(path, *table->get("lock_stale_after"),
-                           "'lock_stale_after' must be a duration such as \"10min\" or \"30s\""));
-    }
-    defaults.lock_stale_after = *duration;
-  }
+  if (auto value = optional_duration(path, *table, "lock_stale_after")) defaults.lock_stale_after = *value;
+  defaults.timeouts.lock_timeout = optional_duration(path, *table, "lock_timeout");
+  defaults.timeouts.statement_timeout = optional_duration(path, *table, "statement_timeout");
   return defaults;
 }
 

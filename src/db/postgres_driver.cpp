@@ -17,6 +17,26 @@ namespace {
 // Session advisory lock key shared by every migrate runner: "migrate" in ASCII.
 constexpr long long k_advisory_lock_key = 0x6d696772617465LL;
 
+// pg_locks condition for "some session holds the advisory lock": a bigint key shows as
+// classid = its high 32 bits, objid = its low 32 bits, objsubid = 1.
+const std::string k_advisory_lock_held =
+    "locktype = 'advisory' AND granted AND objsubid = 1"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND classid = " + std::to_string(k_advisory_lock_key >> 32) +
+    " AND objid = " + std::to_string(k_advisory_lock_key & 0xffffffffLL);
+
+// "SET LOCAL lock_timeout = '5000ms';" for each limit that is set (LOCAL: for this
+// transaction only; `scope` "" for the session).
+std::string timeout_settings(const Timeouts& timeouts, std::string_view scope) {
+  std::string sql;
+  auto add = [&](std::string_view name, const std::optional<std::chrono::milliseconds>& limit) {
+    if (limit) sql += "SET " + std::string(scope) + std::string(name) + " = '" + std::to_string(limit->count()) + "ms';";
+  };
+  add("lock_timeout", timeouts.lock_timeout);
+  add("statement_timeout", timeouts.statement_timeout);
+  return sql;
+}
+
 // Milliseconds since the transaction began (now() is the start of the transaction), i.e.
 // the revision's own run time measured by the server, written in the same batch.
 constexpr std::string_view k_elapsed_ms =
@@ -122,6 +142,48 @@ class PostgresDriver final : public Driver {
     step_transaction(body, [](pqxx::work&, std::int64_t) {});
   }
 
+  void set_timeouts(const Timeouts& timeouts) override { m_timeouts = timeouts; }
+
+  void execute_alone(std::string_view statement, std::size_t first_line) override {
+    settle_session_timeouts(m_timeouts);
+    try {
+      // Leading newlines make the server's LINE numbers those of the file.
+      pqxx::nontransaction tx(*m_conn);
+      tx.exec(std::string(first_line > 0 ? first_line - 1 : 0, '\n') + std::string(statement));
+    } catch (const pqxx::broken_connection& e) {
+      throw DatabaseUnreachable("lost the connection to " + m_url.redacted + " while running a statement: " +
+                                config::redact(e.what(), m_url));
+    } catch (const pqxx::sql_error& e) {
+      throw RevisionFailed(config::redact(describe(e), m_url), e.sqlstate());
+    }
+  }
+
+  void set_dirty(const std::string& service, Version version, bool dirty,
+                 std::optional<std::int64_t> duration_ms) override {
+    guarded("update schema_migrations", [&] {
+      pqxx::nontransaction tx(*m_conn);
+      tx.exec_params(
+          "UPDATE schema_migrations SET dirty = $3, duration_ms = COALESCE($4, duration_ms) "
+          "WHERE service = $1 AND version = $2",
+          service, version, dirty, duration_ms);
+      return 0;
+    });
+  }
+
+  void rewrite_history(const std::vector<HistoryRow>& rows) override {
+    guarded("rewrite schema_migrations", [&] {
+      pqxx::work tx(*m_conn);
+      for (const HistoryRow& row : rows) {
+        tx.exec_params(
+            "UPDATE schema_migrations SET name = $3, kind = $4, checksum = $5, dirty = FALSE "
+            "WHERE service = $1 AND version = $2",
+            row.service, row.version, row.name, row.kind, row.checksum);
+      }
+      tx.commit();
+      return 0;
+    });
+  }
+
   void record_history(const std::string& service, const std::vector<HistoryRow>& insert,
                       const std::vector<Version>& remove) override {
     std::string batch;
@@ -184,6 +246,34 @@ class PostgresDriver final : public Driver {
       tx.exec_params(
           "UPDATE migration_lock SET heartbeat_at = now() AT TIME ZONE 'utc' WHERE holder = $1", holder);
       return 0;
+    });
+  }
+
+  std::optional<bool> lock_session_alive() override {
+    return guarded("look up the migration lock's session", [&] {
+      pqxx::nontransaction tx(*m_conn);
+      return !tx.exec(std::string("SELECT pid FROM pg_locks WHERE ") + k_advisory_lock_held + " LIMIT 1").empty();
+    });
+  }
+
+  std::optional<LockInfo> break_lock() override {
+    return guarded("break the migration lock", [&]() -> std::optional<LockInfo> {
+      {
+        pqxx::nontransaction tx(*m_conn);
+        const pqxx::result holders = tx.exec(std::string("SELECT pid FROM pg_locks WHERE ") +
+                                             k_advisory_lock_held + " AND pid <> pg_backend_pid()");
+        for (const pqxx::row& row : holders) {
+          spdlog::warn("terminating PostgreSQL backend {}, which holds the migration lock", row[0].as<int>());
+          // Waits up to 10 s for the backend to exit and release its locks.
+          tx.exec_params("SELECT pg_terminate_backend($1, 10000)", row[0].as<int>());
+        }
+      }
+      if (!table_exists("migration_lock")) return std::nullopt;
+      pqxx::work tx(*m_conn);
+      std::optional<LockInfo> removed = lock_row(tx);
+      tx.exec("DELETE FROM migration_lock");
+      tx.commit();
+      return removed;
     });
   }
 
@@ -258,9 +348,10 @@ class PostgresDriver final : public Driver {
   // Sends "BEGIN;<body>COMMIT;" as one simple query. Values in body were quoted with
   // libpq's escaping (PQescapeStringConn), the equivalent of binding for a batch.
   void run_in_transaction(const std::string& body) {
+    settle_session_timeouts({});
     try {
       pqxx::nontransaction tx(*m_conn);
-      tx.exec("BEGIN;" + body + "COMMIT;");
+      tx.exec("BEGIN;" + timeout_settings(m_timeouts, "LOCAL ") + body + "COMMIT;");
     } catch (const pqxx::broken_connection& e) {
       throw DatabaseUnreachable("lost the connection to " + m_url.redacted +
                                 " during a transaction (the server rolls it back): " +
@@ -275,8 +366,10 @@ class PostgresDriver final : public Driver {
   // then record(tx, milliseconds body took), then commits.
   template <typename Record>
   void step_transaction(const StepBody& body, Record&& record) {
+    settle_session_timeouts({});
     try {
       pqxx::work tx(*m_conn);
+      if (const std::string settings = timeout_settings(m_timeouts, "LOCAL "); !settings.empty()) tx.exec(settings);
       PostgresSession session(tx);
       const auto started = std::chrono::steady_clock::now();
       body(session);
@@ -295,6 +388,20 @@ class PostgresDriver final : public Driver {
     }
   }
 
+  // Brings the session-level timeouts to `wanted` (RESET for an unset one), in one round
+  // trip and only when they differ from what this session last set.
+  void settle_session_timeouts(const Timeouts& wanted) {
+    if (wanted == m_session_timeouts) return;
+    guarded("set the session's timeouts", [&] {
+      std::string sql = timeout_settings(wanted, "");
+      if (!wanted.lock_timeout) sql += "RESET lock_timeout;";
+      if (!wanted.statement_timeout) sql += "RESET statement_timeout;";
+      exec(sql);
+      return 0;
+    });
+    m_session_timeouts = wanted;
+  }
+
   void rollback_quietly() noexcept {
     try {
       exec("ROLLBACK");
@@ -307,6 +414,8 @@ class PostgresDriver final : public Driver {
   std::unique_ptr<pqxx::connection> m_conn;
   std::unique_ptr<NoticeLogger> m_notices;
   bool m_holds_advisory_lock = false;
+  Timeouts m_timeouts;          ///< for the revisions that follow (set_timeouts)
+  Timeouts m_session_timeouts;  ///< what this session has SET outside transactions
 };
 
 }  // namespace

@@ -104,6 +104,46 @@ class SqliteDriver final : public Driver {
     step_transaction(body, [](std::int64_t) {});
   }
 
+  void set_timeouts(const Timeouts&) override {}
+
+  void execute_alone(std::string_view statement, std::size_t) override {
+    try {
+      m_db.exec(std::string(statement));
+    } catch (const SQLite::Exception& e) {
+      throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
+    }
+  }
+
+  void set_dirty(const std::string& service, Version version, bool dirty,
+                 std::optional<std::int64_t> duration_ms) override {
+    guarded("update schema_migrations", [&] {
+      SQLite::Statement update(m_db,
+                               "UPDATE schema_migrations SET dirty = ?, duration_ms = COALESCE(?, duration_ms) "
+                               "WHERE service = ? AND version = ?");
+      update.bind(1, dirty ? 1 : 0);
+      if (duration_ms) update.bind(2, static_cast<int64_t>(*duration_ms));
+      update.bind(3, service);
+      update.bind(4, static_cast<int64_t>(version));
+      return update.exec();
+    });
+  }
+
+  void rewrite_history(const std::vector<HistoryRow>& rows) override {
+    in_transaction([&] {
+      for (const HistoryRow& row : rows) {
+        SQLite::Statement update(m_db,
+                                 "UPDATE schema_migrations SET name = ?, kind = ?, checksum = ?, dirty = 0 "
+                                 "WHERE service = ? AND version = ?");
+        update.bind(1, row.name);
+        update.bind(2, row.kind);
+        update.bind(3, row.checksum);
+        update.bind(4, row.service);
+        update.bind(5, static_cast<int64_t>(row.version));
+        update.exec();
+      }
+    });
+  }
+
   void record_history(const std::string& service, const std::vector<HistoryRow>& insert_rows,
                       const std::vector<Version>& remove_versions) override {
     in_transaction([&] {
@@ -174,6 +214,19 @@ class SqliteDriver final : public Driver {
                                "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE holder = ?");
       update.bind(1, holder);
       return update.exec();
+    });
+  }
+
+  std::optional<bool> lock_session_alive() override { return std::nullopt; }
+
+  std::optional<LockInfo> break_lock() override {
+    return guarded("break the migration lock", [&]() -> std::optional<LockInfo> {
+      if (!m_db.tableExists("migration_lock")) return std::nullopt;
+      ImmediateTransaction tx(m_db);
+      std::optional<LockInfo> removed = lock_row();
+      m_db.exec("DELETE FROM migration_lock");
+      tx.commit();
+      return removed;
     });
   }
 

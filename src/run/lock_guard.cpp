@@ -5,18 +5,10 @@
 
 #include <thread>
 
+#include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::run {
-
-namespace {
-
-std::string describe(std::chrono::milliseconds wait) {
-  if (wait.count() % 1000 != 0) return std::to_string(wait.count()) + " ms";
-  return std::to_string(wait.count() / 1000) + "s";
-}
-
-}  // namespace
 
 LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::string& service,
                      RunObserver& observer)
@@ -43,7 +35,7 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
     if (std::chrono::steady_clock::now() >= deadline) {
       throw LockHeld("the migration lock for service '" + service + "' is held by " + holder.holder +
                      (holder.acquired_at.empty() ? "" : " since " + holder.acquired_at) +
-                     "; waited " + describe(policy.wait) + "; retry later or pass a longer --lock-wait");
+                     "; waited " + util::format_duration(policy.wait) + "; retry later or pass a longer --lock-wait");
     }
     if (!reported_wait) {
       spdlog::info("waiting for the migration lock held by {}", holder.holder);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "migrate/source/statement_lexer.hpp"
+#include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::run {
@@ -20,10 +22,16 @@ std::chrono::milliseconds elapsed_since(Clock::time_point start) {
 void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRevision>& history,
                     bool allow_drift) {
   if (std::optional<AppliedRevision> dirty = plan::find_dirty(history)) {
+    Version before = 0;
+    for (const AppliedRevision& row : history) {
+      if (row.version < dirty->version) before = row.version;
+    }
     throw BlockedError("service '" + service.service + "' is dirty at revision " +
                        format_version(dirty->version) + "_" + dirty->name +
-                       ", which stopped partway; fix the schema by hand, then run `migrate stamp " +
-                       service.service + " <version>` to record where it really stands");
+                       ": it ran outside a transaction and stopped partway; finish or undo it by hand, then run "
+                       "`migrate repair " + service.service + "` if it is now fully applied, or `migrate stamp " +
+                       service.service + " " + (before == 0 ? std::string("base") : format_version(before)) +
+                       "` if it is fully undone");
   }
   if (allow_drift) return;
   const std::vector<plan::Drift> drift = plan::check_drift(service.revisions, history);
@@ -43,27 +51,81 @@ db::HistoryRow history_row(const std::string& service, const Revision& revision,
           revision.checksum, settings.applied_by, false};
 }
 
-// Runs one step, reporting it, and names the revision and file when the database refuses.
+// " (lock_timeout 5s)" when the error is that limit firing, so the report says which one.
+std::string timeout_note(const RevisionFailed& e, const Timeouts& timeouts) {
+  if (e.sqlstate() == "55P03" && timeouts.lock_timeout) {
+    return "; it timed out waiting for a lock (lock_timeout " + util::format_duration(*timeouts.lock_timeout) + ")";
+  }
+  if (e.sqlstate() == "57014" && timeouts.statement_timeout) {
+    return "; it timed out (statement_timeout " + util::format_duration(*timeouts.statement_timeout) + ")";
+  }
+  return "";
+}
+
+// Runs one step, reporting it, and names the revision, file and outcome when it fails.
 template <typename Body>
 void run_step(const std::string& service, const Revision& revision, Direction direction,
-              const std::string& file, RunObserver& observer, Body&& body) {
+              const RevisionScript& script, const Timeouts& timeouts, RunObserver& observer, Body&& body) {
   observer.step_started(service, revision, direction);
   const auto started = Clock::now();
   try {
     body();
   } catch (const RevisionFailed& e) {
     observer.step_failed(service, revision, direction, e.what());
-    throw RevisionFailed("service '" + service + "': revision " + revision.label() +
-                             (direction == Direction::up ? "" : " (down)") + " failed in " + file +
-                             ": " + e.what() + "; it was rolled back",
-                         e.sqlstate());
+    const std::string failed = "service '" + service + "': revision " + revision.label() +
+                               (direction == Direction::up ? "" : " (down)") + " failed in " +
+                               script.path.string() + ": " + e.what() + timeout_note(e, timeouts);
+    if (script.directives.no_transaction) {
+      throw RevisionFailed(failed + "; it ran outside a transaction, so it is marked dirty: finish or undo it "
+                                    "by hand, then `migrate repair " + service + "` or `migrate stamp`",
+                           e.sqlstate());
+    }
+    throw RevisionFailed(failed + "; it was rolled back", e.sqlstate());
   }
   observer.step_finished(service, revision, direction, elapsed_since(started));
 }
 
-}  // namespace
+// Sends the statements of a no-transaction script one by one, refreshing the lock's
+// heartbeat between them.
+void run_statements(db::Driver& driver, const RevisionScript& script, LockGuard& lock) {
+  const std::vector<source::Statement> statements = source::split_statements(script.sql, driver.dialect());
+  const auto total = std::count_if(statements.begin(), statements.end(),
+                                   [](const source::Statement& s) { return !s.blank; });
+  long number = 0;
+  for (const source::Statement& statement : statements) {
+    if (statement.blank) continue;
+    ++number;
+    try {
+      driver.execute_alone(statement.text, statement.line);
+    } catch (const RevisionFailed& e) {
+      throw RevisionFailed("statement " + std::to_string(number) + " of " + std::to_string(total) + ": " +
+                               e.what() +
+                               (number == 1 ? std::string()
+                                            : "; the " + std::to_string(number - 1) +
+                                                  " statement(s) before it stay applied"),
+                           e.sqlstate());
+    }
+    lock.keep_alive();
+  }
+}
 
-namespace {
+// A no-transaction up: the history row is written dirty first and made clean after the
+// last statement, so a crash in between leaves the revision visibly half-done.
+void apply_alone(db::Driver& driver, const RevisionScript& script, db::HistoryRow row, LockGuard& lock) {
+  row.dirty = true;
+  driver.record_history(row.service, {row}, {});
+  const auto started = Clock::now();
+  run_statements(driver, script, lock);
+  driver.set_dirty(row.service, row.version, false, elapsed_since(started).count());
+}
+
+// A no-transaction down: the row turns dirty first and goes away after the last statement.
+void revert_alone(db::Driver& driver, const RevisionScript& script, const std::string& service,
+                  Version version, LockGuard& lock) {
+  driver.set_dirty(service, version, true);
+  run_statements(driver, script, lock);
+  driver.record_history(service, {}, {version});
+}
 
 // The shared shape of up and down: under the lock, read the history, check it, plan, then
 // run each planned revision with `execute`, reporting every step.
@@ -82,8 +144,10 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
   std::vector<Revision> done;
   for (Revision& revision : plan) {
     const RevisionScript& script = direction == Direction::up ? revision.up : *revision.down;
-    run_step(service.service, revision, direction, script.path.string(), observer,
-             [&] { execute(revision, script); });
+    const Timeouts timeouts = settings.timeouts.overridden_by(script.directives.timeouts);
+    driver.set_timeouts(timeouts);
+    run_step(service.service, revision, direction, script, timeouts, observer,
+             [&] { execute(revision, script, lock); });
     done.push_back(std::move(revision));
     lock.keep_alive();
   }
@@ -101,10 +165,13 @@ std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service
       [&](const std::vector<AppliedRevision>& history) {
         return plan::make_up_plan(service.service, service.revisions, history, target);
       },
-      [&](const Revision& revision, const RevisionScript& script) {
+      [&](const Revision& revision, const RevisionScript& script, LockGuard& lock) {
         const db::HistoryRow row = history_row(service.service, revision, settings);
-        if (revision.step == nullptr) return driver.apply(script.sql, row);
-        driver.apply_step([&](step::Session& session) { revision.step->up(session); }, row);
+        if (revision.step != nullptr) {
+          return driver.apply_step([&](step::Session& session) { revision.step->up(session); }, row);
+        }
+        if (script.directives.no_transaction) return apply_alone(driver, script, row, lock);
+        driver.apply(script.sql, row);
       });
 }
 
@@ -116,10 +183,15 @@ std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& servi
       [&](const std::vector<AppliedRevision>& history) {
         return plan::make_down_plan(service.service, service.revisions, history, target);
       },
-      [&](const Revision& revision, const RevisionScript& script) {
-        if (revision.step == nullptr) return driver.revert(script.sql, service.service, revision.version);
-        driver.revert_step([&](step::Session& session) { revision.step->down(session); }, service.service,
-                           revision.version);
+      [&](const Revision& revision, const RevisionScript& script, LockGuard& lock) {
+        if (revision.step != nullptr) {
+          return driver.revert_step([&](step::Session& session) { revision.step->down(session); },
+                                    service.service, revision.version);
+        }
+        if (script.directives.no_transaction) {
+          return revert_alone(driver, script, service.service, revision.version, lock);
+        }
+        driver.revert(script.sql, service.service, revision.version);
       });
 }
 
@@ -152,6 +224,32 @@ StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, Versi
   result.removed.erase(std::remove_if(result.removed.begin(), result.removed.end(),
                                       [&](Version v) { return v <= version; }),
                        result.removed.end());
+  return result;
+}
+
+RepairResult run_repair(db::Driver& driver, const ServiceRevisions& service, const RunSettings& settings,
+                        RunObserver& observer) {
+  LockGuard lock(driver, settings.lock, service.service, observer);
+  const std::vector<AppliedRevision> history = driver.read_history(service.service);
+  RepairResult result;
+  std::vector<db::HistoryRow> rewrite;
+  for (const AppliedRevision& row : history) {
+    const auto on_disk = std::find_if(service.revisions.begin(), service.revisions.end(),
+                                      [&](const Revision& r) { return r.version == row.version; });
+    if (on_disk == service.revisions.end()) {
+      result.missing.push_back(row.version);
+      continue;
+    }
+    const db::HistoryRow wanted = history_row(service.service, *on_disk, settings);
+    if (!row.dirty && row.checksum == wanted.checksum && row.name == wanted.name && row.kind == wanted.kind) {
+      continue;
+    }
+    RepairResult::Change change{row.version, row.dirty, row.checksum != wanted.checksum || row.name != wanted.name ||
+                                                            row.kind != wanted.kind};
+    result.changes.push_back(change);
+    rewrite.push_back(wanted);
+  }
+  if (!rewrite.empty()) driver.rewrite_history(rewrite);
   return result;
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <system_error>
 
+#include "migrate/source/directives.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/file_io.hpp"
 #include "migrate/util/sha256.hpp"
@@ -74,23 +75,6 @@ std::string read_revision_file(const fs::path& path) {
 // `-- migrate:` directives in the leading comment block change how a revision runs.
 // None is implemented yet, so a file that asks for one is refused rather than run
 // differently from what its author asked for.
-void reject_directives(const RevisionFile& file, std::string_view sql) {
-  std::size_t line_number = 0;
-  while (!sql.empty()) {
-    ++line_number;
-    const std::size_t end = sql.find('\n');
-    const std::string_view line = util::trim(sql.substr(0, end));
-    sql = end == std::string_view::npos ? std::string_view() : sql.substr(end + 1);
-    if (line.empty()) continue;
-    if (!util::starts_with(line, "--")) return;
-    const std::string_view comment = util::trim(line.substr(2));
-    if (util::starts_with(comment, "migrate:")) {
-      throw ConfigError(file.path.string() + ":" + std::to_string(line_number) + ": directive '" +
-                        std::string(comment) + "' is not supported by this build of migrate");
-    }
-  }
-}
-
 // "0001_init" of "0001_init.up.sql": one version must have one spelling and one name.
 std::string stem(const RevisionFile& file) {
   const std::string name = file.path.filename().string();
@@ -129,8 +113,8 @@ Revision resolve_step(const RevisionFile& file, const std::string& service,
   revision.name = file.parsed.name;
   revision.kind = RevisionKind::cpp;
   revision.step = found;
-  revision.up = {file.path, ""};
-  if (found->down != nullptr) revision.down = RevisionScript{file.path, ""};
+  revision.up = {file.path, "", {}};
+  if (found->down != nullptr) revision.down = RevisionScript{file.path, "", {}};
   revision.checksum = found->checksum;
   return revision;
 }
@@ -153,9 +137,9 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
     // Every file is checked, not just this dialect's: a folder is valid or not as a whole.
     const std::string sql = read_revision_file(file->path);
     if (util::is_blank(sql)) throw ConfigError("revision file " + file->path.string() + " is empty");
-    reject_directives(*file, sql);
+    parse_directives(sql, file->path);
   }
-  for (const RevisionFile* file : group.downs) reject_directives(*file, read_revision_file(file->path));
+  for (const RevisionFile* file : group.downs) parse_directives(read_revision_file(file->path), file->path);
   const RevisionFile* up = pick_for_dialect(group.ups, dialect);
   if (up == nullptr) {
     throw ConfigError("revision " + format_version(version) + "_" + group.ups.front()->parsed.name +
@@ -168,10 +152,12 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
   revision.version = version;
   revision.name = up->parsed.name;
   revision.kind = RevisionKind::sql;
-  revision.up = {up->path, read_revision_file(up->path)};
+  revision.up = {up->path, read_revision_file(up->path), {}};
+  revision.up.directives = parse_directives(revision.up.sql, up->path);
   revision.checksum = util::sha256_hex(util::crlf_to_lf(revision.up.sql));
   if (const RevisionFile* down = pick_for_dialect(group.downs, dialect)) {
-    revision.down = RevisionScript{down->path, read_revision_file(down->path)};
+    revision.down = RevisionScript{down->path, read_revision_file(down->path), {}};
+    revision.down->directives = parse_directives(revision.down->sql, down->path);
   }
   return revision;
 }

@@ -18,6 +18,7 @@
 #include "migrate/db/driver.hpp"
 #include "migrate/model/revision.hpp"
 #include "migrate/run/run_observer.hpp"
+#include "migrate/source/directives.hpp"
 #include "migrate/util/sha256.hpp"
 #include "support/test_database.hpp"
 
@@ -51,8 +52,12 @@ inline Revision make_revision(Version version, const std::string& name, const st
   revision.version = version;
   revision.name = name;
   revision.kind = RevisionKind::sql;
-  revision.up = {format_version(version) + "_" + name + ".up.sql", up_sql};
-  if (down_sql) revision.down = RevisionScript{format_version(version) + "_" + name + ".down.sql", *down_sql};
+  revision.up = {format_version(version) + "_" + name + ".up.sql", up_sql, {}};
+  revision.up.directives = source::parse_directives(up_sql, revision.up.path);
+  if (down_sql) {
+    revision.down = RevisionScript{format_version(version) + "_" + name + ".down.sql", *down_sql, {}};
+    revision.down->directives = source::parse_directives(*down_sql, revision.down->path);
+  }
   revision.checksum = util::sha256_hex(up_sql);
   return revision;
 }

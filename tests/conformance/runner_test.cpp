@@ -288,7 +288,7 @@ TEST_CASE("run_down stops at a failing revision and keeps the ones rolled back b
   auto driver = open_test_driver(*database);
   std::vector<Revision> revisions = three_revisions();
   revisions[1].down = migrate::RevisionScript{"0002_create_extra.down.sql",
-                                              "DROP TABLE extra;\nDROP TABLE missing_table;"};
+                                              "DROP TABLE extra;\nDROP TABLE missing_table;", {}};
   RecordingObserver observer;
   REQUIRE(migrate::run::run_up(*driver, {"svc", revisions}, {}, settings(), observer).size() == 3);
 

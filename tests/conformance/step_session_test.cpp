@@ -527,8 +527,8 @@ Revision step_revision(const StepDefinition& step) {
   revision.name = step.name;
   revision.kind = RevisionKind::cpp;
   revision.step = &step;
-  revision.up = {step.source_file, ""};
-  if (step.down != nullptr) revision.down = migrate::RevisionScript{step.source_file, ""};
+  revision.up = {step.source_file, "", {}};
+  if (step.down != nullptr) revision.down = migrate::RevisionScript{step.source_file, "", {}};
   revision.checksum = step.checksum;
   return revision;
 }

@@ -29,8 +29,8 @@ Revision revision(Version version, const std::string& name, bool reversible = tr
   Revision r;
   r.version = version;
   r.name = name;
-  r.up = RevisionScript{"/srv/project/migrations/" + r.label() + ".up.sql", "SELECT 1;"};
-  if (reversible) r.down = RevisionScript{"/srv/project/migrations/" + r.label() + ".down.sql", "SELECT 1;"};
+  r.up = RevisionScript{"/srv/project/migrations/" + r.label() + ".up.sql", "SELECT 1;", {}};
+  if (reversible) r.down = RevisionScript{"/srv/project/migrations/" + r.label() + ".down.sql", "SELECT 1;", {}};
   r.checksum = checksum_of(version);
   return r;
 }

@@ -25,8 +25,8 @@ Revision revision(Version version, const std::string& name) {
   Revision r;
   r.version = version;
   r.name = name;
-  r.up = RevisionScript{"/srv/project/services/dashboard/migrations/" + r.label() + ".up.sql", "SELECT 1;"};
-  r.down = RevisionScript{"/srv/project/services/dashboard/migrations/" + r.label() + ".down.sql", "SELECT 1;"};
+  r.up = RevisionScript{"/srv/project/services/dashboard/migrations/" + r.label() + ".up.sql", "SELECT 1;", {}};
+  r.down = RevisionScript{"/srv/project/services/dashboard/migrations/" + r.label() + ".down.sql", "SELECT 1;", {}};
   r.checksum = std::string(63, '0') + std::to_string(version % 10);
   return r;
 }

@@ -10,6 +10,7 @@
 
 #include "migrate/config/database_url.hpp"
 #include "migrate/config/environment.hpp"
+#include "migrate/model/revision.hpp"
 
 namespace migrate::config {
 
@@ -19,6 +20,7 @@ struct Defaults {
   std::filesystem::path audit_log;
   int keep_backups = 10;
   std::chrono::milliseconds lock_stale_after = std::chrono::minutes(10);
+  Timeouts timeouts;  ///< lock_timeout, statement_timeout: PostgreSQL limits for every revision
 };
 
 /// One [services.<name>] table.

@@ -84,6 +84,25 @@ class Driver {
   /// Runs body with a session in one transaction that touches no history (import-kv).
   virtual void transact(const StepBody& body) = 0;
 
+  /// The timeouts for what follows (apply, revert, steps, execute_alone), until set again.
+  /// PostgreSQL sets them per transaction (SET LOCAL, in the same round trip) or, for
+  /// execute_alone, per session; SQLite has no such limits and ignores them.
+  virtual void set_timeouts(const Timeouts& timeouts) = 0;
+
+  /// Runs one statement by itself outside any transaction (autocommit), as a
+  /// no-transaction revision needs (CREATE INDEX CONCURRENTLY, VACUUM). first_line is the
+  /// file line the statement starts on, so that server errors name lines of the file.
+  virtual void execute_alone(std::string_view statement, std::size_t first_line) = 0;
+
+  /// Sets the dirty flag of the (service, version) history row, and its duration_ms when
+  /// given, in one autocommitted statement.
+  virtual void set_dirty(const std::string& service, Version version, bool dirty,
+                         std::optional<std::int64_t> duration_ms = std::nullopt) = 0;
+
+  /// Rewrites name, kind and checksum of recorded revisions and clears their dirty flag,
+  /// in one transaction (repair). Each row names an existing (service, version).
+  virtual void rewrite_history(const std::vector<HistoryRow>& rows) = 0;
+
   /// Inserts rows and deletes the listed versions of service in one transaction,
   /// without running any revision (stamp).
   virtual void record_history(const std::string& service, const std::vector<HistoryRow>& insert,
@@ -102,6 +121,15 @@ class Driver {
 
   /// Removes holder's row and releases any session lock. Does not throw.
   virtual void unlock(const std::string& holder) noexcept = 0;
+
+  /// Whether a live session holds the lock (PostgreSQL: its advisory lock is held by
+  /// some backend; nullopt where that cannot be known, as on SQLite).
+  virtual std::optional<bool> lock_session_alive() = 0;
+
+  /// Breaks the lock whoever holds it: on PostgreSQL terminates the sessions that hold
+  /// the advisory lock (their open transactions roll back), then deletes the row.
+  /// Returns the row that was removed, if any.
+  virtual std::optional<LockInfo> break_lock() = 0;
 };
 
 /// Opens the database at url. Throws DatabaseUnreachable when it cannot be reached,

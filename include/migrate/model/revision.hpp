@@ -1,6 +1,7 @@
 // A revision as found on disk, resolved for one dialect, and as recorded in a database.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -22,10 +23,34 @@ enum class RevisionKind { sql, cpp };
 /// "sql" or "cpp", as stored in schema_migrations.kind.
 std::string_view to_string(RevisionKind kind) noexcept;
 
-/// One direction (up or down) of a revision: the file it came from and its SQL.
+/// PostgreSQL's lock_timeout and statement_timeout for a revision; unset keeps the
+/// server's setting. SQLite has neither.
+struct Timeouts {
+  std::optional<std::chrono::milliseconds> lock_timeout;
+  std::optional<std::chrono::milliseconds> statement_timeout;
+
+  /// Each limit of `over` where set, else this one's.
+  Timeouts overridden_by(const Timeouts& over) const {
+    return {over.lock_timeout ? over.lock_timeout : lock_timeout,
+            over.statement_timeout ? over.statement_timeout : statement_timeout};
+  }
+  bool operator==(const Timeouts& other) const {
+    return lock_timeout == other.lock_timeout && statement_timeout == other.statement_timeout;
+  }
+  bool operator!=(const Timeouts& other) const { return !(*this == other); }
+};
+
+/// How one revision file asks to be run: its `-- migrate:` directives.
+struct Directives {
+  bool no_transaction = false;  ///< -- migrate:no-transaction: statement by statement, marked dirty meanwhile
+  Timeouts timeouts;            ///< -- migrate:lock-timeout 5s, -- migrate:statement-timeout 10min
+};
+
+/// One direction (up or down) of a revision: the file it came from, its SQL and directives.
 struct RevisionScript {
   std::filesystem::path path;
   std::string sql;
+  Directives directives;
 };
 
 /// A revision resolved for one dialect: what `up` runs and what `down` runs.

@@ -18,6 +18,7 @@ struct RunSettings {
   LockPolicy lock;
   std::string applied_by;    ///< user@host recorded in schema_migrations
   bool allow_drift = false;  ///< run even though applied files were edited
+  Timeouts timeouts;         ///< PostgreSQL limits for every revision; directives override them
 };
 
 /// Called once under the lock, when there is work, before the first change (backups).
@@ -62,5 +63,23 @@ struct StampResult {
 /// Throws UsageError when version names no revision.
 StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, Version version,
                       const RunSettings& settings, RunObserver& observer);
+
+/// What repair rewrote.
+struct RepairResult {
+  struct Change {
+    Version version = 0;
+    bool was_dirty = false;        ///< its dirty flag was cleared
+    bool rerecorded = false;       ///< its checksum (or name or kind) was re-recorded from the file
+  };
+  std::vector<Change> changes;
+  std::vector<Version> missing;  ///< recorded revisions with no file: left alone (see stamp)
+};
+
+/// Makes the history agree with the files after the operator fixed things by hand:
+/// every recorded revision whose file exists gets that file's name, kind and checksum,
+/// and its dirty flag cleared, in one transaction under the lock. Runs no SQL of any
+/// revision. Recorded revisions with no file are reported, not removed.
+RepairResult run_repair(db::Driver& driver, const ServiceRevisions& service, const RunSettings& settings,
+                        RunObserver& observer);
 
 }  // namespace migrate::run
