@@ -1,0 +1,115 @@
+// Splitting scripts into statements for no-transaction revisions.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "migrate/source/statement_lexer.hpp"
+
+using migrate::Dialect;
+using migrate::source::split_statements;
+using migrate::source::Statement;
+
+namespace {
+
+// The statements that would be sent (blank pieces dropped), trimmed of leading space.
+std::vector<std::string> sent(std::string_view sql, Dialect dialect = Dialect::postgres) {
+  std::vector<std::string> out;
+  for (const Statement& s : split_statements(sql, dialect)) {
+    if (s.blank) continue;
+    std::string text(s.text);
+    text.erase(0, text.find_first_not_of(" \t\r\n"));
+    out.push_back(text);
+  }
+  return out;
+}
+
+std::string joined(std::string_view sql, Dialect dialect) {
+  std::string out;
+  for (const Statement& s : split_statements(sql, dialect)) out += s.text;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("statements are cut at semicolons, each keeping its terminator", "[lexer]") {
+  CHECK(sent("CREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n") ==
+        std::vector<std::string>{"CREATE TABLE a (id int);", "CREATE INDEX CONCURRENTLY a_id ON a (id);"});
+  CHECK(sent("SELECT 1;SELECT 2") == std::vector<std::string>{"SELECT 1;", "SELECT 2"});
+  CHECK(sent("  \n-- only a comment\n/* and another */\n").empty());
+  CHECK(sent(";;\n;").empty());
+}
+
+TEST_CASE("semicolons inside strings, identifiers and comments do not end a statement", "[lexer]") {
+  CHECK(sent("INSERT INTO t VALUES ('a;b', 'it''s;');SELECT 2;") ==
+        std::vector<std::string>{"INSERT INTO t VALUES ('a;b', 'it''s;');", "SELECT 2;"});
+  CHECK(sent("SELECT E'back\\'slash;';SELECT 2;") ==
+        std::vector<std::string>{"SELECT E'back\\'slash;';", "SELECT 2;"});
+  CHECK(sent("SELECT e'\\\\';SELECT 2;") == std::vector<std::string>{"SELECT e'\\\\';", "SELECT 2;"});
+  // Without E, a backslash is an ordinary character (standard_conforming_strings).
+  CHECK(sent("SELECT '\\';SELECT 2;") == std::vector<std::string>{"SELECT '\\';", "SELECT 2;"});
+  CHECK(sent("CREATE TABLE \"odd;name\"\"x\" (id int);SELECT 2;") ==
+        std::vector<std::string>{"CREATE TABLE \"odd;name\"\"x\" (id int);", "SELECT 2;"});
+  CHECK(sent("SELECT 1 -- not here;\n+ 1;SELECT 2;") ==
+        std::vector<std::string>{"SELECT 1 -- not here;\n+ 1;", "SELECT 2;"});
+  CHECK(sent("SELECT /* a /* nested; */ still; */ 1;SELECT 2;") ==
+        std::vector<std::string>{"SELECT /* a /* nested; */ still; */ 1;", "SELECT 2;"});
+  // An identifier ending in e before a string is not an E'' string.
+  CHECK(sent("SELECT 'x' AS type;SELECT 2;") == std::vector<std::string>{"SELECT 'x' AS type;", "SELECT 2;"});
+}
+
+TEST_CASE("dollar-quoted bodies keep their semicolons, whatever the tag", "[lexer]") {
+  const std::string function =
+      "CREATE FUNCTION f() RETURNS trigger AS $$\nBEGIN\n  NEW.x := 1;\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;";
+  CHECK(sent(function + "\nSELECT 2;") == std::vector<std::string>{function, "SELECT 2;"});
+  const std::string tagged = "DO $body$ BEGIN PERFORM '$$;'; END $body$;";
+  CHECK(sent(tagged + "SELECT 2;") == std::vector<std::string>{tagged, "SELECT 2;"});
+  // $1 is a parameter, and a$b$ an identifier: neither opens a dollar quote.
+  CHECK(sent("PREPARE p AS SELECT $1;SELECT a$b$ FROM t;SELECT 3;") ==
+        std::vector<std::string>{"PREPARE p AS SELECT $1;", "SELECT a$b$ FROM t;", "SELECT 3;"});
+}
+
+TEST_CASE("parentheses and BEGIN ATOMIC bodies hold their semicolons", "[lexer]") {
+  const std::string atomic =
+      "CREATE OR REPLACE FUNCTION g(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN a > 0 THEN 1 "
+      "ELSE 0 END;\n  SELECT a;\nEND;";
+  CHECK(sent(atomic + "\nSELECT 2;") == std::vector<std::string>{atomic, "SELECT 2;"});
+  const std::string procedure = "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END;";
+  CHECK(sent(procedure + "SELECT 2;") == std::vector<std::string>{procedure, "SELECT 2;"});
+  // BEGIN outside a routine is a transaction statement of its own.
+  CHECK(sent("BEGIN;SELECT 1;END;") == std::vector<std::string>{"BEGIN;", "SELECT 1;", "END;"});
+  CHECK(sent("SELECT (1;2);SELECT 3;") == std::vector<std::string>{"SELECT (1;2);", "SELECT 3;"});
+}
+
+TEST_CASE("SQLite trigger bodies and its identifier quotes are understood", "[lexer]") {
+  const std::string trigger =
+      "CREATE TEMP TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE a SET n = CASE WHEN 1 THEN 2 END;\n  DELETE FROM b;\nEND;";
+  CHECK(sent(trigger + "\nVACUUM;", Dialect::sqlite) == std::vector<std::string>{trigger, "VACUUM;"});
+  CHECK(sent("SELECT `a;b`, [c;d] FROM t;SELECT 2;", Dialect::sqlite) ==
+        std::vector<std::string>{"SELECT `a;b`, [c;d] FROM t;", "SELECT 2;"});
+  // SQLite block comments do not nest: the first */ ends one.
+  CHECK(sent("SELECT /* a /* b */ 1;SELECT 2;", Dialect::sqlite) ==
+        std::vector<std::string>{"SELECT /* a /* b */ 1;", "SELECT 2;"});
+}
+
+TEST_CASE("each statement knows the file line it starts on", "[lexer]") {
+  const auto statements = split_statements("-- header\nSELECT 1;\n\nSELECT\n  2;\nSELECT 3", Dialect::postgres);
+  REQUIRE(statements.size() == 3);
+  CHECK(statements[0].line == 1);
+  CHECK(statements[1].line == 2);  // starts right after the ';' of line 2
+  CHECK(statements[2].line == 5);
+  CHECK_FALSE(statements[2].blank);
+}
+
+TEST_CASE("the pieces cover the script exactly, even when it is malformed", "[lexer]") {
+  for (Dialect dialect : {Dialect::postgres, Dialect::sqlite}) {
+    for (const char* sql : {"SELECT 'unterminated;", "SELECT \"open;", "/* open comment; SELECT 1;",
+                            "DO $x$ never closed;", "SELECT E'\\", "a;b;;c", "", ";", "SELECT 1;\n-- tail",
+                            "CREATE FUNCTION f() BEGIN ATOMIC SELECT 1;", "SELECT ((1;", "[x;", "`x;"}) {
+      CAPTURE(sql);
+      CHECK(joined(sql, dialect) == sql);
+    }
+  }
+  // An unterminated construct swallows the rest: nothing after it is sent on its own.
+  CHECK(sent("SELECT 'open; SELECT 2;").size() == 1);
+}
