@@ -3,7 +3,9 @@
 #
 # Usage: deployment/test.sh [extra ctest args...]     e.g. deployment/test.sh -R lock
 #   MIGRATE_BUILD_DIR  build directory, relative to the repo root (default: build)
-# Exits with ctest's exit code; fails (never skips) when PostgreSQL cannot be started.
+#   MIGRATE_FUZZ_SECONDS  time per fuzz target (default: 30)
+# Runs ctest, then the fuzz targets (deployment/fuzz.sh). Exits non-zero when either
+# fails; fails (never skips) when PostgreSQL cannot be started.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,5 +32,10 @@ phase "ctest: $build_dir"
 rc=0
 ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -j2 "$@" || rc=$?
 
-phase "done: ctest exited with $rc"
-exit "$rc"
+phase "fuzz: each libFuzzer target for ${MIGRATE_FUZZ_SECONDS:-30}s"
+fuzz_rc=0
+deployment/fuzz.sh || fuzz_rc=$?
+
+phase "done: ctest exited with $rc, fuzz.sh with $fuzz_rc"
+[[ $rc -ne 0 ]] && exit "$rc"
+exit "$fuzz_rc"

@@ -1,0 +1,1 @@
+.0008_hidden.up.sql

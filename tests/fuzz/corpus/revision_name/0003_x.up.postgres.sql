@@ -1,0 +1,1 @@
+0003_x.up.postgres.sql

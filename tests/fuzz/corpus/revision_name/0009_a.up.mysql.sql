@@ -1,0 +1,1 @@
+0009_a.up.mysql.sql

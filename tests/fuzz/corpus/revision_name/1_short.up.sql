@@ -1,0 +1,1 @@
+1_short.up.sql

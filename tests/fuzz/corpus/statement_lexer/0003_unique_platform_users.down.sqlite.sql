@@ -1,0 +1,5 @@
+-- stream-bot 0003 down (SQLite): back to the plain index. Merged duplicates stay
+-- merged.
+CREATE INDEX platform_users_platform_platform_user_id_idx
+    ON platform_users (platform, platform_user_id);
+DROP INDEX platform_users_platform_platform_user_id_key;

@@ -1,0 +1,2 @@
+-- discord-bot 0007 down.
+DROP TABLE guild_mod_roles;
