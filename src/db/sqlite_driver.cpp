@@ -109,6 +109,7 @@ class SqliteDriver final : public Driver {
   void execute_alone(std::string_view statement, std::size_t) override {
     try {
       m_db.exec(std::string(statement));
+      refresh_heartbeat();  // at once: the statement may have run longer than lock_stale_after
     } catch (const SQLite::Exception& e) {
       throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
     }
@@ -200,6 +201,7 @@ class SqliteDriver final : public Driver {
       take.bind(1, holder);
       take.exec();
       tx.commit();
+      m_lock_holder = holder;
       attempt.acquired = true;
       attempt.broken = current;
       return attempt;
@@ -231,6 +233,7 @@ class SqliteDriver final : public Driver {
   }
 
   void unlock(const std::string& holder) noexcept override {
+    if (holder == m_lock_holder) m_lock_holder.clear();
     try {
       SQLite::Statement release(m_db, "DELETE FROM migration_lock WHERE holder = ?");
       release.bind(1, holder);
@@ -256,6 +259,7 @@ class SqliteDriver final : public Driver {
     try {
       ImmediateTransaction tx(m_db);
       body();
+      refresh_heartbeat();
       tx.commit();
     } catch (const SQLite::Exception& e) {
       throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
@@ -273,6 +277,7 @@ class SqliteDriver final : public Driver {
       body(session);
       record(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
                  .count());
+      refresh_heartbeat();
       tx.commit();
     } catch (const SQLite::Exception& e) {
       throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
@@ -316,8 +321,21 @@ class SqliteDriver final : public Driver {
                     query.getColumn(2).getString(), query.getColumn(3).getDouble()};
   }
 
+  // Inside a write transaction: its commit refreshes the lock's heartbeat too, so however
+  // long a revision ran, the lock is never seen stale between its commit and the next
+  // heartbeat (nobody can write, and so take the lock over, while it runs).
+  void refresh_heartbeat() {
+    if (m_lock_holder.empty()) return;
+    SQLite::Statement update(m_db,
+                             "UPDATE migration_lock SET heartbeat_at = "
+                             "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE holder = ?");
+    update.bind(1, m_lock_holder);
+    update.exec();
+  }
+
   SQLite::Database m_db;
   std::string m_label;
+  std::string m_lock_holder;  ///< set while this driver holds the lock
 };
 
 }  // namespace

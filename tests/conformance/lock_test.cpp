@@ -267,6 +267,29 @@ TEST_CASE("sqlite: a row whose heartbeat is older than stale_after is taken over
   driver->unlock("next@host:2");
 }
 
+TEST_CASE("sqlite: a revision that runs longer than stale_after commits a fresh heartbeat with it",
+          "[conformance][sqlite]") {
+  auto database = make_test_database(Dialect::sqlite);
+  auto driver = open_test_driver(*database);
+  REQUIRE(driver->try_lock("slow@host:1", 60'000ms).acquired);
+  // The holder went quiet a minute ago, then ran one long revision: without a refresh in
+  // the revision's own transaction, a waiter could take the lock over the moment it commits.
+  database->exec("UPDATE migration_lock SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 minutes')");
+  driver->apply("CREATE TABLE t (id INTEGER);", migrate::test::make_row("svc", 1, "create_t"));
+  auto other = open_test_driver(*database);
+  const LockAttempt waiter = other->try_lock("waiter@host:2", 60'000ms);
+  CHECK_FALSE(waiter.acquired);
+  REQUIRE(waiter.holder);
+  CHECK(waiter.holder->holder == "slow@host:1");
+  CHECK(waiter.holder->heartbeat_age_seconds < 30);
+
+  // The same for a statement run alone (no-transaction), refreshed right after it.
+  database->exec("UPDATE migration_lock SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 minutes')");
+  driver->execute_alone("CREATE TABLE u (id INTEGER);", 1);
+  CHECK_FALSE(other->try_lock("waiter@host:2", 60'000ms).acquired);
+  driver->unlock("slow@host:1");
+}
+
 TEST_CASE("LockGuard polls, then throws LockHeld naming the holder", "[conformance][postgres][sqlite]") {
   const auto dialect = GENERATE(Dialect::postgres, Dialect::sqlite);
   auto database = make_test_database(dialect);
