@@ -264,8 +264,10 @@ class PostgresDriver final : public Driver {
                                              k_advisory_lock_held + " AND pid <> pg_backend_pid()");
         for (const pqxx::row& row : holders) {
           spdlog::warn("terminating PostgreSQL backend {}, which holds the migration lock", row[0].as<int>());
-          // Waits up to 10 s for the backend to exit and release its locks.
-          tx.exec_params("SELECT pg_terminate_backend($1, 10000)", row[0].as<int>());
+          // From PostgreSQL 14 on, waits up to 10 s for the backend to exit and release its locks.
+          tx.exec_params(m_conn->server_version() >= 140000 ? "SELECT pg_terminate_backend($1, 10000)"
+                                                            : "SELECT pg_terminate_backend($1)",
+                         row[0].as<int>());
         }
       }
       if (!table_exists("migration_lock")) return std::nullopt;
