@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "migrate/config/service_order.hpp"
@@ -72,9 +73,9 @@ std::optional<std::chrono::milliseconds> optional_duration(const fs::path& path,
   const std::optional<std::string> value = optional_string(path, table, key);
   if (!value) return std::nullopt;
   const auto duration = util::parse_duration(*value);
-  if (!duration || duration->count() <= 0) {
+  if (!duration || duration->count() <= 0 || duration->count() > std::numeric_limits<int>::max()) {
     throw ConfigError(at(path, *table.get(key),
-                         "'" + std::string(key) + "' must be a duration such as \"10min\" or \"30s\""));
+                         "'" + std::string(key) + "' must be a duration of at most 24 days such as \"10min\" or \"30s\""));
   }
   return duration;
 }

@@ -6,7 +6,9 @@
 #include <pqxx/pqxx>
 
 #include "db/bookkeeping_schema.hpp"
+#include "db/driver_messages.hpp"
 #include "db/postgres_session.hpp"
+#include "migrate/source/statement_lexer.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/text.hpp"
 
@@ -144,18 +146,27 @@ class PostgresDriver final : public Driver {
 
   void set_timeouts(const Timeouts& timeouts) override { m_timeouts = timeouts; }
 
-  void execute_alone(std::string_view statement, std::size_t first_line) override {
-    settle_session_timeouts(m_timeouts);
-    try {
-      // Leading newlines make the server's LINE numbers those of the file.
-      pqxx::nontransaction tx(*m_conn);
-      tx.exec(std::string(first_line > 0 ? first_line - 1 : 0, '\n') + std::string(statement));
-    } catch (const pqxx::broken_connection& e) {
-      throw DatabaseUnreachable("lost the connection to " + m_url.redacted + " while running a statement: " +
-                                config::redact(e.what(), m_url));
-    } catch (const pqxx::sql_error& e) {
-      throw RevisionFailed(config::redact(describe(e), m_url), e.sqlstate());
+  void execute_each(std::string_view sql, const std::function<void()>& after_each) override {
+    const std::vector<source::Statement> statements = source::split_statements(sql);
+    if (const std::string settings = timeout_settings(m_timeouts, ""); !settings.empty()) {
+      guarded("set the session's timeouts", [&] {
+        exec(settings);
+        return 0;
+      });
     }
+    try {
+      int number = 0;
+      for (const source::Statement& statement : statements) {
+        if (statement.blank) continue;
+        ++number;
+        run_alone(statement, number);
+        after_each();
+      }
+    } catch (...) {
+      reset_session_timeouts();
+      throw;
+    }
+    reset_session_timeouts();
   }
 
   void set_dirty(const std::string& service, Version version, bool dirty,
@@ -243,8 +254,9 @@ class PostgresDriver final : public Driver {
   void heartbeat(const std::string& holder) override {
     guarded("refresh the migration lock", [&] {
       pqxx::nontransaction tx(*m_conn);
-      tx.exec_params(
+      const pqxx::result updated = tx.exec_params(
           "UPDATE migration_lock SET heartbeat_at = now() AT TIME ZONE 'utc' WHERE holder = $1", holder);
+      if (updated.affected_rows() == 0) throw LockHeld(lost_lock_message(m_url.redacted));
       return 0;
     });
   }
@@ -256,26 +268,47 @@ class PostgresDriver final : public Driver {
     });
   }
 
-  std::optional<LockInfo> break_lock() override {
+  std::optional<LockInfo> break_lock(const std::string& holder) override {
     return guarded("break the migration lock", [&]() -> std::optional<LockInfo> {
-      {
-        pqxx::nontransaction tx(*m_conn);
-        const pqxx::result holders = tx.exec(std::string("SELECT pid FROM pg_locks WHERE ") +
-                                             k_advisory_lock_held + " AND pid <> pg_backend_pid()");
-        for (const pqxx::row& row : holders) {
-          spdlog::warn("terminating PostgreSQL backend {}, which holds the migration lock", row[0].as<int>());
-          // From PostgreSQL 14 on, waits up to 10 s for the backend to exit and release its locks.
-          tx.exec_params(m_conn->server_version() >= 140000 ? "SELECT pg_terminate_backend($1, 10000)"
-                                                            : "SELECT pg_terminate_backend($1)",
-                         row[0].as<int>());
+      pqxx::work tx(*m_conn);
+      std::optional<LockInfo> current;
+      if (tx.exec1("SELECT to_regclass('migration_lock') IS NOT NULL")[0].as<bool>()) {
+        // FOR UPDATE: a runner that takes the advisory lock once its holder is gone waits
+        // here before it writes its own row, which therefore survives the DELETE below.
+        const pqxx::result rows = tx.exec(
+            "SELECT holder, to_char(acquired_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+            "to_char(heartbeat_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+            "extract(epoch FROM (now() AT TIME ZONE 'utc') - heartbeat_at)::float8 "
+            "FROM migration_lock WHERE lock_id = 1 FOR UPDATE");
+        if (!rows.empty()) {
+          current = LockInfo{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
+                             rows[0][2].as<std::string>(), rows[0][3].as<double>()};
         }
       }
-      if (!table_exists("migration_lock")) return std::nullopt;
-      pqxx::work tx(*m_conn);
-      std::optional<LockInfo> removed = lock_row(tx);
-      tx.exec("DELETE FROM migration_lock");
+      if ((current ? current->holder : std::string()) != holder) {
+        throw LockHeld("the lock changed hands: it is now " +
+                       (current ? "held by " + current->holder : std::string("free of any row")) +
+                       ", not by " + (holder.empty() ? std::string("a session without a row") : holder) +
+                       "; nothing was broken, look again with `migrate lock status`");
+      }
+      const pqxx::result sessions = tx.exec(std::string("SELECT pid FROM pg_locks WHERE ") + k_advisory_lock_held +
+                                            " AND pid <> pg_backend_pid()");
+      for (const pqxx::row& row : sessions) {
+        const int pid = row[0].as<int>();
+        spdlog::warn("terminating PostgreSQL backend {}, which holds the migration lock", pid);
+        // From PostgreSQL 14 on, waits up to 10 s for the backend to exit and free its locks.
+        const bool ended = tx.exec_params1(m_conn->server_version() >= 140000 ? "SELECT pg_terminate_backend($1, 10000)"
+                                                                              : "SELECT pg_terminate_backend($1)",
+                                           pid)[0]
+                               .as<bool>();
+        if (!ended) {
+          throw RevisionFailed("PostgreSQL backend " + std::to_string(pid) +
+                               ", which holds the migration lock, did not end; nothing was broken");
+        }
+      }
+      if (current) tx.exec("DELETE FROM migration_lock WHERE lock_id = 1");
       tx.commit();
-      return removed;
+      return current;
     });
   }
 
@@ -350,7 +383,6 @@ class PostgresDriver final : public Driver {
   // Sends "BEGIN;<body>COMMIT;" as one simple query. Values in body were quoted with
   // libpq's escaping (PQescapeStringConn), the equivalent of binding for a batch.
   void run_in_transaction(const std::string& body) {
-    settle_session_timeouts({});
     try {
       pqxx::nontransaction tx(*m_conn);
       tx.exec("BEGIN;" + timeout_settings(m_timeouts, "LOCAL ") + body + "COMMIT;");
@@ -368,7 +400,6 @@ class PostgresDriver final : public Driver {
   // then record(tx, milliseconds body took), then commits.
   template <typename Record>
   void step_transaction(const StepBody& body, Record&& record) {
-    settle_session_timeouts({});
     try {
       pqxx::work tx(*m_conn);
       if (const std::string settings = timeout_settings(m_timeouts, "LOCAL "); !settings.empty()) tx.exec(settings);
@@ -390,18 +421,29 @@ class PostgresDriver final : public Driver {
     }
   }
 
-  // Brings the session-level timeouts to `wanted` (RESET for an unset one), in one round
-  // trip and only when they differ from what this session last set.
-  void settle_session_timeouts(const Timeouts& wanted) {
-    if (wanted == m_session_timeouts) return;
-    guarded("set the session's timeouts", [&] {
-      std::string sql = timeout_settings(wanted, "");
-      if (!wanted.lock_timeout) sql += "RESET lock_timeout;";
-      if (!wanted.statement_timeout) sql += "RESET statement_timeout;";
-      exec(sql);
-      return 0;
-    });
-    m_session_timeouts = wanted;
+  // One statement of a no-transaction revision, alone in its simple query. Leading
+  // newlines make the server's LINE numbers those of the file.
+  void run_alone(const source::Statement& statement, int number) {
+    try {
+      pqxx::nontransaction tx(*m_conn);
+      tx.exec(std::string(statement.line - 1, '\n') + std::string(statement.text));
+    } catch (const pqxx::broken_connection& e) {
+      throw DatabaseUnreachable("lost the connection to " + m_url.redacted + " during statement " +
+                                std::to_string(number) + ": " + config::redact(e.what(), m_url));
+    } catch (const pqxx::sql_error& e) {
+      throw RevisionFailed(statement_failure(number, statement.first_token_line, config::redact(describe(e), m_url)),
+                           e.sqlstate());
+    }
+  }
+
+  // After a no-transaction revision: back to the role's or server's settings, whatever the
+  // revision or its directives SET for the session.
+  void reset_session_timeouts() noexcept {
+    try {
+      exec("RESET lock_timeout; RESET statement_timeout");
+    } catch (const std::exception& e) {
+      spdlog::debug("could not reset the session's timeouts: {}", config::redact(e.what(), m_url));
+    }
   }
 
   void rollback_quietly() noexcept {
@@ -416,8 +458,7 @@ class PostgresDriver final : public Driver {
   std::unique_ptr<pqxx::connection> m_conn;
   std::unique_ptr<NoticeLogger> m_notices;
   bool m_holds_advisory_lock = false;
-  Timeouts m_timeouts;          ///< for the revisions that follow (set_timeouts)
-  Timeouts m_session_timeouts;  ///< what this session has SET outside transactions
+  Timeouts m_timeouts;  ///< for the revisions that follow (set_timeouts)
 };
 
 }  // namespace

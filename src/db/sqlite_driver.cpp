@@ -5,10 +5,14 @@
 #include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <memory>
 #include <system_error>
 
 #include "db/bookkeeping_schema.hpp"
+#include "db/driver_messages.hpp"
 #include "db/sqlite_session.hpp"
 #include "migrate/util/error.hpp"
 
@@ -106,12 +110,43 @@ class SqliteDriver final : public Driver {
 
   void set_timeouts(const Timeouts&) override {}
 
-  void execute_alone(std::string_view statement, std::size_t) override {
-    try {
-      m_db.exec(std::string(statement));
-      refresh_heartbeat();  // at once: the statement may have run longer than lock_stale_after
-    } catch (const SQLite::Exception& e) {
-      throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
+  void execute_each(std::string_view sql, const std::function<void()>& after_each) override {
+    // SQLite's own parser finds where each statement ends (trigger bodies, `end` used as
+    // a column name): prepare one, step it to completion, go on from its tail. Each
+    // statement runs in autocommit, and later ones are prepared only once the earlier
+    // ones ran, so they can use what those created.
+    sqlite3* db = m_db.getHandle();
+    const char* tail = sql.data();
+    const char* const end = sql.data() + sql.size();
+    int number = 0;
+    while (tail < end) {
+      sqlite3_stmt* raw = nullptr;
+      const char* next = nullptr;
+      const std::size_t line = line_of(sql, tail);
+      int rc = sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &raw, &next);
+      std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw, sqlite3_finalize);
+      if (rc == SQLITE_OK && statement == nullptr) {  // white space, comments or a lone ';'
+        if (next == nullptr || next <= tail) break;
+        tail = next;
+        continue;
+      }
+      ++number;
+      if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) {
+        }
+      }
+      if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+        throw RevisionFailed(statement_failure(number, line, sqlite3_errmsg(db)),
+                             std::to_string(sqlite3_extended_errcode(db)));
+      }
+      statement.reset();
+      // At once: the statement may have run longer than lock_stale_after.
+      guarded("refresh the migration lock", [&] {
+        refresh_heartbeat();
+        return 0;
+      });
+      after_each();
+      tail = next;
     }
   }
 
@@ -215,17 +250,25 @@ class SqliteDriver final : public Driver {
                                "UPDATE migration_lock SET heartbeat_at = "
                                "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE holder = ?");
       update.bind(1, holder);
-      return update.exec();
+      if (update.exec() == 0) throw LockHeld(lost_lock_message(m_label));
+      return 0;
     });
   }
 
   std::optional<bool> lock_session_alive() override { return std::nullopt; }
 
-  std::optional<LockInfo> break_lock() override {
+  std::optional<LockInfo> break_lock(const std::string& holder) override {
     return guarded("break the migration lock", [&]() -> std::optional<LockInfo> {
-      if (!m_db.tableExists("migration_lock")) return std::nullopt;
+      if (!m_db.tableExists("migration_lock")) {
+        throw LockHeld("the lock of " + holder + " is gone already; nothing was broken");
+      }
       ImmediateTransaction tx(m_db);
       std::optional<LockInfo> removed = lock_row();
+      if (!removed || removed->holder != holder) {
+        throw LockHeld("the lock changed hands: it is now " +
+                       (removed ? "held by " + removed->holder : std::string("free")) + ", not by " + holder +
+                       "; nothing was broken, look again with `migrate lock status`");
+      }
       m_db.exec("DELETE FROM migration_lock");
       tx.commit();
       return removed;
@@ -324,13 +367,26 @@ class SqliteDriver final : public Driver {
   // Inside a write transaction: its commit refreshes the lock's heartbeat too, so however
   // long a revision ran, the lock is never seen stale between its commit and the next
   // heartbeat (nobody can write, and so take the lock over, while it runs).
+  // Throws LockHeld, which rolls the transaction back, when the lock was lost meanwhile.
   void refresh_heartbeat() {
     if (m_lock_holder.empty()) return;
     SQLite::Statement update(m_db,
                              "UPDATE migration_lock SET heartbeat_at = "
                              "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE holder = ?");
     update.bind(1, m_lock_holder);
-    update.exec();
+    if (update.exec() == 0) throw LockHeld(lost_lock_message(m_label));
+  }
+
+  // The 1-based line of sql on which the statement at `at` has its first token.
+  static std::size_t line_of(std::string_view sql, const char* at) {
+    std::size_t offset = static_cast<std::size_t>(at - sql.data());
+    for (;;) {
+      while (offset < sql.size() && std::isspace(static_cast<unsigned char>(sql[offset]))) ++offset;
+      if (sql.compare(offset, 2, "--") != 0) break;
+      offset = sql.find('\n', offset);
+      if (offset == std::string_view::npos) offset = sql.size();
+    }
+    return 1 + static_cast<std::size_t>(std::count(sql.begin(), sql.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
   }
 
   SQLite::Database m_db;

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include "migrate/source/statement_lexer.hpp"
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
 
@@ -19,19 +18,29 @@ std::chrono::milliseconds elapsed_since(Clock::time_point start) {
 
 }  // namespace
 
+std::string dirty_advice(const std::string& service, Version version, const std::vector<AppliedRevision>& history) {
+  Version before = 0;
+  bool highest = true;
+  for (const AppliedRevision& row : history) {
+    if (row.version < version) before = row.version;
+    if (row.version > version) highest = false;
+  }
+  // stamp forgets every row above its target: right only when the dirty row is the last.
+  const std::string forget =
+      highest ? "`migrate stamp " + service + " " + (before == 0 ? std::string("base") : format_version(before)) + "`"
+              : "deleting its row (DELETE FROM schema_migrations WHERE service = '" + service +
+                    "' AND version = " + std::to_string(version) + ")";
+  return "finish or undo it by hand, then run `migrate repair " + service + "` if it is now fully applied, or " +
+         forget + " if it is fully undone";
+}
+
 void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRevision>& history,
                     bool allow_drift) {
   if (std::optional<AppliedRevision> dirty = plan::find_dirty(history)) {
-    Version before = 0;
-    for (const AppliedRevision& row : history) {
-      if (row.version < dirty->version) before = row.version;
-    }
     throw BlockedError("service '" + service.service + "' is dirty at revision " +
                        format_version(dirty->version) + "_" + dirty->name +
-                       ": it ran outside a transaction and stopped partway; finish or undo it by hand, then run "
-                       "`migrate repair " + service.service + "` if it is now fully applied, or `migrate stamp " +
-                       service.service + " " + (before == 0 ? std::string("base") : format_version(before)) +
-                       "` if it is fully undone");
+                       ": it ran outside a transaction and stopped partway; " +
+                       dirty_advice(service.service, dirty->version, history));
   }
   if (allow_drift) return;
   const std::vector<plan::Drift> drift = plan::check_drift(service.revisions, history);
@@ -51,62 +60,67 @@ db::HistoryRow history_row(const std::string& service, const Revision& revision,
           revision.checksum, settings.applied_by, false};
 }
 
-// " (lock_timeout 5s)" when the error is that limit firing, so the report says which one.
-std::string timeout_note(const RevisionFailed& e, const Timeouts& timeouts) {
-  if (e.sqlstate() == "55P03" && timeouts.lock_timeout) {
+// "; it timed out (lock_timeout 5s)" when the error is that limit firing.
+std::string timeout_note(const std::string& sqlstate, const Timeouts& timeouts) {
+  if (sqlstate == "55P03" && timeouts.lock_timeout) {
     return "; it timed out waiting for a lock (lock_timeout " + util::format_duration(*timeouts.lock_timeout) + ")";
   }
-  if (e.sqlstate() == "57014" && timeouts.statement_timeout) {
+  if (sqlstate == "57014" && timeouts.statement_timeout) {
     return "; it timed out (statement_timeout " + util::format_duration(*timeouts.statement_timeout) + ")";
   }
   return "";
 }
 
-// Runs one step, reporting it, and names the revision, file and outcome when it fails.
+// A failure after a no-transaction revision's history row was marked dirty: the cause,
+// with its exit code and SQLSTATE.
+class LeftDirty : public Error {
+ public:
+  LeftDirty(ExitCode code, const std::string& message, std::string sqlstate)
+      : Error(code, message), m_sqlstate(std::move(sqlstate)) {}
+  const std::string& sqlstate() const noexcept { return m_sqlstate; }
+
+ private:
+  std::string m_sqlstate;
+};
+
+// Runs body, turning whatever it throws into LeftDirty.
 template <typename Body>
-void run_step(const std::string& service, const Revision& revision, Direction direction,
-              const RevisionScript& script, const Timeouts& timeouts, RunObserver& observer, Body&& body) {
-  observer.step_started(service, revision, direction);
-  const auto started = Clock::now();
+void dirty_on_error(Body&& body) {
   try {
     body();
   } catch (const RevisionFailed& e) {
-    observer.step_failed(service, revision, direction, e.what());
-    const std::string failed = "service '" + service + "': revision " + revision.label() +
-                               (direction == Direction::up ? "" : " (down)") + " failed in " +
-                               script.path.string() + ": " + e.what() + timeout_note(e, timeouts);
-    if (script.directives.no_transaction) {
-      throw RevisionFailed(failed + "; it ran outside a transaction, so it is marked dirty: finish or undo it "
-                                    "by hand, then `migrate repair " + service + "` or `migrate stamp`",
-                           e.sqlstate());
-    }
-    throw RevisionFailed(failed + "; it was rolled back", e.sqlstate());
+    throw LeftDirty(e.code(), e.what(), e.sqlstate());
+  } catch (const Error& e) {
+    throw LeftDirty(e.code(), e.what(), {});
   }
-  observer.step_finished(service, revision, direction, elapsed_since(started));
 }
 
-// Sends the statements of a no-transaction script one by one, refreshing the lock's
-// heartbeat between them.
-void run_statements(db::Driver& driver, const RevisionScript& script, LockGuard& lock) {
-  const std::vector<source::Statement> statements = source::split_statements(script.sql, driver.dialect());
-  const auto total = std::count_if(statements.begin(), statements.end(),
-                                   [](const source::Statement& s) { return !s.blank; });
-  long number = 0;
-  for (const source::Statement& statement : statements) {
-    if (statement.blank) continue;
-    ++number;
-    try {
-      driver.execute_alone(statement.text, statement.line);
-    } catch (const RevisionFailed& e) {
-      throw RevisionFailed("statement " + std::to_string(number) + " of " + std::to_string(total) + ": " +
-                               e.what() +
-                               (number == 1 ? std::string()
-                                            : "; the " + std::to_string(number - 1) +
-                                                  " statement(s) before it stay applied"),
-                           e.sqlstate());
-    }
-    lock.keep_alive();
+// Runs one step, reporting it, and names the revision, file and outcome when it fails.
+// `advice` says what to do about a revision left dirty.
+template <typename Body>
+void run_step(const std::string& service, const Revision& revision, Direction direction,
+              const RevisionScript& script, const Timeouts& timeouts, RunObserver& observer,
+              const std::function<std::string()>& advice, Body&& body) {
+  observer.step_started(service, revision, direction);
+  const auto started = Clock::now();
+  const std::string failed = "service '" + service + "': revision " + revision.label() +
+                             (direction == Direction::up ? "" : " (down)") + " failed in " + script.path.string() +
+                             ": ";
+  try {
+    body();
+  } catch (const LeftDirty& e) {
+    observer.step_failed(service, revision, direction, e.what());
+    const std::string message = failed + e.what() + timeout_note(e.sqlstate(), timeouts) +
+                                "; it ran outside a transaction, so it is left dirty: " + advice();
+    if (e.code() == ExitCode::failed) throw RevisionFailed(message, e.sqlstate());
+    throw Error(e.code(), message);
+  } catch (const RevisionFailed& e) {
+    observer.step_failed(service, revision, direction, e.what());
+    throw RevisionFailed(failed + e.what() + timeout_note(e.sqlstate(), timeouts) +
+                             (script.directives.no_transaction ? "; none of it ran" : "; it was rolled back"),
+                         e.sqlstate());
   }
+  observer.step_finished(service, revision, direction, elapsed_since(started));
 }
 
 // A no-transaction up: the history row is written dirty first and made clean after the
@@ -115,16 +129,20 @@ void apply_alone(db::Driver& driver, const RevisionScript& script, db::HistoryRo
   row.dirty = true;
   driver.record_history(row.service, {row}, {});
   const auto started = Clock::now();
-  run_statements(driver, script, lock);
-  driver.set_dirty(row.service, row.version, false, elapsed_since(started).count());
+  dirty_on_error([&] {
+    driver.execute_each(script.sql, [&] { lock.keep_alive(); });
+    driver.set_dirty(row.service, row.version, false, elapsed_since(started).count());
+  });
 }
 
 // A no-transaction down: the row turns dirty first and goes away after the last statement.
 void revert_alone(db::Driver& driver, const RevisionScript& script, const std::string& service,
                   Version version, LockGuard& lock) {
   driver.set_dirty(service, version, true);
-  run_statements(driver, script, lock);
-  driver.record_history(service, {}, {version});
+  dirty_on_error([&] {
+    driver.execute_each(script.sql, [&] { lock.keep_alive(); });
+    driver.record_history(service, {}, {version});
+  });
 }
 
 // The shared shape of up and down: under the lock, read the history, check it, plan, then
@@ -142,11 +160,23 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
   observer.service_started(service.service, direction, plan.size());
   if (before_changes) before_changes();
   std::vector<Revision> done;
+  // The driver may serve other services next: leave it without this run's timeouts.
+  struct ClearTimeouts {
+    db::Driver& driver;
+    ~ClearTimeouts() { driver.set_timeouts({}); }
+  } clear_timeouts{driver};
   for (Revision& revision : plan) {
     const RevisionScript& script = direction == Direction::up ? revision.up : *revision.down;
     const Timeouts timeouts = settings.timeouts.overridden_by(script.directives.timeouts);
     driver.set_timeouts(timeouts);
-    run_step(service.service, revision, direction, script, timeouts, observer,
+    const auto advice = [&, version = revision.version] {
+      try {
+        return dirty_advice(service.service, version, driver.read_history(service.service));
+      } catch (const Error&) {
+        return dirty_advice(service.service, version, history);
+      }
+    };
+    run_step(service.service, revision, direction, script, timeouts, observer, advice,
              [&] { execute(revision, script, lock); });
     done.push_back(std::move(revision));
     lock.keep_alive();

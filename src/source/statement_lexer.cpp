@@ -15,9 +15,9 @@ bool is_identifier_start(char c) {
   return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u >= 0x80;
 }
 
-bool is_identifier_char(char c, Dialect dialect) {
+bool is_identifier_char(char c) {
   const auto u = static_cast<unsigned char>(c);
-  return is_identifier_start(c) || (u >= '0' && u <= '9') || (c == '$' && dialect == Dialect::postgres);
+  return is_identifier_start(c) || (u >= '0' && u <= '9') || c == '$';
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -32,7 +32,7 @@ std::string lower(std::string_view word) {
 
 class Lexer {
  public:
-  Lexer(std::string_view sql, Dialect dialect) : m_sql(sql), m_dialect(dialect) {}
+  explicit Lexer(std::string_view sql) : m_sql(sql) {}
 
   std::vector<Statement> split() {
     while (m_pos < m_sql.size()) step();
@@ -57,12 +57,14 @@ class Lexer {
       if (m_paren_depth == 0 && m_begin_depth == 0) emit(m_pos);
       return;
     }
-    m_has_content = true;
-    if (c == '\'') return skip_quoted('\'', false);
-    if (c == '"') return skip_quoted('"', false);
-    if (m_dialect == Dialect::sqlite && c == '`') return skip_quoted('`', false);
-    if (m_dialect == Dialect::sqlite && c == '[') return skip_until(m_pos + 1, "]");
-    if (m_dialect == Dialect::postgres && c == '$') return dollar();
+    if (!m_has_content) {
+      m_has_content = true;
+      const std::string_view before = m_sql.substr(m_start, m_pos - m_start);
+      m_first_token_line = m_line + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    }
+    if (c == '\'') return skip_string(false);
+    if (c == '"') return skip_identifier();
+    if (c == '$') return dollar();
     if (is_identifier_start(c)) return word();
     if (c == '(') ++m_paren_depth;
     if (c == ')' && m_paren_depth > 0) --m_paren_depth;
@@ -71,7 +73,7 @@ class Lexer {
 
   void emit(std::size_t end) {
     const std::string_view text = m_sql.substr(m_start, end - m_start);
-    m_statements.push_back({text, m_line, !m_has_content});
+    m_statements.push_back({text, m_line, m_has_content ? m_first_token_line : m_line, !m_has_content});
     m_line += static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
     m_start = end;
     m_has_content = false;
@@ -86,11 +88,11 @@ class Lexer {
     m_pos = end == std::string_view::npos ? m_sql.size() : end;
   }
 
-  // PostgreSQL block comments nest; SQLite's end at the first */.
+  // Block comments nest.
   void skip_block_comment() {
     int depth = 0;
     while (m_pos < m_sql.size()) {
-      if (m_sql[m_pos] == '/' && at(m_pos + 1) == '*' && (depth == 0 || m_dialect == Dialect::postgres)) {
+      if (m_sql[m_pos] == '/' && at(m_pos + 1) == '*') {
         ++depth;
         m_pos += 2;
       } else if (m_sql[m_pos] == '*' && at(m_pos + 1) == '/') {
@@ -102,24 +104,68 @@ class Lexer {
     }
   }
 
-  // '…' with '' for a quote (and \' too when backslash escapes are on, as in E'…').
-  void skip_quoted(char quote, bool backslash_escapes) {
+  // '…' with '' for a quote (and \' too in an E'…' string, whose backslashes escape).
+  // A string followed by white space holding a newline and another '…' continues in it,
+  // keeping its escape rules (PostgreSQL's quote continuation).
+  void skip_string(bool backslash_escapes) {
+    for (;;) {
+      ++m_pos;  // the opening quote
+      while (m_pos < m_sql.size()) {
+        const char c = m_sql[m_pos];
+        if (backslash_escapes && c == '\\') {
+          m_pos += 2;
+        } else if (c == '\'') {
+          if (at(m_pos + 1) != '\'') break;
+          m_pos += 2;
+        } else {
+          ++m_pos;
+        }
+      }
+      if (m_pos >= m_sql.size()) {
+        m_pos = m_sql.size();
+        return;
+      }
+      ++m_pos;  // the closing quote
+      const std::size_t next = continuation();
+      if (next == std::string_view::npos) return;
+      m_pos = next;
+    }
+  }
+
+  // Where a continued string's next quote stands, or npos when none follows.
+  std::size_t continuation() const {
+    std::size_t pos = m_pos;
+    bool newline = false;
+    while (pos < m_sql.size()) {
+      const char c = m_sql[pos];
+      if (c == '\n') {
+        newline = true;
+        ++pos;
+      } else if (is_space(c)) {
+        ++pos;
+      } else if (c == '-' && at(pos + 1) == '-' && newline) {
+        pos = m_sql.find('\n', pos);
+        if (pos == std::string_view::npos) return pos;
+      } else {
+        break;
+      }
+    }
+    return newline && at(pos) == '\'' ? pos : std::string_view::npos;
+  }
+
+  // "…" with "" for a quote.
+  void skip_identifier() {
     ++m_pos;
     while (m_pos < m_sql.size()) {
-      const char c = m_sql[m_pos];
-      if (backslash_escapes && c == '\\') {
-        m_pos += 2;
-      } else if (c == quote) {
-        if (at(m_pos + 1) != quote) {
+      if (m_sql[m_pos] == '"') {
+        if (at(m_pos + 1) != '"') {
           ++m_pos;
           return;
         }
-        m_pos += 2;
-      } else {
         ++m_pos;
       }
+      ++m_pos;
     }
-    m_pos = m_sql.size();
   }
 
   void skip_until(std::size_t from, std::string_view terminator) {
@@ -132,7 +178,7 @@ class Lexer {
   void dollar() {
     std::size_t end = m_pos + 1;
     if (is_identifier_start(at(end))) {
-      while (end < m_sql.size() && is_identifier_char(m_sql[end], m_dialect) && m_sql[end] != '$') ++end;
+      while (end < m_sql.size() && is_identifier_char(m_sql[end]) && m_sql[end] != '$') ++end;
     }
     if (at(end) != '$') {
       ++m_pos;
@@ -143,15 +189,14 @@ class Lexer {
   }
 
   // An identifier or key word. E'…' starts an escape string. The first words of the
-  // statement tell whether it creates a routine, whose BEGIN … END body (SQL-standard
-  // function bodies, SQLite triggers) holds semicolons that do not end the statement.
+  // statement tell whether it creates a routine, whose BEGIN ATOMIC … END body holds
+  // semicolons that do not end the statement. As in psql, BEGIN, CASE and END are
+  // counted as key words there; a column named "begin" must then be quoted.
   void word() {
     const std::size_t begin = m_pos;
-    while (m_pos < m_sql.size() && is_identifier_char(m_sql[m_pos], m_dialect)) ++m_pos;
+    while (m_pos < m_sql.size() && is_identifier_char(m_sql[m_pos])) ++m_pos;
     const std::string_view text = m_sql.substr(begin, m_pos - begin);
-    if (m_dialect == Dialect::postgres && (text == "E" || text == "e") && at(m_pos) == '\'') {
-      return skip_quoted('\'', true);
-    }
+    if ((text == "E" || text == "e") && at(m_pos) == '\'') return skip_string(true);
     const std::string word = lower(text);
     if (m_words.size() < m_words_kept) {
       m_words.push_back(word);
@@ -167,24 +212,21 @@ class Lexer {
     }
   }
 
-  // CREATE [OR REPLACE] [TEMP|TEMPORARY] {FUNCTION|PROCEDURE|TRIGGER}
+  // CREATE [OR REPLACE] {FUNCTION|PROCEDURE}
   bool creates_routine() const {
-    std::size_t i = 0;
     auto is = [&](std::size_t at, std::string_view w) { return at < m_words.size() && m_words[at] == w; };
-    if (!is(i, "create")) return false;
-    ++i;
-    if (is(i, "or") && is(i + 1, "replace")) i += 2;
-    if (is(i, "temp") || is(i, "temporary")) ++i;
-    return is(i, "function") || is(i, "procedure") || is(i, "trigger");
+    if (!is(0, "create")) return false;
+    const std::size_t i = is(1, "or") && is(2, "replace") ? 3 : 1;
+    return is(i, "function") || is(i, "procedure");
   }
 
-  static constexpr std::size_t m_words_kept = 5;
+  static constexpr std::size_t m_words_kept = 4;
 
   std::string_view m_sql;
-  Dialect m_dialect;
   std::size_t m_pos = 0;
   std::size_t m_start = 0;
   std::size_t m_line = 1;
+  std::size_t m_first_token_line = 1;
   bool m_has_content = false;
   int m_paren_depth = 0;
   int m_begin_depth = 0;
@@ -195,8 +237,6 @@ class Lexer {
 
 }  // namespace
 
-std::vector<Statement> split_statements(std::string_view sql, Dialect dialect) {
-  return Lexer(sql, dialect).split();
-}
+std::vector<Statement> split_statements(std::string_view sql) { return Lexer(sql).split(); }
 
 }  // namespace migrate::source

@@ -43,8 +43,8 @@ TEST_CASE("a failed no-transaction revision exits 1, then up exits 4 until repai
 
   const auto failed = project.run({"up", "--yes", "--no-backup"}, db.get());
   CHECK_EXIT(failed, 1);
-  CHECK(contains(failed.err, "statement 2 of 2"));
-  CHECK(contains(failed.err, "marked dirty"));
+  CHECK(contains(failed.err, "statement 2 (line 3)"));
+  CHECK(contains(failed.err, "left dirty"));
 
   const auto status = project.run({"status", "--json"}, db.get());
   CHECK(parse_json(status)["services"]["app"]["dirty"] == true);

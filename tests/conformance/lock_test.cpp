@@ -176,7 +176,8 @@ TEST_CASE("heartbeat refreshes heartbeat_at of the holder's row only", "[conform
   const std::string acquired_at = driver->read_lock()->acquired_at;
   CHECK(driver->read_lock()->heartbeat_age_seconds > 3600.0 * 24 * 365);
 
-  driver->heartbeat("someone-else@host:9");
+  // A heartbeat for a holder the row does not name means that runner lost the lock.
+  CHECK_THROWS_AS(driver->heartbeat("someone-else@host:9"), migrate::LockHeld);
   CHECK(driver->read_lock()->heartbeat_age_seconds > 3600.0 * 24 * 365);
 
   driver->heartbeat("first@host:1");
@@ -229,6 +230,66 @@ TEST_CASE("postgres: destroying a driver without unlock frees its lock for takeo
   REQUIRE(taken.broken);
   CHECK(taken.broken->holder == "first@host:1");
   second->unlock("second@host:2");
+}
+
+TEST_CASE("break_lock does nothing when the lock changed hands since it was shown",
+          "[conformance][postgres][sqlite]") {
+  const auto dialect = GENERATE(Dialect::postgres, Dialect::sqlite);
+  auto database = make_test_database(dialect);
+  auto holder = open_test_driver(*database);
+  auto breaker = open_test_driver(*database);
+  REQUIRE(holder->try_lock("newcomer@host:2", k_ten_minutes).acquired);
+  // The operator confirmed breaking old@host:1's lock; newcomer@host:2 holds it now.
+  CHECK_THROWS_AS(breaker->break_lock("old@host:1"), migrate::LockHeld);
+  CHECK(database->scalar("SELECT holder FROM migration_lock") == "newcomer@host:2");
+  holder->heartbeat("newcomer@host:2");  // still its lock, still alive
+
+  const std::optional<migrate::db::LockInfo> broken = breaker->break_lock("newcomer@host:2");
+  REQUIRE(broken);
+  CHECK(broken->holder == "newcomer@host:2");
+  CHECK(migrate::test::count_rows(*database, "migration_lock") == 0);
+}
+
+TEST_CASE("postgres: breaking a live holder's lock lets a waiting runner in, and its row survives",
+          "[conformance][postgres]") {
+  auto database = make_test_database(Dialect::postgres);
+  auto setup = open_test_driver(*database);
+  REQUIRE(setup->try_lock("setup@host:0", k_ten_minutes).acquired);
+  setup->unlock("setup@host:0");
+  RawPostgresHolder stuck(database->url(), "stuck@host:7");
+
+  // A runner is waiting for the lock while the operator breaks it.
+  auto waiter = open_test_driver(*database);
+  RecordingObserver observer;
+  std::exception_ptr failure;
+  std::thread waiting([&] {
+    try {
+      migrate::run::LockPolicy policy = short_policy("waiter@host:3");
+      policy.wait = 10'000ms;
+      migrate::run::LockGuard guard(*waiter, policy, "svc", observer);
+      std::this_thread::sleep_for(300ms);  // holds it for a moment, then releases
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  std::this_thread::sleep_for(200ms);
+  const auto broken = setup->break_lock("stuck@host:7");
+  REQUIRE(broken);
+  CHECK(broken->holder == "stuck@host:7");
+  // The waiter got in after the break and holds a row of its own.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  std::string now_held;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto rows = database->query("SELECT holder FROM migration_lock");
+    if (!rows.empty()) {
+      now_held = rows[0][0];
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  waiting.join();
+  if (failure) std::rethrow_exception(failure);
+  CHECK(now_held == "waiter@host:3");
 }
 
 TEST_CASE("sqlite: a row whose heartbeat is older than stale_after is taken over, a fresh one is not",
@@ -285,8 +346,15 @@ TEST_CASE("sqlite: a revision that runs longer than stale_after commits a fresh 
 
   // The same for a statement run alone (no-transaction), refreshed right after it.
   database->exec("UPDATE migration_lock SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 minutes')");
-  driver->execute_alone("CREATE TABLE u (id INTEGER);", 1);
+  driver->execute_each("CREATE TABLE u (id INTEGER);", [] {});
   CHECK_FALSE(other->try_lock("waiter@host:2", 60'000ms).acquired);
+
+  // A runner whose lock was broken meanwhile stops: its next revision does not commit.
+  database->exec("DELETE FROM migration_lock");
+  CHECK_THROWS_AS(driver->apply("CREATE TABLE v (id INTEGER);", migrate::test::make_row("svc", 2, "create_v")),
+                  migrate::LockHeld);
+  CHECK(database->user_tables() == std::vector<std::string>{"t", "u"});
+  CHECK_THROWS_AS(driver->heartbeat("slow@host:1"), migrate::LockHeld);
   driver->unlock("slow@host:1");
 }
 

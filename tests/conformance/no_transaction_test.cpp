@@ -90,9 +90,10 @@ TEST_CASE("a failing no-transaction revision stays dirty, blocks runs, and repai
     const std::string message = e.what();
     INFO(message);
     CHECK(message.find("revision 0002_index_notes failed") != std::string::npos);
-    CHECK(message.find("statement 2 of 2") != std::string::npos);
+    CHECK(message.find("statement 2 (line 3)") != std::string::npos);
     CHECK(message.find("the 1 statement(s) before it stay applied") != std::string::npos);
-    CHECK(message.find("marked dirty") != std::string::npos);
+    CHECK(message.find("left dirty") != std::string::npos);
+    CHECK(message.find("`migrate stamp svc 0001`") != std::string::npos);
     CHECK(message.find("rolled back") == std::string::npos);
   }
   // The index statement ran and stays; the row says so.
@@ -127,6 +128,26 @@ TEST_CASE("a failing no-transaction revision stays dirty, blocks runs, and repai
   CHECK(migrate::run::run_repair(*driver, service, settings(), observer).changes.empty());
 }
 
+TEST_CASE("the history row is dirty while a no-transaction revision's statements run, both ways",
+          "[conformance][postgres][sqlite][no-transaction]") {
+  const auto dialect = GENERATE(Dialect::postgres, Dialect::sqlite);
+  auto database = make_test_database(dialect);
+  auto driver = open_test_driver(*database);
+  const std::string probe = "INSERT INTO probe SELECT dirty FROM schema_migrations WHERE service = 'svc' AND version = 2;";
+  const ServiceRevisions service{
+      "svc",
+      {make_revision(1, "create_probe", "CREATE TABLE probe (seen BOOLEAN);", "DROP TABLE probe;"),
+       make_revision(2, "look", "-- migrate:no-transaction\n" + probe + "\nSELECT 1;\n",
+                     "-- migrate:no-transaction\n" + probe + "\n")}};
+  RecordingObserver observer;
+  REQUIRE(migrate::run::run_up(*driver, service, {}, settings(), observer).size() == 2);
+  CHECK(dirty_of(*database, 2) == "clean");
+  REQUIRE(migrate::run::run_down(*driver, service, {}, settings(), observer).size() == 1);
+  const std::string truth = dialect == Dialect::postgres ? "t" : "1";
+  CHECK(database->query("SELECT seen FROM probe") ==
+        std::vector<std::vector<std::string>>{{truth}, {truth}});
+}
+
 TEST_CASE("a no-transaction down that fails leaves the row dirty", "[conformance][postgres][no-transaction]") {
   auto database = make_test_database(Dialect::postgres);
   auto driver = open_test_driver(*database);
@@ -140,6 +161,30 @@ TEST_CASE("a no-transaction down that fails leaves the row dirty", "[conformance
   CHECK_THROWS_AS(migrate::run::run_down(*driver, service, {}, settings(), observer), migrate::RevisionFailed);
   CHECK_FALSE(has_index(*database));
   CHECK(dirty_of(*database, 2) == "dirty");
+}
+
+TEST_CASE("SQLite statements are split by SQLite's parser: trigger bodies and a column named end",
+          "[conformance][sqlite][no-transaction]") {
+  auto database = make_test_database(Dialect::sqlite);
+  auto driver = open_test_driver(*database);
+  const ServiceRevisions service{
+      "svc",
+      {make_revision(1, "shifts",
+                     "-- migrate:no-transaction\n"
+                     "CREATE TABLE shifts (id INTEGER PRIMARY KEY, begin TEXT, end TEXT);\n"
+                     "CREATE TABLE log (n INTEGER);\n"
+                     "CREATE TRIGGER close AFTER UPDATE ON shifts BEGIN\n"
+                     "  UPDATE shifts SET end = NEW.begin WHERE id = NEW.id AND end IS NULL;\n"
+                     "  INSERT INTO log VALUES (CASE WHEN NEW.begin IS NULL THEN 0 ELSE 1 END);\n"
+                     "END;\n"
+                     "INSERT INTO shifts (id, begin) VALUES (1, 'a;b');\n"
+                     "UPDATE shifts SET begin = 'c' WHERE id = 1;\n"
+                     "VACUUM;\n")}};
+  RecordingObserver observer;
+  REQUIRE(migrate::run::run_up(*driver, service, {}, settings(), observer).size() == 1);
+  CHECK(database->scalar("SELECT end FROM shifts") == "c");
+  CHECK(database->scalar("SELECT n FROM log") == "1");
+  CHECK(dirty_of(*database, 1) == "clean");
 }
 
 TEST_CASE("repair re-records an edited file's checksum and leaves rows without files alone",
@@ -229,4 +274,25 @@ TEST_CASE("statement_timeout from the run settings limits every revision; a dire
       make_revision(1, "slow", "-- migrate:statement-timeout 30s\nCREATE TABLE a (id int);\nSELECT pg_sleep(0.3);")};
   REQUIRE(migrate::run::run_up(*driver, {"svc", allowed}, {}, limited, observer).size() == 1);
   CHECK(database->history("svc") == std::vector<std::string>{"1:slow"});
+}
+
+TEST_CASE("a no-transaction revision's session timeouts do not outlive it", "[conformance][postgres][timeouts]") {
+  auto database = make_test_database(Dialect::postgres);
+  auto driver = open_test_driver(*database);
+  RecordingObserver observer;
+  // The first revision limits itself and, as index builds often do, SETs a value of its
+  // own; the second records what its session sees.
+  const std::vector<Revision> list{
+      make_revision(1, "limited",
+                    "-- migrate:no-transaction\n-- migrate:lock-timeout 3s\nSET statement_timeout = 0;\n"
+                    "CREATE TABLE seen (lock_timeout text, statement_timeout text);\n"
+                    "INSERT INTO seen SELECT current_setting('lock_timeout'), current_setting('statement_timeout');"),
+      make_revision(2, "after",
+                    "-- migrate:no-transaction\n"
+                    "INSERT INTO seen SELECT current_setting('lock_timeout'), current_setting('statement_timeout');")};
+  migrate::run::RunSettings limited = settings();
+  limited.timeouts.statement_timeout = 20s;
+  REQUIRE(migrate::run::run_up(*driver, {"svc", list}, {}, limited, observer).size() == 2);
+  CHECK(database->query("SELECT lock_timeout, statement_timeout FROM seen") ==
+        std::vector<std::vector<std::string>>{{"3s", "0"}, {"0", "20s"}});
 }

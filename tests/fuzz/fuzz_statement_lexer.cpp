@@ -1,6 +1,7 @@
 // libFuzzer target: the statement lexer (and the directive reader that runs before it).
-// Properties: no crash; for both dialects the pieces concatenate back to the input, each
-// piece starts on the line the previous ones end on, and only blank pieces are blank.
+// Properties: no crash; the pieces concatenate back to the input, each piece starts on
+// the line the previous ones end on, its first token lies within it, and a piece marked
+// blank holds only white space, comments and semicolons.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -37,19 +38,19 @@ bool only_space_comments_and_semicolons(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view sql(reinterpret_cast<const char*>(data), size);
-  for (migrate::Dialect dialect : {migrate::Dialect::postgres, migrate::Dialect::sqlite}) {
-    const auto statements = migrate::source::split_statements(sql, dialect);
-    std::string joined;
-    std::size_t line = 1;
-    for (const auto& statement : statements) {
-      check(statement.line == line);
-      check(!statement.text.empty());
-      if (statement.blank) check(only_space_comments_and_semicolons(statement.text));
-      for (char c : statement.text) line += c == '\n' ? 1 : 0;
-      joined += statement.text;
-    }
-    check(joined == sql);
+  const auto statements = migrate::source::split_statements(sql);
+  std::string joined;
+  std::size_t line = 1;
+  for (const auto& statement : statements) {
+    check(statement.line == line);
+    check(statement.first_token_line >= statement.line);
+    check(!statement.text.empty());
+    if (statement.blank) check(only_space_comments_and_semicolons(statement.text));
+    for (char c : statement.text) line += c == '\n' ? 1 : 0;
+    check(statement.first_token_line <= line);
+    joined += statement.text;
   }
+  check(joined == sql);
   try {
     migrate::source::parse_directives(sql, "fuzz.up.sql");
   } catch (const migrate::ConfigError&) {

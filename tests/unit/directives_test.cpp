@@ -45,7 +45,10 @@ TEST_CASE("bad directives are refused with file and line", "[directives]") {
         "0003_idx.up.sql:1: unknown directive 'migrate:no-transactions' (known: migrate:no-transaction, "
         "migrate:lock-timeout, migrate:statement-timeout)");
   CHECK(error_of("\n-- migrate:lock-timeout soon\nSELECT 1;") ==
-        "0003_idx.up.sql:2: 'migrate:lock-timeout' needs a positive duration such as 5s or 10min, got 'soon'");
+        "0003_idx.up.sql:2: 'migrate:lock-timeout' needs a positive duration of at most 24 days (PostgreSQL's "
+        "limit) such as 5s or 10min, got 'soon'");
+  // 600h is more milliseconds than PostgreSQL's int setting holds.
+  CHECK(error_of("-- migrate:statement-timeout 600h\nSELECT 1;").find("at most 24 days") != std::string::npos);
   CHECK(error_of("-- migrate:statement-timeout\nSELECT 1;").find("needs a positive duration") != std::string::npos);
   CHECK(error_of("-- migrate:lock-timeout 0s\nSELECT 1;").find("needs a positive duration") != std::string::npos);
   CHECK(error_of("-- migrate:no-transaction yes\nSELECT 1;") ==
@@ -56,9 +59,20 @@ TEST_CASE("bad directives are refused with file and line", "[directives]") {
         "0003_idx.up.sql:2: 'migrate:lock-timeout' is repeated");
 }
 
-TEST_CASE("a directive after SQL is refused rather than silently ignored", "[directives]") {
+TEST_CASE("a directive between statements is refused, one inside a statement is text", "[directives]") {
   CHECK(error_of("SELECT 1;\n-- migrate:no-transaction\n") ==
-        "0003_idx.up.sql:2: directive 'migrate:no-transaction' stands after SQL or a block comment, where it "
-        "would do nothing; directives come first");
-  CHECK(error_of("/* header */\n-- migrate:no-transaction\nSELECT 1;").find("stands after SQL") != std::string::npos);
+        "0003_idx.up.sql:2: directive 'migrate:no-transaction' stands after SQL, where it would do nothing; "
+        "directives come before the first statement");
+  CHECK(error_of("SELECT 1; -- migrate:lock-timeout 1s\nSELECT 2;").find("stands after SQL") != std::string::npos);
+  const auto inside = parse_directives(
+      "-- migrate:no-transaction\nCREATE FUNCTION f() RETURNS int AS $$\n-- migrate:lock-timeout 1s\nSELECT 1;\n$$ "
+      "LANGUAGE sql;\nSELECT '\n-- migrate:bogus\n';\n",
+      "0003.up.sql");
+  CHECK(inside.no_transaction);
+  CHECK_FALSE(inside.timeouts.lock_timeout);
+}
+
+TEST_CASE("directives are read after a byte-order mark and a block comment", "[directives]") {
+  CHECK(parse_directives("\xEF\xBB\xBF-- migrate:no-transaction\nVACUUM;\n", "0003.up.sql").no_transaction);
+  CHECK(parse_directives("/* header */\n-- migrate:no-transaction\nVACUUM;\n", "0003.up.sql").no_transaction);
 }

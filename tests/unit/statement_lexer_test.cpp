@@ -6,16 +6,15 @@
 
 #include "migrate/source/statement_lexer.hpp"
 
-using migrate::Dialect;
 using migrate::source::split_statements;
 using migrate::source::Statement;
 
 namespace {
 
 // The statements that would be sent (blank pieces dropped), trimmed of leading space.
-std::vector<std::string> sent(std::string_view sql, Dialect dialect = Dialect::postgres) {
+std::vector<std::string> sent(std::string_view sql) {
   std::vector<std::string> out;
-  for (const Statement& s : split_statements(sql, dialect)) {
+  for (const Statement& s : split_statements(sql)) {
     if (s.blank) continue;
     std::string text(s.text);
     text.erase(0, text.find_first_not_of(" \t\r\n"));
@@ -24,9 +23,9 @@ std::vector<std::string> sent(std::string_view sql, Dialect dialect = Dialect::p
   return out;
 }
 
-std::string joined(std::string_view sql, Dialect dialect) {
+std::string joined(std::string_view sql) {
   std::string out;
-  for (const Statement& s : split_statements(sql, dialect)) out += s.text;
+  for (const Statement& s : split_statements(sql)) out += s.text;
   return out;
 }
 
@@ -54,8 +53,13 @@ TEST_CASE("semicolons inside strings, identifiers and comments do not end a stat
         std::vector<std::string>{"SELECT 1 -- not here;\n+ 1;", "SELECT 2;"});
   CHECK(sent("SELECT /* a /* nested; */ still; */ 1;SELECT 2;") ==
         std::vector<std::string>{"SELECT /* a /* nested; */ still; */ 1;", "SELECT 2;"});
-  // An identifier ending in e before a string is not an E'' string.
-  CHECK(sent("SELECT 'x' AS type;SELECT 2;") == std::vector<std::string>{"SELECT 'x' AS type;", "SELECT 2;"});
+  // A word ending in e before a string is not an E'' string: its backslash is plain.
+  CHECK(sent("SELECT type'\\';SELECT 2;") == std::vector<std::string>{"SELECT type'\\';", "SELECT 2;"});
+  // A string continued on the next line keeps the E string's escapes.
+  CHECK(sent("COMMENT ON TABLE t IS E'a'\n  '\\'; x';SELECT 2;") ==
+        std::vector<std::string>{"COMMENT ON TABLE t IS E'a'\n  '\\'; x';", "SELECT 2;"});
+  // Without a newline between them, two strings do not continue.
+  CHECK(sent("SELECT 'a' 'b';SELECT 2;") == std::vector<std::string>{"SELECT 'a' 'b';", "SELECT 2;"});
 }
 
 TEST_CASE("dollar-quoted bodies keep their semicolons, whatever the tag", "[lexer]") {
@@ -64,6 +68,9 @@ TEST_CASE("dollar-quoted bodies keep their semicolons, whatever the tag", "[lexe
   CHECK(sent(function + "\nSELECT 2;") == std::vector<std::string>{function, "SELECT 2;"});
   const std::string tagged = "DO $body$ BEGIN PERFORM '$$;'; END $body$;";
   CHECK(sent(tagged + "SELECT 2;") == std::vector<std::string>{tagged, "SELECT 2;"});
+  // Only the exact tag closes: $ab$ inside $a$ … $a$ is text.
+  CHECK(sent("SELECT $a$ x; $ab$ y; $a$;SELECT 2;") ==
+        std::vector<std::string>{"SELECT $a$ x; $ab$ y; $a$;", "SELECT 2;"});
   // $1 is a parameter, and a$b$ an identifier: neither opens a dollar quote.
   CHECK(sent("PREPARE p AS SELECT $1;SELECT a$b$ FROM t;SELECT 3;") ==
         std::vector<std::string>{"PREPARE p AS SELECT $1;", "SELECT a$b$ FROM t;", "SELECT 3;"});
@@ -81,34 +88,25 @@ TEST_CASE("parentheses and BEGIN ATOMIC bodies hold their semicolons", "[lexer]"
   CHECK(sent("SELECT (1;2);SELECT 3;") == std::vector<std::string>{"SELECT (1;2);", "SELECT 3;"});
 }
 
-TEST_CASE("SQLite trigger bodies and its identifier quotes are understood", "[lexer]") {
-  const std::string trigger =
-      "CREATE TEMP TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE a SET n = CASE WHEN 1 THEN 2 END;\n  DELETE FROM b;\nEND;";
-  CHECK(sent(trigger + "\nVACUUM;", Dialect::sqlite) == std::vector<std::string>{trigger, "VACUUM;"});
-  CHECK(sent("SELECT `a;b`, [c;d] FROM t;SELECT 2;", Dialect::sqlite) ==
-        std::vector<std::string>{"SELECT `a;b`, [c;d] FROM t;", "SELECT 2;"});
-  // SQLite block comments do not nest: the first */ ends one.
-  CHECK(sent("SELECT /* a /* b */ 1;SELECT 2;", Dialect::sqlite) ==
-        std::vector<std::string>{"SELECT /* a /* b */ 1;", "SELECT 2;"});
-}
-
 TEST_CASE("each statement knows the file line it starts on", "[lexer]") {
-  const auto statements = split_statements("-- header\nSELECT 1;\n\nSELECT\n  2;\nSELECT 3", Dialect::postgres);
+  const auto statements = split_statements("-- header\nSELECT 1;\n\nSELECT\n  2;\nSELECT 3");
   REQUIRE(statements.size() == 3);
   CHECK(statements[0].line == 1);
-  CHECK(statements[1].line == 2);  // starts right after the ';' of line 2
+  CHECK(statements[0].first_token_line == 2);
+  CHECK(statements[1].line == 2);  // the piece starts right after the ';' of line 2
+  CHECK(statements[1].first_token_line == 4);
   CHECK(statements[2].line == 5);
+  CHECK(statements[2].first_token_line == 6);
   CHECK_FALSE(statements[2].blank);
 }
 
 TEST_CASE("the pieces cover the script exactly, even when it is malformed", "[lexer]") {
-  for (Dialect dialect : {Dialect::postgres, Dialect::sqlite}) {
-    for (const char* sql : {"SELECT 'unterminated;", "SELECT \"open;", "/* open comment; SELECT 1;",
-                            "DO $x$ never closed;", "SELECT E'\\", "a;b;;c", "", ";", "SELECT 1;\n-- tail",
-                            "CREATE FUNCTION f() BEGIN ATOMIC SELECT 1;", "SELECT ((1;", "[x;", "`x;"}) {
-      CAPTURE(sql);
-      CHECK(joined(sql, dialect) == sql);
-    }
+  for (const char* sql : {"SELECT 'unterminated;", "SELECT \"open;", "/* open comment; SELECT 1;",
+                          "DO $x$ never closed;", "SELECT E'\\", "a;b;;c", "", ";", "SELECT 1;\n-- tail",
+                          "CREATE FUNCTION f() BEGIN ATOMIC SELECT 1;", "SELECT ((1;", "SELECT 'a'\n-- c\n'b",
+                          "SELECT E'a'\n"}) {
+    CAPTURE(sql);
+    CHECK(joined(sql) == sql);
   }
   // An unterminated construct swallows the rest: nothing after it is sent on its own.
   CHECK(sent("SELECT 'open; SELECT 2;").size() == 1);

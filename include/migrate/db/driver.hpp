@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "migrate/config/database_url.hpp"
@@ -84,15 +85,19 @@ class Driver {
   /// Runs body with a session in one transaction that touches no history (import-kv).
   virtual void transact(const StepBody& body) = 0;
 
-  /// The timeouts for what follows (apply, revert, steps, execute_alone), until set again.
+  /// The timeouts for what follows (apply, revert, steps, execute_each), until set again.
   /// PostgreSQL sets them per transaction (SET LOCAL, in the same round trip) or, for
-  /// execute_alone, per session; SQLite has no such limits and ignores them.
+  /// execute_each, per session; SQLite has no such limits and ignores them.
   virtual void set_timeouts(const Timeouts& timeouts) = 0;
 
-  /// Runs one statement by itself outside any transaction (autocommit), as a
-  /// no-transaction revision needs (CREATE INDEX CONCURRENTLY, VACUUM). first_line is the
-  /// file line the statement starts on, so that server errors name lines of the file.
-  virtual void execute_alone(std::string_view statement, std::size_t first_line) = 0;
+  /// Runs sql one statement at a time outside any transaction, each committing on its
+  /// own, as a no-transaction revision needs (CREATE INDEX CONCURRENTLY, VACUUM), calling
+  /// after_each after every statement. PostgreSQL splits sql with the statement lexer
+  /// and sends each statement alone, under this revision's timeouts set for the session
+  /// and reset afterwards; SQLite steps through it with its own parser. A failing
+  /// statement throws RevisionFailed naming its number and file line, and how many
+  /// before it stay applied; what after_each throws passes through.
+  virtual void execute_each(std::string_view sql, const std::function<void()>& after_each) = 0;
 
   /// Sets the dirty flag of the (service, version) history row, and its duration_ms when
   /// given, in one autocommitted statement.
@@ -116,7 +121,8 @@ class Driver {
   /// is gone; SQLite: its heartbeat is older than stale_after). Never blocks in the server.
   virtual LockAttempt try_lock(const std::string& holder, std::chrono::milliseconds stale_after) = 0;
 
-  /// Refreshes heartbeat_at of holder's row.
+  /// Refreshes heartbeat_at of holder's row. Throws LockHeld when the row no longer
+  /// names holder: the lock was broken or taken over, and the caller must stop.
   virtual void heartbeat(const std::string& holder) = 0;
 
   /// Removes holder's row and releases any session lock. Does not throw.
@@ -126,10 +132,13 @@ class Driver {
   /// some backend; nullopt where that cannot be known, as on SQLite).
   virtual std::optional<bool> lock_session_alive() = 0;
 
-  /// Breaks the lock whoever holds it: on PostgreSQL terminates the sessions that hold
-  /// the advisory lock (their open transactions roll back), then deletes the row.
-  /// Returns the row that was removed, if any.
-  virtual std::optional<LockInfo> break_lock() = 0;
+  /// Breaks the lock of `holder` (empty: a lock with no row, only a session lock on
+  /// PostgreSQL): in one transaction that keeps the row locked, checks the row still
+  /// names holder, terminates the PostgreSQL sessions holding the advisory lock (their
+  /// open transactions roll back) and deletes the row, so a runner that takes the lock
+  /// meanwhile keeps its own row. Throws LockHeld when the lock changed hands since
+  /// (nothing is done), RevisionFailed when a session could not be terminated.
+  virtual std::optional<LockInfo> break_lock(const std::string& holder) = 0;
 };
 
 /// Opens the database at url. Throws DatabaseUnreachable when it cannot be reached,

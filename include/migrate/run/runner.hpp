@@ -31,6 +31,11 @@ struct ServiceRevisions {
   std::vector<Revision> revisions;
 };
 
+/// What to do about a revision left dirty at `version`: `migrate repair` once it is fully
+/// applied by hand, or, once fully undone, `migrate stamp` below it when it is the newest
+/// recorded revision (stamp forgets every row above its target), else deleting its row.
+std::string dirty_advice(const std::string& service, Version version, const std::vector<AppliedRevision>& history);
+
 /// Throws BlockedError when the service is dirty, or has drift and settings do not allow
 /// it. run_up and run_down call it under the lock; callers may call it to preview.
 void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRevision>& history,

@@ -6,8 +6,6 @@
 #include <string_view>
 #include <vector>
 
-#include "migrate/model/dialect.hpp"
-
 namespace migrate::source {
 
 /// One piece of a script: a statement with its terminating ';' (absent for a final
@@ -15,15 +13,17 @@ namespace migrate::source {
 struct Statement {
   std::string_view text;  ///< a view into the script given to split_statements
   std::size_t line = 1;   ///< the script line on which `text` starts (1-based)
+  std::size_t first_token_line = 1;  ///< the line of the statement's first token (`line` when blank)
   bool blank = false;     ///< only whitespace and comments: nothing to send to the server
 };
 
-/// Cuts sql at every ';' that ends a statement: not inside a '…' or E'…' string, a
-/// "quoted identifier", a -- or nested /* */ comment, a $tag$ dollar-quoted body,
-/// parentheses, or the BEGIN … END body of a CREATE FUNCTION/PROCEDURE/TRIGGER. SQLite
-/// also quotes identifiers with `…` and […]. Whatever follows the last ';' becomes a final
-/// piece. The pieces cover sql exactly: concatenating their texts gives back sql. An
-/// unterminated string, identifier, comment or dollar quote runs to the end of sql.
-std::vector<Statement> split_statements(std::string_view sql, Dialect dialect);
+/// Cuts PostgreSQL sql at every ';' that ends a statement: not inside a '…' or E'…'
+/// string (continued across lines or not), a "quoted identifier", a -- or nested /* */
+/// comment, a $tag$ dollar-quoted body, parentheses, or the BEGIN ATOMIC … END body of a
+/// CREATE FUNCTION/PROCEDURE. Whatever follows the last ';' becomes a final piece. The
+/// pieces cover sql exactly: concatenating their texts gives back sql. An unterminated
+/// string, identifier, comment or dollar quote runs to the end of sql. (SQLite scripts
+/// are split by SQLite's own parser; see the SQLite driver.)
+std::vector<Statement> split_statements(std::string_view sql);
 
 }  // namespace migrate::source

@@ -87,7 +87,7 @@ class LockCommand final : public Command {
                              service->name)) {
           return static_cast<int>(ExitCode::ok);
         }
-        const std::optional<db::LockInfo> removed = driver.break_lock();
+        const std::optional<db::LockInfo> removed = driver.break_lock(lock ? lock->holder : std::string());
         released.insert(database);
         audit::AuditEvent event;
         event.event = "lock_broken";
