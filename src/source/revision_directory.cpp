@@ -9,6 +9,7 @@
 #include "migrate/util/file_io.hpp"
 #include "migrate/util/sha256.hpp"
 #include "migrate/util/text.hpp"
+#include "migrate/util/utf8.hpp"
 
 namespace migrate::source {
 
@@ -91,6 +92,17 @@ void reject_directives(const RevisionFile& file, std::string_view sql) {
   }
 }
 
+// SQL reaches PostgreSQL as UTF-8 and SQLite stores text as UTF-8: a file in another
+// encoding would fail on one and store mangled text on the other, so it runs on neither.
+void reject_invalid_utf8(const RevisionFile& file, std::string_view sql) {
+  if (const std::optional<util::Utf8Error> bad = util::find_invalid_utf8(sql)) {
+    static const char* const k_hex = "0123456789ABCDEF";
+    throw ConfigError(file.path.string() + ":" + std::to_string(bad->line) + ":" + std::to_string(bad->column) +
+                      ": not valid UTF-8 (byte 0x" + k_hex[bad->byte >> 4] + k_hex[bad->byte & 0xF] +
+                      "); save revision files as UTF-8");
+  }
+}
+
 // "0001_init" of "0001_init.up.sql": one version must have one spelling and one name.
 std::string stem(const RevisionFile& file) {
   const std::string name = file.path.filename().string();
@@ -153,9 +165,14 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
     // Every file is checked, not just this dialect's: a folder is valid or not as a whole.
     const std::string sql = read_revision_file(file->path);
     if (util::is_blank(sql)) throw ConfigError("revision file " + file->path.string() + " is empty");
+    reject_invalid_utf8(*file, sql);
     reject_directives(*file, sql);
   }
-  for (const RevisionFile* file : group.downs) reject_directives(*file, read_revision_file(file->path));
+  for (const RevisionFile* file : group.downs) {
+    const std::string sql = read_revision_file(file->path);
+    reject_invalid_utf8(*file, sql);
+    reject_directives(*file, sql);
+  }
   const RevisionFile* up = pick_for_dialect(group.ups, dialect);
   if (up == nullptr) {
     throw ConfigError("revision " + format_version(version) + "_" + group.ups.front()->parsed.name +
