@@ -30,7 +30,10 @@ std::vector<RevisionFile> scan_revision_files(const fs::path& dir) {
   if (ec) throw ConfigError("cannot list migrations folder " + dir.string() + ": " + ec.message());
   for (const fs::directory_entry& entry : it) {
     const std::string file_name = entry.path().filename().string();
-    if (!looks_like_revision_file(file_name) || entry.is_directory(ec)) continue;
+    if (!looks_like_revision_file(file_name)) continue;
+    if (entry.is_directory(ec)) {
+      throw ConfigError("revision file " + entry.path().string() + " is a folder, not a file");
+    }
     std::optional<RevisionFileName> parsed = parse_revision_file_name(file_name);
     if (!parsed) {
       throw ConfigError("unparsable revision file name " + entry.path().string() +
