@@ -42,8 +42,10 @@ void configure_logging(const GlobalOptions& options) {
 int report(const GlobalOptions& options, const std::string& message, ExitCode code) {
   spdlog::error("{}", message);
   if (options.json) {
+    // The message may quote a file name or a database error in another encoding: replace
+    // invalid UTF-8 rather than throw from here, which would abort the process.
     std::cout << nlohmann::ordered_json{{"success", false}, {"error", message}, {"exit_code", static_cast<int>(code)}}
-                     .dump(2)
+                     .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
               << "\n";
   }
   return static_cast<int>(code);

@@ -2,8 +2,11 @@
 // the dialect, the SQLite path and the password, so that the password is never printed.
 #include "migrate/config/database_url.hpp"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <optional>
 
 #include "migrate/util/error.hpp"
@@ -126,7 +129,7 @@ bool is_keyword(std::string_view key) {
 
 // libpq key=value strings: values may be single-quoted with backslash escapes. nullopt
 // when a key is not a libpq keyword's shape (a mistyped URL such as "postgres:/u:pw@h").
-std::optional<DatabaseUrl> parse_postgres_keywords(std::string_view text) {
+std::optional<DatabaseUrl> parse_postgres_keywords(std::string_view text, std::string_view source) {
   DatabaseUrl url;
   url.dialect = Dialect::postgres;
   std::string redacted;
@@ -137,12 +140,16 @@ std::optional<DatabaseUrl> parse_postgres_keywords(std::string_view text) {
       continue;
     }
     const std::size_t eq = text.find('=', pos);
-    if (eq == std::string_view::npos) {
-      redacted.append(text.substr(pos));
-      break;
+    const std::string_view key = util::trim(text.substr(pos, eq == std::string_view::npos ? eq : eq - pos));
+    if (eq == std::string_view::npos || !is_keyword(key)) {
+      // A word without '=' after a key=value pair is most often the rest of an unquoted
+      // value (password=two words): say so without quoting it, as it may be a password.
+      const bool bare_word = pos > 0 && (eq == std::string_view::npos || key.find_first_of(" \t\r\n") != key.npos);
+      if (!bare_word) return std::nullopt;
+      throw UsageError(std::string(source) +
+                       ": key=value database URL has a word without '=' (quote a value that holds "
+                       "spaces: password='…')");
     }
-    const std::string_view key = util::trim(text.substr(pos, eq - pos));
-    if (!is_keyword(key)) return std::nullopt;
     std::size_t value_end = eq + 1;
     while (value_end < text.size() && std::isspace(static_cast<unsigned char>(text[value_end]))) ++value_end;
     std::string value;
@@ -159,6 +166,9 @@ std::optional<DatabaseUrl> parse_postgres_keywords(std::string_view text) {
     }
     if (key == "password") {
       url.password = value;
+      // As written (quotes and escapes included), e.g. for migrate's own command line.
+      const std::string_view written = util::trim(text.substr(eq + 1, value_end - eq - 1));
+      if (!written.empty() && written != value) url.secrets.emplace_back(written);
       redacted.append("password=").append(k_mask);
     } else {
       redacted.append(text.substr(pos, value_end - pos));
@@ -174,6 +184,55 @@ std::optional<DatabaseUrl> parse_postgres_keywords(std::string_view text) {
     url.conninfo_without_password += k_connect_timeout;
   }
   return url;
+}
+
+// "5432", "5432,5433" or "" (the default), as libpq accepts for port.
+bool valid_port_list(std::string_view ports) {
+  while (true) {
+    const std::size_t comma = ports.find(',');
+    const std::string_view port = util::trim(ports.substr(0, comma));
+    if (!port.empty()) {
+      if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return false;
+      }
+      const int number = std::stoi(std::string(port));
+      if (number < 1 || number > 65535) return false;
+    }
+    if (comma == std::string_view::npos) return true;
+    ports.remove_prefix(comma + 1);
+  }
+}
+
+bool valid_integer(std::string_view text) {
+  text = util::trim(text);
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
+  return !text.empty() && text.size() <= 9 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Lets libpq's own parser judge the URL now, so that a malformed one is a usage error
+// (exit 2) before anything is opened, rather than "database unreachable" (exit 5) at
+// connect time, which `migrate wait` would retry until its timeout. libpq only checks
+// numbers when it connects, so port and connect_timeout are checked here.
+void check_with_libpq(const DatabaseUrl& url, std::string_view source) {
+  char* raw_error = nullptr;
+  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+      PQconninfoParse(url.conninfo.c_str(), &raw_error), &PQconninfoFree);
+  if (!options) {
+    const std::string error = raw_error != nullptr ? std::string(util::trim(raw_error)) : "out of memory";
+    PQfreemem(raw_error);
+    throw UsageError(std::string(source) + ": invalid database URL " + url.redacted + ": " + redact(error, url));
+  }
+  for (const PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
+    if (option->val == nullptr) continue;
+    const std::string_view keyword = option->keyword;
+    const std::string_view value = option->val;
+    if ((keyword == "port" && !valid_port_list(value)) || (keyword == "connect_timeout" && !valid_integer(value))) {
+      throw UsageError(std::string(source) + ": invalid database URL " + url.redacted + ": " +
+                       std::string(keyword) + " \"" + redact(std::string(value), url) + "\" is not " +
+                       (keyword == "port" ? "a port number from 1 to 65535" : "a whole number of seconds"));
+    }
+  }
 }
 
 DatabaseUrl parse_sqlite(std::string_view rest, const std::filesystem::path& base_dir,
@@ -196,13 +255,18 @@ DatabaseUrl parse_database_url(std::string_view text, const std::filesystem::pat
   text = util::trim(text);
   if (text.empty()) throw UsageError(std::string(source) + ": database URL is empty");
   if (util::starts_with(text, "postgres://") || util::starts_with(text, "postgresql://")) {
-    return parse_postgres_uri(text);
+    DatabaseUrl url = parse_postgres_uri(text);
+    check_with_libpq(url, source);
+    return url;
   }
   if (util::starts_with(text, "sqlite:")) return parse_sqlite(text.substr(7), base_dir, source);
   if (util::starts_with(text, "sqlite3:")) return parse_sqlite(text.substr(8), base_dir, source);
   const std::size_t scheme = text.find("://");
   if (scheme == std::string_view::npos && text.find('=') != std::string_view::npos) {
-    if (std::optional<DatabaseUrl> url = parse_postgres_keywords(text)) return *url;
+    if (std::optional<DatabaseUrl> url = parse_postgres_keywords(text, source)) {
+      check_with_libpq(*url, source);
+      return *url;
+    }
   }
   // Name only a scheme-shaped prefix: anything longer may hold the password.
   const std::size_t colon = text.find(':');

@@ -236,14 +236,14 @@ class PostgresDriver final : public Driver {
       try {
         // Holding the advisory lock, this session is the only runner: create the tables
         // if needed, and any row left behind belongs to a runner whose session is gone.
-        exec(std::string(k_postgres_bookkeeping_sql));
+        create_bookkeeping_tables();
         pqxx::work tx(*m_conn);
         attempt.broken = lock_row(tx);
         tx.exec("DELETE FROM migration_lock");
         tx.exec_params("INSERT INTO migration_lock (lock_id, holder) VALUES (1, $1)", holder);
         tx.commit();
       } catch (...) {
-        unlock(holder);
+        release_advisory_lock();  // the row was never committed: its transaction rolled back
         throw;
       }
       attempt.acquired = true;
@@ -346,6 +346,31 @@ class PostgresDriver final : public Driver {
                            e.sqlstate());
     } catch (const pqxx::failure& e) {
       throw RevisionFailed("cannot " + std::string(what) + ": " + config::redact(e.what(), m_url));
+    }
+  }
+
+  // CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the tables exist.
+  void create_bookkeeping_tables() {
+    try {
+      exec(std::string(k_postgres_bookkeeping_sql));
+    } catch (const pqxx::insufficient_privilege& e) {
+      const std::string text = e.what();
+      std::string first(util::trim(text.substr(0, text.find('\n'))));
+      if (util::starts_with(first, "ERROR:")) first = std::string(util::trim(first.substr(6)));
+      throw RevisionFailed("cannot create migrate's tables schema_migrations and migration_lock: " +
+                               config::redact(first, m_url) + " (the role needs the CREATE privilege on it)",
+                           e.sqlstate());
+    }
+  }
+
+  void release_advisory_lock() noexcept {
+    try {
+      pqxx::nontransaction tx(*m_conn);
+      tx.exec("SELECT pg_advisory_unlock(" + std::to_string(k_advisory_lock_key) + ")");
+      m_holds_advisory_lock = false;
+    } catch (const std::exception& e) {
+      // The session lock dies with the connection.
+      spdlog::debug("could not release the advisory lock: {}", config::redact(e.what(), m_url));
     }
   }
 

@@ -32,11 +32,12 @@ std::filesystem::path RunBackups::take(const config::ServiceConfig& service) {
   audit::AuditEvent event;
   event.event = "backup";
   event.service = service.name;
+  // Connecting is not part of the backup: a database that cannot be reached stays exit 5.
+  const int server_version = m_project.driver(service).server_version();
   const auto started = std::chrono::steady_clock::now();
   std::filesystem::path file;
   try {
-    file = backup::take_backup(url, m_project.driver(service).server_version(), service.name, store,
-                               m_options.format, m_clock());
+    file = backup::take_backup(url, server_version, service.name, store, m_options.format, m_clock());
   } catch (const Error& e) {
     event.ok = false;
     event.error = e.what();

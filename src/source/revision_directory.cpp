@@ -10,6 +10,7 @@
 #include "migrate/util/file_io.hpp"
 #include "migrate/util/sha256.hpp"
 #include "migrate/util/text.hpp"
+#include "migrate/util/utf8.hpp"
 
 namespace migrate::source {
 
@@ -30,7 +31,10 @@ std::vector<RevisionFile> scan_revision_files(const fs::path& dir) {
   if (ec) throw ConfigError("cannot list migrations folder " + dir.string() + ": " + ec.message());
   for (const fs::directory_entry& entry : it) {
     const std::string file_name = entry.path().filename().string();
-    if (!looks_like_revision_file(file_name) || entry.is_directory(ec)) continue;
+    if (!looks_like_revision_file(file_name)) continue;
+    if (entry.is_directory(ec)) {
+      throw ConfigError("revision file " + entry.path().string() + " is a folder, not a file");
+    }
     std::optional<RevisionFileName> parsed = parse_revision_file_name(file_name);
     if (!parsed) {
       throw ConfigError("unparsable revision file name " + entry.path().string() +
@@ -75,6 +79,17 @@ std::string read_revision_file(const fs::path& path) {
 // `-- migrate:` directives in the leading comment block change how a revision runs.
 // None is implemented yet, so a file that asks for one is refused rather than run
 // differently from what its author asked for.
+// SQL reaches PostgreSQL as UTF-8 and SQLite stores text as UTF-8: a file in another
+// encoding would fail on one and store mangled text on the other, so it runs on neither.
+void reject_invalid_utf8(const RevisionFile& file, std::string_view sql) {
+  if (const std::optional<util::Utf8Error> bad = util::find_invalid_utf8(sql)) {
+    static const char* const k_hex = "0123456789ABCDEF";
+    throw ConfigError(file.path.string() + ":" + std::to_string(bad->line) + ":" + std::to_string(bad->column) +
+                      ": not valid UTF-8 (byte 0x" + k_hex[bad->byte >> 4] + k_hex[bad->byte & 0xF] +
+                      "); save revision files as UTF-8");
+  }
+}
+
 // "0001_init" of "0001_init.up.sql": one version must have one spelling and one name.
 std::string stem(const RevisionFile& file) {
   const std::string name = file.path.filename().string();
@@ -137,9 +152,14 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
     // Every file is checked, not just this dialect's: a folder is valid or not as a whole.
     const std::string sql = read_revision_file(file->path);
     if (util::is_blank(sql)) throw ConfigError("revision file " + file->path.string() + " is empty");
+    reject_invalid_utf8(*file, sql);
     parse_directives(sql, file->path);
   }
-  for (const RevisionFile* file : group.downs) parse_directives(read_revision_file(file->path), file->path);
+  for (const RevisionFile* file : group.downs) {
+    const std::string sql = read_revision_file(file->path);
+    reject_invalid_utf8(*file, sql);
+    parse_directives(sql, file->path);
+  }
   const RevisionFile* up = pick_for_dialect(group.ups, dialect);
   if (up == nullptr) {
     throw ConfigError("revision " + format_version(version) + "_" + group.ups.front()->parsed.name +

@@ -2,6 +2,7 @@
 #include "migrate/util/file_io.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,11 +33,24 @@ class FileDescriptor {
   int m_fd;
 };
 
+// "No such file or directory" for a name that `ls` shows is a puzzle: name the link.
+std::runtime_error open_error(const std::filesystem::path& path, int error) {
+  struct stat link {};
+  if (error == ENOENT && ::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    std::error_code ec;
+    const std::filesystem::path target = std::filesystem::read_symlink(path, ec);
+    return std::runtime_error("cannot read " + path.string() + ": it is a dangling symbolic link (to " +
+                              (ec ? std::string("an unreadable target") : target.string()) +
+                              ", which does not exist)");
+  }
+  return os_error("read", path, error);
+}
+
 }  // namespace
 
 std::string read_file(const std::filesystem::path& path) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) throw os_error("read", path, errno);
+  if (fd.get() < 0) throw open_error(path, errno);
   std::string content;
   char buffer[65536];
   for (;;) {

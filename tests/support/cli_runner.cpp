@@ -2,7 +2,9 @@
 #include "support/cli_runner.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +30,13 @@ std::map<std::string, std::string> base_environment() {
 
 }  // namespace
 
+UserIds unprivileged_user() {
+  if (::geteuid() != 0) return {::geteuid(), ::getegid()};
+  const passwd* nobody = ::getpwnam("nobody");
+  if (nobody == nullptr) throw std::runtime_error("running as root and there is no user 'nobody' to drop to");
+  return {nobody->pw_uid, nobody->pw_gid};
+}
+
 CliResult run_migrate(const std::vector<std::string>& args, const CliOptions& options) {
   std::vector<std::string> argv_strings{MIGRATE_BINARY};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
@@ -43,6 +52,7 @@ CliResult run_migrate(const std::vector<std::string>& args, const CliOptions& op
   for (std::string& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
 
+  const UserIds user = options.unprivileged ? unprivileged_user() : UserIds{::geteuid(), ::getegid()};
   int in[2], out[2], err[2];
   make_pipe(in);
   make_pipe(out);
@@ -53,6 +63,10 @@ CliResult run_migrate(const std::vector<std::string>& args, const CliOptions& op
     ::dup2(in[0], STDIN_FILENO);
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err[1], STDERR_FILENO);
+    if (options.unprivileged && ::geteuid() != user.uid &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(user.gid) != 0 || ::setuid(user.uid) != 0)) {
+      ::_exit(125);
+    }
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(126);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);

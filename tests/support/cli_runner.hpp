@@ -18,7 +18,18 @@ struct CliOptions {
   std::filesystem::path cwd;                  ///< working directory (default: current)
   std::map<std::string, std::string> env;     ///< added to a minimal environment
   std::string input;                          ///< written to the child's stdin
+  /// Run as the unprivileged user of unprivileged_user() when the tests run as root, so
+  /// that file permissions apply to the child (root ignores them); as is otherwise.
+  bool unprivileged = false;
 };
+
+/// The uid and gid a child runs as with CliOptions::unprivileged: `nobody` when this
+/// process is root, this process's own ids otherwise.
+struct UserIds {
+  unsigned uid = 0;
+  unsigned gid = 0;
+};
+UserIds unprivileged_user();
 
 /// Runs `migrate args...` and waits for it. The child gets a minimal environment
 /// (PATH, HOME, USER, LANG) plus options.env, so no outer DATABASE_URL leaks in.

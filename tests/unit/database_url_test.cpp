@@ -218,3 +218,44 @@ TEST_CASE("a mistyped URL never reaches the printable form with its password", "
     CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
   }
 }
+
+TEST_CASE("a URL that libpq cannot parse is a usage error that never shows the password", "[unit]") {
+  struct Case {
+    std::string text;
+    std::string needle;
+  };
+  const Case cases[] = {
+      {"postgres://app:hunter2@db:notaport/app", "port \"notaport\""},
+      {"postgres://app:hunter2@db:0/app", "port \"0\""},
+      {"postgres://app:hunter2@db:65536/app", "port \"65536\""},
+      {"postgres://app:hunter2@db/app?connect_timeout=soon", "connect_timeout \"soon\""},
+      {"postgres://app:hunter2@db/app?no_such_option=1", "no_such_option"},
+      {"postgres://app:hunt%zzer2@db/app", "percent-encoded"},
+      {"postgres://app:hunter2@[::1/app", "IPv6"},
+      {"host=db password=hunter2 no_such_option=1", "no_such_option"},
+      {"host=db password='hunter2 dbname=app", "unterminated"},
+      {"host=db password=hunter2 port=x", "port \"x\""},
+      {"host=db password=hunter two dbname=app", "word without '='"},
+  };
+  for (const Case& c : cases) {
+    INFO("url: " << c.text);
+    const std::string message = usage_error_of(c.text);
+    CHECK_THAT(message, Catch::Contains("DATABASE_URL: "));
+    CHECK_THAT(message, Catch::Contains(c.needle));
+    CHECK_THAT(message, !Catch::Contains("hunter"));
+    CHECK_THAT(message, !Catch::Contains("zzer2"));
+  }
+}
+
+TEST_CASE("several hosts and ports and an explicit connect_timeout are accepted", "[unit]") {
+  CHECK(parse("postgres://app@db1:5432,db2:5433/app?target_session_attrs=read-write").dialect == Dialect::postgres);
+  CHECK(parse("host=db1,db2 port=5432,5433 dbname=app connect_timeout=3").dialect == Dialect::postgres);
+}
+
+TEST_CASE("a quoted key=value password is also masked as it was written", "[unit]") {
+  // The command line holds the written form ('s3 cr\'et'), not the decoded one (s3 cr'et).
+  const DatabaseUrl url = parse("host=db password='s3 cr\\'et' dbname=app");
+  CHECK(url.password == "s3 cr'et");
+  CHECK(redact("migrate --database-url \"host=db password='s3 cr\\'et' dbname=app\"", url) ==
+        "migrate --database-url \"host=db password=*** dbname=app\"");
+}
