@@ -316,15 +316,12 @@ class PostgresDriver final : public Driver {
     try {
       pqxx::nontransaction tx(*m_conn);
       tx.exec_params("DELETE FROM migration_lock WHERE holder = $1", holder);
-      if (m_holds_advisory_lock) {
-        tx.exec("SELECT pg_advisory_unlock(" + std::to_string(k_advisory_lock_key) + ")");
-        m_holds_advisory_lock = false;
-      }
     } catch (const std::exception& e) {
-      // The session lock dies with the connection; the row is taken over by the next runner.
-      spdlog::warn("could not release the migration lock on {}: {}", m_url.redacted,
-                   config::redact(e.what(), m_url));
+      // The row is taken over by the next runner once the session lock is gone.
+      spdlog::warn("could not delete the migration lock row on {}: {}", m_url.redacted,
+                   util::trim(config::redact(e.what(), m_url)));
     }
+    if (m_holds_advisory_lock) release_advisory_lock();
   }
 
  private:
@@ -350,7 +347,16 @@ class PostgresDriver final : public Driver {
   }
 
   // CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the tables exist.
+  // Only when missing: CREATE TABLE IF NOT EXISTS needs the CREATE privilege even when
+  // the table exists, and a role with just table grants must still be able to run.
   void create_bookkeeping_tables() {
+    {
+      pqxx::nontransaction tx(*m_conn);
+      if (tx.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL AND to_regclass('migration_lock') IS NOT NULL")[0]
+              .as<bool>()) {
+        return;
+      }
+    }
     try {
       exec(std::string(k_postgres_bookkeeping_sql));
     } catch (const pqxx::insufficient_privilege& e) {

@@ -507,10 +507,12 @@ TEST_CASE("a role without the CREATE privilege exits 1 naming it and changes not
     needles = {"permission denied for schema public", "CREATE privilege"};
   }
   SECTION("no CREATE on the schema, on a database the owner migrated") {
+    // migrate's own tables exist and the role may write them (so stamp would work); the
+    // pending revision's CREATE TABLE is what the server refuses, and it is rolled back.
     migrate_to_first(project, *db);
     admin_exec(name, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role);
-    commands.push_back({"down", "app", "--yes"});
-    needles = {"permission denied for schema public", "CREATE privilege"};
+    commands = {{"-q", "up", "--yes"}, {"-q", "up", "app", "--yes", "--json"}};
+    needles = {"permission denied for schema public", "_pending", "rolled back"};
   }
   SECTION("CREATE on the schema but not on the database, for a revision that creates a schema") {
     CliOptions owner;
