@@ -93,6 +93,7 @@ void read_directive(std::string_view text, const std::string& where, Directives&
 Directives parse_directives(std::string_view sql, const std::filesystem::path& file) {
   if (util::starts_with(sql, k_byte_order_mark)) sql.remove_prefix(k_byte_order_mark.size());
   Directives directives;
+  if (sql.find(k_prefix) == std::string_view::npos) return directives;  // the common case: none at all
   bool seen_no_transaction = false;
   bool first = true;
   // Directives live in the comments before the first statement. A directive comment

@@ -148,37 +148,36 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
     throw ConfigError("revision file " + group.downs.front()->path.string() +
                       " has no matching .up.sql file");
   }
+  // Every file is read and checked once, not just this dialect's: a folder is valid or
+  // not as a whole.
+  auto load = [](const RevisionFile& file) {
+    RevisionScript script{file.path, read_revision_file(file.path), {}};
+    reject_invalid_utf8(file, script.sql);
+    script.directives = parse_directives(script.sql, file.path);
+    return script;
+  };
+  const RevisionFile* up = pick_for_dialect(group.ups, dialect);
+  const RevisionFile* down = pick_for_dialect(group.downs, dialect);
+  Revision revision;
   for (const RevisionFile* file : group.ups) {
-    // Every file is checked, not just this dialect's: a folder is valid or not as a whole.
-    const std::string sql = read_revision_file(file->path);
-    if (util::is_blank(sql)) throw ConfigError("revision file " + file->path.string() + " is empty");
-    reject_invalid_utf8(*file, sql);
-    parse_directives(sql, file->path);
+    RevisionScript script = load(*file);
+    if (util::is_blank(script.sql)) throw ConfigError("revision file " + file->path.string() + " is empty");
+    if (file == up) revision.up = std::move(script);
   }
   for (const RevisionFile* file : group.downs) {
-    const std::string sql = read_revision_file(file->path);
-    reject_invalid_utf8(*file, sql);
-    parse_directives(sql, file->path);
+    RevisionScript script = load(*file);
+    if (file == down) revision.down = std::move(script);
   }
-  const RevisionFile* up = pick_for_dialect(group.ups, dialect);
   if (up == nullptr) {
     throw ConfigError("revision " + format_version(version) + "_" + group.ups.front()->parsed.name +
                       " has no up file for " + std::string(to_string(dialect)) + " (add " +
                       format_version(version) + "_" + group.ups.front()->parsed.name + ".up.sql or .up." +
                       std::string(to_string(dialect)) + ".sql)");
   }
-
-  Revision revision;
   revision.version = version;
   revision.name = up->parsed.name;
   revision.kind = RevisionKind::sql;
-  revision.up = {up->path, read_revision_file(up->path), {}};
-  revision.up.directives = parse_directives(revision.up.sql, up->path);
   revision.checksum = util::sha256_hex(util::crlf_to_lf(revision.up.sql));
-  if (const RevisionFile* down = pick_for_dialect(group.downs, dialect)) {
-    revision.down = RevisionScript{down->path, read_revision_file(down->path), {}};
-    revision.down->directives = parse_directives(revision.down->sql, down->path);
-  }
   return revision;
 }
 
