@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
-# The project's one test command: builds migrate, starts a throwaway PostgreSQL 15, runs ctest.
+# The project's one test command: builds migrate, starts a throwaway PostgreSQL 15, runs ctest;
+# runs the libFuzzer targets (deployment/fuzz.sh); then builds again with AddressSanitizer +
+# UndefinedBehaviorSanitizer and runs ctest again.
 #
 # Usage: deployment/test.sh [extra ctest args...]     e.g. deployment/test.sh -R lock
-#   MIGRATE_BUILD_DIR  build directory, relative to the repo root (default: build)
-#   MIGRATE_FUZZ_SECONDS  time per fuzz target (default: 30)
-# Runs ctest, then the fuzz targets (deployment/fuzz.sh). Exits non-zero when either
-# fails; fails (never skips) when PostgreSQL cannot be started.
+#   MIGRATE_BUILD_DIR           build directory, relative to the repo root (default: build)
+#   MIGRATE_SANITIZE_BUILD_DIR  the sanitizer build's directory (default: build-sanitize)
+#   MIGRATE_TEST_SANITIZE=0     leave out the sanitizer pass (quicker local runs; CI runs it)
+#   MIGRATE_FUZZ_SECONDS        time per fuzz target (default: 30)
+# Exits non-zero when any pass fails; fails (never skips) when PostgreSQL cannot be started.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 build_dir=${MIGRATE_BUILD_DIR:-build}
-phase() { printf '\n=== %s\n' "$*"; }
+sanitize_dir=${MIGRATE_SANITIZE_BUILD_DIR:-build-sanitize}
+phase_name=
+phase_started=$SECONDS
+# Prints how long the previous phase took, then the next phase's banner.
+phase() {
+  [[ -z $phase_name ]] || printf '=== (%s took %d s)\n' "$phase_name" $((SECONDS - phase_started))
+  phase_name=${1%%:*}
+  phase_started=$SECONDS
+  printf '\n=== %s\n' "$*"
+}
 
 phase "setup: dependencies and build into $build_dir/"
 MIGRATE_BUILD_DIR=$build_dir deployment/setup.sh
@@ -36,6 +48,39 @@ phase "fuzz: each libFuzzer target for ${MIGRATE_FUZZ_SECONDS:-30}s"
 fuzz_rc=0
 deployment/fuzz.sh || fuzz_rc=$?
 
-phase "done: ctest exited with $rc, fuzz.sh with $fuzz_rc"
-[[ $rc -ne 0 ]] && exit "$rc"
-exit "$fuzz_rc"
+if [[ ${MIGRATE_TEST_SANITIZE:-1} == 0 ]]; then
+  phase "done: ctest exited with $rc, fuzz.sh with $fuzz_rc; the sanitizer pass was left out (MIGRATE_TEST_SANITIZE=0)"
+  [[ $rc -ne 0 ]] && exit "$rc"
+  exit "$fuzz_rc"
+fi
+
+phase "setup (sanitizers): build into $sanitize_dir/ with -DMIGRATE_SANITIZE=ON"
+MIGRATE_BUILD_DIR=$sanitize_dir deployment/setup.sh -DMIGRATE_SANITIZE=ON
+
+phase "ctest (sanitizers): $sanitize_dir under ASan, LSan and UBSan"
+# Every instrumented process (the test binary and each migrate it starts) aborts at its
+# first finding and writes the report under $report_dir, so a finding in a child fails the
+# pass even where the test that started it only looks at the exit code. tests/lsan.supp
+# names the one leak that is libpqxx's own.
+report_dir=$PWD/$sanitize_dir/sanitizer-reports
+rm -rf -- "$report_dir"
+mkdir -p -- "$report_dir"
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:log_path=$report_dir/asan"
+export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$report_dir/ubsan"
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0:log_path=$report_dir/lsan"
+sanitize_rc=0
+ctest --test-dir "$sanitize_dir" --output-on-failure --no-tests=error -j2 "$@" || sanitize_rc=$?
+if compgen -G "$report_dir/*" >/dev/null; then
+  echo "test.sh: FAILED: sanitizer reports were written:" >&2
+  for report in "$report_dir"/*; do
+    printf -- '--- %s\n' "$report" >&2
+    cat -- "$report" >&2
+  done
+  [[ $sanitize_rc -ne 0 ]] || sanitize_rc=1
+fi
+
+phase "done: ctest exited with $rc, fuzz.sh with $fuzz_rc, ctest under the sanitizers with $sanitize_rc"
+for code in "$rc" "$fuzz_rc" "$sanitize_rc"; do
+  [[ $code -ne 0 ]] && exit "$code"
+done
+exit 0

@@ -73,11 +73,14 @@ void fsync_path(const fs::path& path, int flags) {
 }
 
 // Creates the folder (0700) and an empty, exclusive 0600 file to write the backup into.
+// The name carries our pid: a runner killed mid-backup leaves its partial file behind, and
+// the next run in the same second (same final name) must not trip over it.
 TempFile prepare_temp(const fs::path& final_path) {
   std::error_code ec;
   fs::create_directories(final_path.parent_path(), ec);
   if (ec) throw BackupFailed("cannot create backup folder " + final_path.parent_path().string() + ": " + ec.message());
-  TempFile temp(final_path.parent_path() / ("." + final_path.filename().string() + ".partial"));
+  TempFile temp(final_path.parent_path() /
+                ("." + final_path.filename().string() + "." + std::to_string(::getpid()) + ".partial"));
   const int fd = ::open(temp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     const int error = errno;

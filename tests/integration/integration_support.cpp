@@ -115,10 +115,7 @@ test::CliResult run_migrate_on_terminal(const std::vector<std::string>& args,
                                         const std::map<std::string, std::string>& env, const std::string& typed) {
   std::vector<std::string> argv_strings{MIGRATE_BINARY};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::map<std::string, std::string> merged;
-  for (const char* name : {"PATH", "HOME", "USER", "LANG"}) {
-    if (const char* value = std::getenv(name)) merged[name] = value;
-  }
+  std::map<std::string, std::string> merged = test::minimal_environment();
   for (const auto& [key, value] : env) merged[key] = value;
   std::vector<std::string> env_strings;
   for (const auto& [key, value] : merged) env_strings.push_back(key + "=" + value);

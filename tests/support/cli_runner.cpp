@@ -20,15 +20,15 @@ void make_pipe(int fds[2]) {
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 }
 
-std::map<std::string, std::string> base_environment() {
+}  // namespace
+
+std::map<std::string, std::string> minimal_environment() {
   std::map<std::string, std::string> env;
-  for (const char* name : {"PATH", "HOME", "USER", "LANG"}) {
+  for (const char* name : {"PATH", "HOME", "USER", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
     if (const char* value = std::getenv(name)) env[name] = value;
   }
   return env;
 }
-
-}  // namespace
 
 UserIds unprivileged_user() {
   if (::geteuid() != 0) return {::geteuid(), ::getegid()};
@@ -40,7 +40,7 @@ UserIds unprivileged_user() {
 CliResult run_migrate(const std::vector<std::string>& args, const CliOptions& options) {
   std::vector<std::string> argv_strings{MIGRATE_BINARY};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::map<std::string, std::string> env = base_environment();
+  std::map<std::string, std::string> env = minimal_environment();
   for (const auto& [key, value] : options.env) env[key] = value;
   std::vector<std::string> env_strings;
   for (const auto& [key, value] : env) env_strings.push_back(key + "=" + value);

@@ -31,8 +31,13 @@ struct UserIds {
 };
 UserIds unprivileged_user();
 
-/// Runs `migrate args...` and waits for it. The child gets a minimal environment
-/// (PATH, HOME, USER, LANG) plus options.env, so no outer DATABASE_URL leaks in.
+/// The environment a child migrate starts from: PATH, HOME, USER, LANG and the sanitizer
+/// options (ASAN_OPTIONS, UBSAN_OPTIONS, LSAN_OPTIONS) of this process, nothing else, so no
+/// outer DATABASE_URL leaks in and a sanitizer build's children run under the same options.
+std::map<std::string, std::string> minimal_environment();
+
+/// Runs `migrate args...` and waits for it. The child gets minimal_environment() plus
+/// options.env.
 CliResult run_migrate(const std::vector<std::string>& args, const CliOptions& options = {});
 
 }  // namespace migrate::test
