@@ -28,7 +28,7 @@ struct WorkloadRevision {
   std::string service;
   int version = 0;
   std::string name;
-  /// false for a `-- migrate:no-transaction` revision (none yet): one that a kill may
+  /// false for a `-- migrate:no-transaction` revision (every sixth): one that a kill may
   /// leave dirty and half done.
   bool transactional = true;
   std::string up_sql;  ///< in the workload's dialect
@@ -52,7 +52,8 @@ struct Workload {
 /// revision creates the shared `ledger` table; odd versions create a table with a row, even
 /// ones add a column to it; every revision inserts its ledger row (no unique key, so a
 /// second application shows as a second row); every fourth one is slow-ish (pg_sleep(0.05)
-/// on PostgreSQL, a counting loop on SQLite) so that runners interleave.
+/// on PostgreSQL, a counting loop on SQLite) so that runners interleave; every sixth one
+/// runs outside a transaction, with a slow statement between its column and its ledger row.
 Workload make_workload(Dialect dialect, int services, int per_service);
 
 }  // namespace migrate::robustness
