@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command: builds migrate, starts a throwaway PostgreSQL 15, runs ctest;
-# then builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs ctest again.
+# builds again with AddressSanitizer + UndefinedBehaviorSanitizer (beside that ctest run) and
+# runs ctest again on that build.
 #
 # Usage: deployment/test.sh [extra ctest args...]     e.g. deployment/test.sh -R lock
 #   MIGRATE_BUILD_DIR           build directory, relative to the repo root (default: build)
@@ -29,7 +30,17 @@ MIGRATE_BUILD_DIR=$build_dir deployment/setup.sh
 phase "postgres: starting a throwaway PostgreSQL 15 cluster"
 # shellcheck source-path=SCRIPTDIR source=lib/pg_cluster.sh disable=SC1091
 source deployment/lib/pg_cluster.sh
-trap pg_cluster_stop EXIT
+sanitize_build_pid=
+# Stops the sanitizer build if it is still running (its own process group), then the cluster.
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+  if [[ -n $sanitize_build_pid ]]; then
+    kill -- -"$sanitize_build_pid" 2>/dev/null || true
+    wait "$sanitize_build_pid" 2>/dev/null || true
+  fi
+  pg_cluster_stop
+}
+trap cleanup EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -38,17 +49,37 @@ if ! pg_cluster_start; then
   exit 1
 fi
 
+sanitize=${MIGRATE_TEST_SANITIZE:-1}
+if [[ $sanitize != 0 ]]; then
+  # The sanitizer build runs beside the first ctest run: the tests mostly wait on child
+  # processes and the database, so the build has the CPU nearly to itself. Its output is
+  # printed in full once it is done.
+  mkdir -p -- "$sanitize_dir"
+  sanitize_log=$sanitize_dir/setup.log
+  sanitize_build_started=$SECONDS
+  MIGRATE_BUILD_DIR=$sanitize_dir setsid --wait deployment/setup.sh -DMIGRATE_SANITIZE=ON >"$sanitize_log" 2>&1 &
+  sanitize_build_pid=$!
+fi
+
 phase "ctest: $build_dir"
 rc=0
 ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -j2 "$@" || rc=$?
 
-if [[ ${MIGRATE_TEST_SANITIZE:-1} == 0 ]]; then
+if [[ $sanitize == 0 ]]; then
   phase "done: ctest exited with $rc; the sanitizer pass was left out (MIGRATE_TEST_SANITIZE=0)"
   exit "$rc"
 fi
 
-phase "setup (sanitizers): build into $sanitize_dir/ with -DMIGRATE_SANITIZE=ON"
-MIGRATE_BUILD_DIR=$sanitize_dir deployment/setup.sh -DMIGRATE_SANITIZE=ON
+phase "setup (sanitizers): build into $sanitize_dir/ with -DMIGRATE_SANITIZE=ON (started beside ctest)"
+sanitize_build_rc=0
+wait "$sanitize_build_pid" || sanitize_build_rc=$?
+sanitize_build_pid=
+cat -- "$sanitize_log"
+echo "test.sh: the sanitizer build took $((SECONDS - sanitize_build_started)) s in all"
+if [[ $sanitize_build_rc -ne 0 ]]; then
+  echo "test.sh: FAILED: the sanitizer build failed (exit $sanitize_build_rc)" >&2
+  exit 1
+fi
 
 phase "ctest (sanitizers): $sanitize_dir under ASan, LSan and UBSan"
 # Every instrumented process (the test binary and each migrate it starts) aborts at its
