@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's one test command: builds migrate, starts a throwaway PostgreSQL 15, runs ctest;
-# runs the libFuzzer targets (deployment/fuzz.sh); then builds again with AddressSanitizer +
-# UndefinedBehaviorSanitizer and runs ctest again.
+# runs the libFuzzer targets (deployment/fuzz.sh); builds again with AddressSanitizer +
+# UndefinedBehaviorSanitizer (beside the first ctest run and the fuzzing) and runs ctest again
+# on that build, with fewer crash trials and concurrency rounds (the plain pass has the full
+# counts; this pass is about memory errors and undefined behaviour).
 #
 # Usage: deployment/test.sh [extra ctest args...]     e.g. deployment/test.sh -R lock
 #   MIGRATE_BUILD_DIR           build directory, relative to the repo root (default: build)
@@ -31,13 +33,35 @@ MIGRATE_BUILD_DIR=$build_dir deployment/setup.sh
 phase "postgres: starting a throwaway PostgreSQL 15 cluster"
 # shellcheck source-path=SCRIPTDIR source=lib/pg_cluster.sh disable=SC1091
 source deployment/lib/pg_cluster.sh
-trap pg_cluster_stop EXIT
+sanitize_build_pid=
+# Stops the sanitizer build if it is still running (its own process group), then the cluster.
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+  if [[ -n $sanitize_build_pid ]]; then
+    kill -- -"$sanitize_build_pid" 2>/dev/null || true
+    wait "$sanitize_build_pid" 2>/dev/null || true
+  fi
+  pg_cluster_stop
+}
+trap cleanup EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 if ! pg_cluster_start; then
   echo "test.sh: FAILED: could not start PostgreSQL; the PostgreSQL tests cannot run" >&2
   exit 1
+fi
+
+sanitize=${MIGRATE_TEST_SANITIZE:-1}
+if [[ $sanitize != 0 ]]; then
+  # The sanitizer build runs beside the first ctest run: the tests mostly wait on child
+  # processes and the database, so the build has the CPU nearly to itself. Its output is
+  # printed in full once it is done.
+  mkdir -p -- "$sanitize_dir"
+  sanitize_log=$sanitize_dir/setup.log
+  sanitize_build_started=$SECONDS
+  MIGRATE_BUILD_DIR=$sanitize_dir setsid --wait deployment/setup.sh -DMIGRATE_SANITIZE=ON >"$sanitize_log" 2>&1 &
+  sanitize_build_pid=$!
 fi
 
 phase "ctest: $build_dir"
@@ -48,14 +72,22 @@ phase "fuzz: each libFuzzer target for ${MIGRATE_FUZZ_SECONDS:-30}s"
 fuzz_rc=0
 deployment/fuzz.sh || fuzz_rc=$?
 
-if [[ ${MIGRATE_TEST_SANITIZE:-1} == 0 ]]; then
+if [[ $sanitize == 0 ]]; then
   phase "done: ctest exited with $rc, fuzz.sh with $fuzz_rc; the sanitizer pass was left out (MIGRATE_TEST_SANITIZE=0)"
   [[ $rc -ne 0 ]] && exit "$rc"
   exit "$fuzz_rc"
 fi
 
-phase "setup (sanitizers): build into $sanitize_dir/ with -DMIGRATE_SANITIZE=ON"
-MIGRATE_BUILD_DIR=$sanitize_dir deployment/setup.sh -DMIGRATE_SANITIZE=ON
+phase "setup (sanitizers): build into $sanitize_dir/ with -DMIGRATE_SANITIZE=ON (started beside ctest)"
+sanitize_build_rc=0
+wait "$sanitize_build_pid" || sanitize_build_rc=$?
+sanitize_build_pid=
+cat -- "$sanitize_log"
+echo "test.sh: the sanitizer build took $((SECONDS - sanitize_build_started)) s in all"
+if [[ $sanitize_build_rc -ne 0 ]]; then
+  echo "test.sh: FAILED: the sanitizer build failed (exit $sanitize_build_rc)" >&2
+  exit 1
+fi
 
 phase "ctest (sanitizers): $sanitize_dir under ASan, LSan and UBSan"
 # Every instrumented process (the test binary and each migrate it starts) aborts at its
@@ -69,7 +101,9 @@ export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:log_path=$r
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$report_dir/ubsan"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0:log_path=$report_dir/lsan"
 sanitize_rc=0
-ctest --test-dir "$sanitize_dir" --output-on-failure --no-tests=error -j2 "$@" || sanitize_rc=$?
+MIGRATE_CRASH_TRIALS=${MIGRATE_SANITIZE_CRASH_TRIALS:-25} MIGRATE_CRASH_SQLITE_TRIALS=${MIGRATE_SANITIZE_CRASH_SQLITE_TRIALS:-10} \
+  MIGRATE_CONCURRENCY_ROUNDS=${MIGRATE_SANITIZE_CONCURRENCY_ROUNDS:-5} \
+  ctest --test-dir "$sanitize_dir" --output-on-failure --no-tests=error -j2 "$@" || sanitize_rc=$?
 if compgen -G "$report_dir/*" >/dev/null; then
   echo "test.sh: FAILED: sanitizer reports were written:" >&2
   for report in "$report_dir"/*; do

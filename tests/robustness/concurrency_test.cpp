@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -19,7 +20,11 @@ namespace migrate::robustness {
 
 namespace {
 
-constexpr int k_rounds = 20;
+// MIGRATE_CONCURRENCY_ROUNDS overrides the 20 rounds (the sanitizer pass runs fewer).
+int rounds() {
+  const char* text = std::getenv("MIGRATE_CONCURRENCY_ROUNDS");
+  return text != nullptr && *text != '\0' ? std::stoi(text) : 20;
+}
 constexpr int k_services = 2;
 constexpr int k_revisions_per_service = 12;
 
@@ -89,15 +94,16 @@ void run_rounds(Dialect dialect, int processes) {
 
   Figures figures;
   const auto started = std::chrono::steady_clock::now();
-  for (int round = 1; round <= k_rounds; ++round) {
-    INFO(to_string(dialect) << " round " << round << " of " << k_rounds << ", " << processes << " processes");
+  const int round_count = rounds();
+  for (int round = 1; round <= round_count; ++round) {
+    INFO(to_string(dialect) << " round " << round << " of " << round_count << ", " << processes << " processes");
     const auto db = test::make_test_database(dialect);
     const Runners runners = run_at_once(project, *db, processes, round);
     check_round(project, *db, runners, reference, figures);
     project.clear_audit();
   }
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cout << "concurrency " << to_string(dialect) << ": " << processes << " processes x " << k_rounds
+  std::cout << "concurrency " << to_string(dialect) << ": " << processes << " processes x " << round_count
             << " rounds, " << project.workload().revisions.size() << " revisions in " << k_services
             << " services per round, " << seconds << " s; " << figures.waited << " of " << figures.runs
             << " runners waited for the lock, " << figures.applied_some << " applied something" << std::endl;
@@ -105,12 +111,12 @@ void run_rounds(Dialect dialect, int processes) {
 
 }  // namespace
 
-TEST_CASE("8 runners at once on one PostgreSQL database apply each revision exactly once, 20 rounds",
+TEST_CASE("8 runners at once on one PostgreSQL database apply each revision exactly once, round after round",
           "[robustness][concurrency][postgres]") {
   run_rounds(Dialect::postgres, 8);
 }
 
-TEST_CASE("4 runners at once on one SQLite file apply each revision exactly once, 20 rounds",
+TEST_CASE("4 runners at once on one SQLite file apply each revision exactly once, round after round",
           "[robustness][concurrency][sqlite]") {
   run_rounds(Dialect::sqlite, 4);
 }
