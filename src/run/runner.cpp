@@ -52,6 +52,16 @@ void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRe
   }
 }
 
+void check_runnable_unlocked(db::Driver& driver, const ServiceRevisions& service,
+                             std::vector<AppliedRevision> history, bool allow_drift) {
+  // A live holder (PostgreSQL: its session lock is held; SQLite: its row is there) may be
+  // running that revision right now.
+  if (plan::find_dirty(history) && driver.read_lock() && driver.lock_session_alive().value_or(true)) {
+    for (AppliedRevision& row : history) row.dirty = false;
+  }
+  check_runnable(service, history, allow_drift);
+}
+
 namespace {
 
 db::HistoryRow history_row(const std::string& service, const Revision& revision,

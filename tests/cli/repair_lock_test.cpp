@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "cli/cli_fixtures.hpp"
+#include "migrate/util/sha256.hpp"
 
 using migrate::Dialect;
 using migrate::test::capture;
@@ -125,4 +126,32 @@ TEST_CASE("on PostgreSQL, lock release --force ends a live holder's session", "[
   CHECK(lock_rows(*db) == 0);
   CHECK_THROWS(pqxx::nontransaction(holder).exec("SELECT 1"));
   CHECK_EXIT(project.run({"up", "--yes", "--no-backup", "--lock-wait", "5s"}, db.get()), 0);
+}
+
+TEST_CASE("a dirty row while another runner holds the lock is its work in progress: up waits, not exit 4",
+          "[cli][lock][postgres][no-transaction]") {
+  auto db = make_test_database(Dialect::postgres);
+  CliProject project;
+  project.add_table(1, "notes");
+  const std::string fill = "-- migrate:no-transaction\nINSERT INTO notes (id) VALUES (1);\n";
+  project.write("0002_fill.up.sql", fill);
+  REQUIRE_EXIT(project.run({"up", "--yes", "--no-backup", "--to", "1", "app"}, db.get()), 0);
+
+  // A live runner in the middle of 0002: its session lock, its lock row, its dirty row.
+  pqxx::connection runner(db->url());
+  pqxx::nontransaction(runner).exec("SELECT pg_advisory_lock(" + std::to_string(0x6d696772617465LL) + ")");
+  plant_lock_row(*db, "ops@deploy-7:4242");
+  db->exec("INSERT INTO schema_migrations (service, version, name, kind, checksum, applied_by, dirty) "
+           "SELECT service, 2, 'fill', 'sql', '" + migrate::util::sha256_hex(fill) +
+           "', applied_by, TRUE FROM schema_migrations WHERE version = 1");
+  project.add_table(3, "tags");
+  const auto waited = project.run({"up", "--yes", "--no-backup", "--lock-wait", "1s"}, db.get());
+  CHECK_EXIT(waited, 3);
+  CHECK(contains(waited.err, "held by ops@deploy-7:4242"));
+
+  // The runner is gone and left the row dirty: now it blocks, naming the revision.
+  runner.disconnect();
+  const auto blocked = project.run({"up", "--yes", "--no-backup", "--lock-wait", "5s"}, db.get());
+  CHECK_EXIT(blocked, 4);
+  CHECK(contains(blocked.err, "dirty at revision 0002_fill"));
 }

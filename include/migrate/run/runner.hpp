@@ -41,6 +41,13 @@ std::string dirty_advice(const std::string& service, Version version, const std:
 void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRevision>& history,
                     bool allow_drift);
 
+/// check_runnable for a preview read without the lock (the prompt, --dry-run): while some
+/// runner holds the lock, a dirty row is its no-transaction revision in progress, not a
+/// stop, so it does not block the preview; the run checks again under the lock, where a
+/// dirty row is always one a runner left behind.
+void check_runnable_unlocked(db::Driver& driver, const ServiceRevisions& service,
+                             std::vector<AppliedRevision> history, bool allow_drift);
+
 /// Applies the pending revisions `target` selects, each with its history row in one
 /// transaction. The history is read under the lock, so work a concurrent runner already
 /// did is not repeated. Returns the revisions applied. Throws BlockedError for a dirty

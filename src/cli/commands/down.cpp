@@ -79,8 +79,9 @@ class DownCommand final : public Command {
   std::vector<Revision> preview(orchestrate::Project& project, const config::ServiceConfig& service,
                                 const plan::DownTarget& target) const {
     const run::ServiceRevisions& revisions = project.revisions(service);
-    const auto history = project.driver(service).read_history(service.name);
-    run::check_runnable(revisions, history, m_allow_drift);
+    db::Driver& driver = project.driver(service);
+    const auto history = driver.read_history(service.name);
+    run::check_runnable_unlocked(driver, revisions, history, m_allow_drift);
     return plan::make_down_plan(service.name, revisions.revisions, history, target);
   }
 

@@ -78,8 +78,9 @@ class UpCommand final : public Command {
     std::vector<ServicePlan> plans;
     for (const config::ServiceConfig* service : services) {
       const run::ServiceRevisions& revisions = project.revisions(*service);
-      const auto history = project.driver(*service).read_history(service->name);
-      run::check_runnable(revisions, history, m_allow_drift);
+      db::Driver& driver = project.driver(*service);
+      const auto history = driver.read_history(service->name);
+      run::check_runnable_unlocked(driver, revisions, history, m_allow_drift);
       plans.push_back({service, plan::make_up_plan(service->name, revisions.revisions, history, m_target)});
     }
     return plans;
