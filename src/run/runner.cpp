@@ -52,14 +52,17 @@ void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRe
   }
 }
 
-void check_runnable_unlocked(db::Driver& driver, const ServiceRevisions& service,
+bool check_runnable_unlocked(db::Driver& driver, const ServiceRevisions& service,
                              std::vector<AppliedRevision> history, bool allow_drift) {
-  // A live holder (PostgreSQL: its session lock is held; SQLite: its row is there) may be
-  // running that revision right now.
+  // A live holder (PostgreSQL: its session lock is held; SQLite: its row is there, maybe
+  // stale) may be running that revision right now.
+  bool excused = false;
   if (plan::find_dirty(history) && driver.read_lock() && driver.lock_session_alive().value_or(true)) {
     for (AppliedRevision& row : history) row.dirty = false;
+    excused = true;
   }
   check_runnable(service, history, allow_drift);
+  return excused;
 }
 
 namespace {

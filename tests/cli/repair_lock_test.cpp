@@ -155,3 +155,25 @@ TEST_CASE("a dirty row while another runner holds the lock is its work in progre
   CHECK_EXIT(blocked, 4);
   CHECK(contains(blocked.err, "dirty at revision 0002_fill"));
 }
+
+TEST_CASE("a dirty newest revision under a lock row its dead holder left is refused, not taken as up to date",
+          "[cli][lock][no-transaction]") {
+  // The preview reads without the lock and lets the dirty row pass while the row is there;
+  // with nothing else pending, up must still take the lock and look again.
+  auto db = make_test_database(Dialect::sqlite);
+  CliProject project;
+  project.add_table(1, "notes");
+  const std::string fill = "-- migrate:no-transaction\nINSERT INTO notes (id) VALUES (1);\n";
+  project.write("0002_fill.up.sql", fill);
+  REQUIRE_EXIT(project.run({"up", "--yes", "--no-backup", "--to", "1", "app"}, db.get()), 0);
+
+  db->exec("DELETE FROM migration_lock");
+  db->exec("INSERT INTO migration_lock (lock_id, holder, acquired_at, heartbeat_at) VALUES "
+           "(1, 'ops@deploy-7:4242', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')");
+  db->exec("INSERT INTO schema_migrations (service, version, name, kind, checksum, applied_by, dirty) "
+           "SELECT service, 2, 'fill', 'sql', '" + migrate::util::sha256_hex(fill) +
+           "', applied_by, 1 FROM schema_migrations WHERE version = 1");
+  const auto blocked = project.run({"up", "--yes", "--no-backup"}, db.get());
+  CHECK_EXIT(blocked, 4);
+  CHECK(contains(blocked.err, "dirty at revision 0002_fill"));
+}

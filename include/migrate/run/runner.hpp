@@ -44,8 +44,10 @@ void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRe
 /// check_runnable for a preview read without the lock (the prompt, --dry-run): while some
 /// runner holds the lock, a dirty row is its no-transaction revision in progress, not a
 /// stop, so it does not block the preview; the run checks again under the lock, where a
-/// dirty row is always one a runner left behind.
-void check_runnable_unlocked(db::Driver& driver, const ServiceRevisions& service,
+/// dirty row is always one a runner left behind. Returns true when it let a dirty row
+/// pass: then the preview proves nothing, and the caller must go on to the locked run
+/// even with nothing planned, so that a row its holder left behind is still refused.
+[[nodiscard]] bool check_runnable_unlocked(db::Driver& driver, const ServiceRevisions& service,
                              std::vector<AppliedRevision> history, bool allow_drift);
 
 /// Applies the pending revisions `target` selects, each with its history row in one

@@ -1,4 +1,5 @@
 // `migrate up [service]`: apply pending revisions in dependency order, backing up first.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -13,6 +14,9 @@ namespace {
 struct ServicePlan {
   const config::ServiceConfig* service;
   std::vector<Revision> revisions;
+  // The preview let a dirty row pass because a runner holds the lock: only the locked
+  // run can tell whether that runner finishes it or left it behind.
+  bool needs_locked_check = false;
 };
 
 using Applied = std::vector<std::pair<std::string, std::vector<Revision>>>;
@@ -46,12 +50,16 @@ class UpCommand final : public Command {
       const std::vector<ServicePlan> plans = preview(session.project(), services);
       std::size_t total = 0;
       for (const ServicePlan& plan : plans) total += plan.revisions.size();
-      if (total == 0) return finish(options, io, {}, "nothing to apply: every selected service is up to date");
-      if (!options.json && !options.quiet) {
+      const bool unsettled = std::any_of(plans.begin(), plans.end(),
+                                         [](const ServicePlan& plan) { return plan.needs_locked_check; });
+      if (total == 0 && !unsettled) {
+        return finish(options, io, {}, "nothing to apply: every selected service is up to date");
+      }
+      if (total != 0 && !options.json && !options.quiet) {
         print_plan(io, session.project(), plans);
         io.out << describe_backup(backups, session.project().manifest()) << "\n";
       }
-      if (!session.confirm("apply " + std::to_string(total) + " revision(s)", m_service)) {
+      if (total != 0 && !session.confirm("apply " + std::to_string(total) + " revision(s)", m_service)) {
         io.out << "Cancelled; nothing was applied.\n";
         return 0;
       }
@@ -80,8 +88,8 @@ class UpCommand final : public Command {
       const run::ServiceRevisions& revisions = project.revisions(*service);
       db::Driver& driver = project.driver(*service);
       const auto history = driver.read_history(service->name);
-      run::check_runnable_unlocked(driver, revisions, history, m_allow_drift);
-      plans.push_back({service, plan::make_up_plan(service->name, revisions.revisions, history, m_target)});
+      const bool excused = run::check_runnable_unlocked(driver, revisions, history, m_allow_drift);
+      plans.push_back({service, plan::make_up_plan(service->name, revisions.revisions, history, m_target), excused});
     }
     return plans;
   }
