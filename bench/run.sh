@@ -37,11 +37,11 @@ echo
 rc=0
 python3 bench/lib/bench.py "${args[@]}" "$@" || rc=$?
 
-if [[ -x build/bench/migrate_micro ]]; then
+if [[ -x build/bench/micro/migrate_micro ]]; then
   echo
   echo "### Micro-benchmarks (Google Benchmark)"
   echo '```'
-  build/bench/migrate_micro --benchmark_min_time=0.2 2>/dev/null | grep -v '^\*\*\*'
+  build/bench/micro/migrate_micro --benchmark_min_time=0.2 2>/dev/null | grep -v '^\*\*\*'
   echo '```'
 else
   echo

@@ -13,6 +13,7 @@ build_packages=(
   cmake g++ pkg-config libpqxx-dev libsqlitecpp-dev libcli11-dev libssl-dev
   libspdlog-dev catch2 libtomlplusplus-dev nlohmann-json3-dev
   clang libclang-rt-14-dev  # libFuzzer for the fuzz targets (deployment/fuzz.sh)
+  libbenchmark-dev          # the micro-benchmarks (bench/micro)
 )
 
 is_installed() {
