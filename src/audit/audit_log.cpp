@@ -88,7 +88,7 @@ std::string AuditLog::mask(std::string text) const {
   return text;
 }
 
-void AuditLog::append(const AuditEvent& event) {
+std::string AuditLog::line(const AuditEvent& event) const {
   nlohmann::ordered_json line;
   line["ts"] = iso8601_utc(m_clock());
   line["user"] = m_user;
@@ -102,8 +102,20 @@ void AuditLog::append(const AuditEvent& event) {
   line["error"] = event.error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(mask(event.error));
   if (!event.detail.empty()) line["detail"] = mask(event.detail);
   // Invalid UTF-8 (a database message in another encoding) is replaced, never fatal.
-  const std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
 
+void AuditLog::append(const AuditEvent& event) { write_synced(line(event)); }
+
+void AuditLog::append(const std::vector<AuditEvent>& events) {
+  std::string text;
+  for (const AuditEvent& event : events) text += line(event);
+  if (!text.empty()) write_synced(text);
+}
+
+// One write(2) of whole lines under the flock, so that no other process's line lands
+// inside them, then fsync.
+void AuditLog::write_synced(const std::string& text) {
   FileLock lock(m_fd);
   std::size_t written = 0;
   while (written < text.size()) {

@@ -1,9 +1,10 @@
 // PostgreSQL through libpqxx 6.4. Every pqxx exception is translated here (STYLE rule 2).
 #include "db/postgres_driver.hpp"
 
-#include <spdlog/spdlog.h>
+#include <algorithm>
 
 #include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
 
 #include "db/bookkeeping_schema.hpp"
 #include "db/driver_messages.hpp"
@@ -58,21 +59,37 @@ class NoticeLogger final : public pqxx::errorhandler {
   }
 };
 
+// The "LINE n:" libpq puts in a server error that has a position: n counts the lines of
+// the whole query sent; 0 when the error has no position.
+std::size_t error_line(const std::string& text) {
+  const std::size_t at = text.find("\nLINE ");
+  if (at == std::string::npos) return 0;
+  std::size_t line = 0;
+  for (std::size_t i = at + 6; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    line = line * 10 + static_cast<std::size_t>(text[i] - '0');
+  }
+  return line;
+}
+
 // "syntax error at or near "x" (line 3)": the first line of a server error, without the
-// "ERROR:" tag, with the line number libpq reports for the statement position.
-std::string describe(const pqxx::sql_error& e) {
+// "ERROR:" tag, with the line number libpq reports for the statement position, counted
+// from `first_line` of the query sent (a revision's first line within a batch).
+std::string describe(const pqxx::sql_error& e, std::size_t first_line = 1) {
   const std::string text = e.what();
   std::string first(util::trim(text.substr(0, text.find('\n'))));
   for (std::string_view tag : {"ERROR:", "FATAL:"}) {
     if (util::starts_with(first, tag)) first = std::string(util::trim(first.substr(tag.size())));
   }
-  const std::size_t line = text.find("\nLINE ");
-  if (line != std::string::npos) {
-    const std::size_t colon = text.find(':', line);
-    if (colon != std::string::npos) first += " (line " + text.substr(line + 6, colon - line - 6) + ")";
+  if (const std::size_t line = error_line(text); line >= first_line) {
+    first += " (line " + std::to_string(line - first_line + 1) + ")";
   }
   return first;
 }
+
+// Milliseconds since the epoch seconds stored in the setting migrate.started, i.e. since
+// the revision's transaction began within a batch, as the server's clock sees it.
+constexpr std::string_view k_batch_elapsed_ms =
+    "((extract(epoch FROM clock_timestamp()) - current_setting('migrate.started')::float8) * 1000)::integer";
 
 class PostgresDriver final : public Driver {
  public:
@@ -124,8 +141,66 @@ class PostgresDriver final : public Driver {
   }
 
   void revert(const std::string& sql, const std::string& service, Version version) override {
-    run_in_transaction(sql + "\n;\nDELETE FROM schema_migrations WHERE service = " +
-                       m_conn->quote(service) + " AND version = " + std::to_string(version) + ";\n");
+    run_in_transaction(sql + "\n;\n" + delete_statement(service, version) + ";\n");
+  }
+
+  // The whole batch travels as one simple query, each step in its own BEGIN … COMMIT:
+  // the server runs the statements in order and stops at the first error, so the steps
+  // before it stay committed. Each committed step appends its duration to a session
+  // setting named for this batch (settings changed in a transaction that rolls back are
+  // undone), which the batch's last statement returns: its length is the number of steps
+  // that committed, also after an error.
+  BatchOutcome run_batch(BatchKind kind, const std::vector<BatchStep>& steps) override {
+    const std::string durations = "migrate.batch_" + std::to_string(++m_batches);
+    std::string query;
+    std::vector<std::size_t> first_lines;  // the line of the query on which each step starts
+    std::size_t lines = 1;
+    for (const BatchStep& step : steps) {
+      first_lines.push_back(lines);
+      // The step's first line shares the query line of its BEGIN, so its lines keep their
+      // offsets from first_lines.
+      std::string segment = "BEGIN;SELECT set_config('migrate.started', extract(epoch FROM clock_timestamp())::text, "
+                            "true);" + timeout_settings(step.timeouts, "LOCAL ");
+      segment += step.sql;
+      segment += "\n;\n";
+      segment += kind == BatchKind::apply
+                     ? insert_statement(step.row, k_batch_elapsed_ms,
+                                        "to_timestamp(current_setting('migrate.started')::float8) AT TIME ZONE 'utc'")
+                     : delete_statement(step.row.service, step.row.version);
+      segment += ";\nSELECT set_config('" + durations + "', coalesce(current_setting('" + durations + "', true), '') || " +
+                 std::string(k_batch_elapsed_ms) + " || ',', false);COMMIT;\n";
+      lines += static_cast<std::size_t>(std::count(segment.begin(), segment.end(), '\n'));
+      query += segment;
+    }
+    query += "SELECT current_setting('" + durations + "', true)";
+
+    BatchOutcome outcome;
+    try {
+      pqxx::nontransaction tx(*m_conn);
+      outcome.committed = parse_durations(tx.exec(query));
+      outcome.failed_at = steps.size();
+      return outcome;
+    } catch (const pqxx::broken_connection& e) {
+      throw DatabaseUnreachable("lost the connection to " + m_url.redacted +
+                                " during a batch of revisions (the one running is rolled back): " +
+                                config::redact(e.what(), m_url));
+    } catch (const pqxx::sql_error& e) {
+      rollback_quietly();
+      outcome.committed = guarded("read which revisions of a batch committed", [&] {
+        pqxx::nontransaction tx(*m_conn);
+        return parse_durations(tx.exec("SELECT current_setting('" + durations + "', true)"));
+      });
+      // Statements run in order, so the error is the first uncommitted step's, unless the
+      // server refused the whole query first (a syntax error later on): then its position
+      // names the step.
+      outcome.failed_at = outcome.committed.size();
+      if (const std::size_t line = error_line(e.what()); line != 0) {
+        const auto later = std::upper_bound(first_lines.begin(), first_lines.end(), line);
+        outcome.failed_at = std::max(outcome.failed_at, static_cast<std::size_t>(later - first_lines.begin()) - 1);
+      }
+      outcome.error.emplace(config::redact(describe(e, first_lines.at(outcome.failed_at)), m_url), e.sqlstate());
+      return outcome;
+    }
   }
 
   void apply_step(const StepBody& body, const HistoryRow& row) override {
@@ -198,10 +273,7 @@ class PostgresDriver final : public Driver {
   void record_history(const std::string& service, const std::vector<HistoryRow>& insert,
                       const std::vector<Version>& remove) override {
     std::string batch;
-    for (Version version : remove) {
-      batch += "DELETE FROM schema_migrations WHERE service = " + m_conn->quote(service) +
-               " AND version = " + std::to_string(version) + ";\n";
-    }
+    for (Version version : remove) batch += delete_statement(service, version) + ";\n";
     for (const HistoryRow& row : insert) batch += insert_statement(row, "0") + ";\n";
     run_in_transaction(batch);
   }
@@ -401,14 +473,34 @@ class PostgresDriver final : public Driver {
                     rows[0][2].as<std::string>(), rows[0][3].as<double>()};
   }
 
-  // duration_ms is an SQL expression: k_elapsed_ms, or "0" for rows recorded by stamp.
-  std::string insert_statement(const HistoryRow& row, std::string_view duration_ms) {
+  // duration_ms and applied_at are SQL expressions: duration_ms k_elapsed_ms, or "0" for
+  // rows recorded by stamp; applied_at the column's default unless given.
+  std::string insert_statement(const HistoryRow& row, std::string_view duration_ms,
+                               std::string_view applied_at = "DEFAULT") {
     return "INSERT INTO schema_migrations (service, version, name, kind, checksum, duration_ms, "
-           "applied_by, dirty) VALUES (" +
+           "applied_by, dirty, applied_at) VALUES (" +
            m_conn->quote(row.service) + ", " + std::to_string(row.version) + ", " +
            m_conn->quote(row.name) + ", " + m_conn->quote(row.kind) + ", " + m_conn->quote(row.checksum) +
            ", " + std::string(duration_ms) + ", " + m_conn->quote(row.applied_by) + ", " +
-           (row.dirty ? "TRUE" : "FALSE") + ")";
+           (row.dirty ? "TRUE" : "FALSE") + ", " + std::string(applied_at) + ")";
+  }
+
+  std::string delete_statement(const std::string& service, Version version) {
+    return "DELETE FROM schema_migrations WHERE service = " + m_conn->quote(service) +
+           " AND version = " + std::to_string(version);
+  }
+
+  // "12,3,40," (or NULL: none) into durations.
+  static std::vector<std::chrono::milliseconds> parse_durations(const pqxx::result& result) {
+    std::vector<std::chrono::milliseconds> durations;
+    if (result.empty() || result[0][0].is_null()) return durations;
+    const std::string list = result[0][0].as<std::string>();
+    std::size_t start = 0;
+    for (std::size_t comma = list.find(','); comma != std::string::npos; comma = list.find(',', start)) {
+      durations.emplace_back(std::stoll(list.substr(start, comma - start)));
+      start = comma + 1;
+    }
+    return durations;
   }
 
   // Sends "BEGIN;<body>COMMIT;" as one simple query. Values in body were quoted with
@@ -490,6 +582,7 @@ class PostgresDriver final : public Driver {
   std::unique_ptr<NoticeLogger> m_notices;
   bool m_holds_advisory_lock = false;
   Timeouts m_timeouts;  ///< for the revisions that follow (set_timeouts)
+  unsigned m_batches = 0;  ///< batches sent on this connection, to name each one's setting
 };
 
 }  // namespace

@@ -11,15 +11,34 @@ void AuditObserver::lock_broken(const std::string& service, const db::LockInfo& 
   m_log.append(event);
 }
 
-void AuditObserver::step_finished(const std::string& service, const Revision& revision,
-                                  run::Direction direction, std::chrono::milliseconds elapsed) {
+namespace {
+
+audit::AuditEvent finished_event(const std::string& service, const Revision& revision, run::Direction direction,
+                                 std::chrono::milliseconds elapsed) {
   audit::AuditEvent event;
   event.event = direction == run::Direction::up ? "apply" : "rollback";
   event.service = service;
   event.version = revision.version;
   event.duration_ms = elapsed.count();
   event.detail = revision.label();
-  m_log.append(event);
+  return event;
+}
+
+}  // namespace
+
+void AuditObserver::step_finished(const std::string& service, const Revision& revision,
+                                  run::Direction direction, std::chrono::milliseconds elapsed) {
+  m_log.append(finished_event(service, revision, direction, elapsed));
+}
+
+void AuditObserver::steps_finished(const std::string& service, const std::vector<run::FinishedStep>& steps,
+                                   run::Direction direction) {
+  std::vector<audit::AuditEvent> events;
+  events.reserve(steps.size());
+  for (const run::FinishedStep& step : steps) {
+    events.push_back(finished_event(service, *step.revision, direction, step.elapsed));
+  }
+  m_log.append(events);
 }
 
 void AuditObserver::step_failed(const std::string& service, const Revision& revision,

@@ -2,6 +2,7 @@
 #include "migrate/run/runner.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
@@ -108,14 +109,12 @@ void dirty_on_error(Body&& body) {
   }
 }
 
-// Runs one step, reporting it, and names the revision, file and outcome when it fails.
-// `advice` says what to do about a revision left dirty.
+// Runs body, the work of one revision, and names the revision, file and outcome when it
+// fails. `advice` says what to do about a revision left dirty.
 template <typename Body>
-void run_step(const std::string& service, const Revision& revision, Direction direction,
-              const RevisionScript& script, const Timeouts& timeouts, RunObserver& observer,
-              const std::function<std::string()>& advice, Body&& body) {
-  observer.step_started(service, revision, direction);
-  const auto started = Clock::now();
+void fail_named(const std::string& service, const Revision& revision, Direction direction,
+                const RevisionScript& script, const Timeouts& timeouts, RunObserver& observer,
+                const std::function<std::string()>& advice, Body&& body) {
   const std::string failed = "service '" + service + "': revision " + revision.label() +
                              (direction == Direction::up ? "" : " (down)") + " failed in " + script.path.string() +
                              ": ";
@@ -133,6 +132,16 @@ void run_step(const std::string& service, const Revision& revision, Direction di
                              (script.directives.no_transaction ? "; none of it ran" : "; it was rolled back"),
                          e.sqlstate());
   }
+}
+
+// Runs one step alone, reporting it.
+template <typename Body>
+void run_step(const std::string& service, const Revision& revision, Direction direction,
+              const RevisionScript& script, const Timeouts& timeouts, RunObserver& observer,
+              const std::function<std::string()>& advice, Body&& body) {
+  observer.step_started(service, revision, direction);
+  const auto started = Clock::now();
+  fail_named(service, revision, direction, script, timeouts, observer, advice, std::forward<Body>(body));
   observer.step_finished(service, revision, direction, elapsed_since(started));
 }
 
@@ -158,8 +167,25 @@ void revert_alone(db::Driver& driver, const RevisionScript& script, const std::s
   });
 }
 
+// Consecutive transactional SQL revisions go to the driver in batches (on PostgreSQL one
+// round trip each). A batch starts at one revision and doubles while batches finish within
+// k_batch_time, so a slow revision mostly runs alone and progress stays close to live,
+// while a run of quick ones shares round trips, the audit log's fsync and the lock's
+// heartbeat.
+constexpr std::size_t k_max_batch = 256;
+constexpr std::size_t k_max_batch_bytes = std::size_t{1} << 20;
+constexpr std::chrono::milliseconds k_batch_time{100};
+
+const RevisionScript& script_of(const Revision& revision, Direction direction) {
+  return direction == Direction::up ? revision.up : *revision.down;
+}
+
+bool batchable(const Revision& revision, Direction direction) {
+  return revision.step == nullptr && !script_of(revision, direction).directives.no_transaction;
+}
+
 // The shared shape of up and down: under the lock, read the history, check it, plan, then
-// run each planned revision with `execute`, reporting every step.
+// run the planned revisions, alone with `execute` or in batches, reporting every step.
 template <typename Plan, typename Execute>
 std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& service, Direction direction,
                                const RunSettings& settings, RunObserver& observer,
@@ -178,20 +204,73 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
     db::Driver& driver;
     ~ClearTimeouts() { driver.set_timeouts({}); }
   } clear_timeouts{driver};
-  for (Revision& revision : plan) {
-    const RevisionScript& script = direction == Direction::up ? revision.up : *revision.down;
-    const Timeouts timeouts = settings.timeouts.overridden_by(script.directives.timeouts);
-    driver.set_timeouts(timeouts);
-    const auto advice = [&, version = revision.version] {
+  const auto advice_for = [&](Version version) {
+    return [&, version] {
       try {
         return dirty_advice(service.service, version, driver.read_history(service.service));
       } catch (const Error&) {
         return dirty_advice(service.service, version, history);
       }
     };
-    run_step(service.service, revision, direction, script, timeouts, observer, advice,
-             [&] { execute(revision, script, lock); });
-    done.push_back(std::move(revision));
+  };
+  const auto timeouts_of = [&](const Revision& revision) {
+    return settings.timeouts.overridden_by(script_of(revision, direction).directives.timeouts);
+  };
+
+  std::size_t limit = 1;  // how many revisions the next batch may hold
+  for (std::size_t next = 0; next < plan.size();) {
+    std::size_t end = next;
+    std::size_t bytes = 0;
+    while (end < plan.size() && end - next < limit && batchable(plan[end], direction)) {
+      bytes += script_of(plan[end], direction).sql.size();
+      if (end > next && bytes > k_max_batch_bytes) break;
+      ++end;
+    }
+    const auto batch_started = Clock::now();
+    if (end - next <= 1) {
+      Revision& revision = plan[next];
+      const RevisionScript& script = script_of(revision, direction);
+      const Timeouts timeouts = timeouts_of(revision);
+      driver.set_timeouts(timeouts);
+      run_step(service.service, revision, direction, script, timeouts, observer, advice_for(revision.version),
+               [&] { execute(revision, script, lock); });
+      done.push_back(std::move(revision));
+      ++next;
+    } else {
+      std::vector<db::BatchStep> steps;
+      for (std::size_t i = next; i < end; ++i) {
+        const Revision& revision = plan[i];
+        steps.push_back({script_of(revision, direction).sql, history_row(service.service, revision, settings),
+                         timeouts_of(revision)});
+        observer.step_started(service.service, revision, direction);
+      }
+      const db::BatchOutcome outcome = driver.run_batch(
+          direction == Direction::up ? db::BatchKind::apply : db::BatchKind::revert, steps);
+      std::vector<FinishedStep> finished;
+      for (std::size_t i = 0; i < outcome.committed.size(); ++i) {
+        finished.push_back({&plan[next + i], outcome.committed[i]});
+      }
+      if (!finished.empty()) observer.steps_finished(service.service, finished, direction);
+      for (std::size_t i = 0; i < outcome.committed.size(); ++i) done.push_back(std::move(plan[next + i]));
+      if (outcome.error && outcome.failed_at == outcome.committed.size()) {
+        const Revision& revision = plan[next + outcome.failed_at];
+        fail_named(service.service, revision, direction, script_of(revision, direction), timeouts_of(revision),
+                   observer, advice_for(revision.version), [&] { throw *outcome.error; });
+      }
+      next += outcome.committed.size();
+      if (outcome.error) {
+        // The server refused the whole batch for a later revision's syntax: the ones
+        // before that revision did not run and go again, in a batch that ends there.
+        limit = outcome.failed_at - outcome.committed.size();
+        continue;
+      }
+    }
+    const auto took = Clock::now() - batch_started;
+    if (took < k_batch_time / 2) {
+      limit = std::min(limit * 2, k_max_batch);
+    } else if (took > k_batch_time) {
+      limit = std::max<std::size_t>(limit / 2, 1);
+    }
     lock.keep_alive();
   }
   observer.service_finished(service.service, direction, done.size(), elapsed_since(started));

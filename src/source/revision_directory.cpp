@@ -76,9 +76,6 @@ std::string read_revision_file(const fs::path& path) {
   }
 }
 
-// `-- migrate:` directives in the leading comment block change how a revision runs.
-// None is implemented yet, so a file that asks for one is refused rather than run
-// differently from what its author asked for.
 // SQL reaches PostgreSQL as UTF-8 and SQLite stores text as UTF-8: a file in another
 // encoding would fail on one and store mangled text on the other, so it runs on neither.
 void reject_invalid_utf8(const RevisionFile& file, std::string_view sql) {

@@ -43,6 +43,10 @@ class AuditLog {
   /// when it cannot: a command must not go on without its audit trail.
   void append(const AuditEvent& event);
 
+  /// Writes the events as consecutive lines in one write and one fsync (a batch of
+  /// revisions). Throws like append.
+  void append(const std::vector<AuditEvent>& events);
+
   /// Masks secret (a password) in every later line.
   void add_secret(std::string secret);
 
@@ -50,6 +54,8 @@ class AuditLog {
 
  private:
   std::string mask(std::string text) const;
+  std::string line(const AuditEvent& event) const;
+  void write_synced(const std::string& text);
 
   std::filesystem::path m_path;
   std::string m_command;

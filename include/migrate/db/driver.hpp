@@ -14,6 +14,7 @@
 #include "migrate/model/dialect.hpp"
 #include "migrate/model/revision.hpp"
 #include "migrate/step/step.hpp"
+#include "migrate/util/error.hpp"
 
 namespace migrate::db {
 
@@ -42,6 +43,28 @@ struct LockAttempt {
   bool acquired = false;
   std::optional<LockInfo> holder;  ///< not acquired: who holds it (if known)
   std::optional<LockInfo> broken;  ///< acquired: the dead holder whose row was taken over
+};
+
+/// One transactional SQL revision of a batch: its script, the history change that goes with
+/// it, and the limits it runs under.
+struct BatchStep {
+  std::string_view sql;
+  HistoryRow row;  ///< apply: inserted; revert: the (service, version) row deleted
+  Timeouts timeouts;
+};
+
+/// Whether a batch applies its steps (inserting their rows) or reverts them (deleting them).
+enum class BatchKind { apply, revert };
+
+/// What a batch did. The steps before failed_at committed, each in its own transaction,
+/// and `committed` holds how long each took. When failed_at < the batch's size, `error` is
+/// that step's failure, worded as apply/revert would word it (its lines are its file's);
+/// if more steps than `committed` precede failed_at, they did not run: the server
+/// refused the whole message before running any of it, and the caller runs them again.
+struct BatchOutcome {
+  std::vector<std::chrono::milliseconds> committed;
+  std::size_t failed_at = 0;
+  std::optional<RevisionFailed> error;
 };
 
 /// The body of a C++ step (or of an import), given a session inside the transaction.
@@ -74,6 +97,12 @@ class Driver {
 
   /// Runs sql and deletes the (service, version) history row in one transaction.
   virtual void revert(const std::string& sql, const std::string& service, Version version) = 0;
+
+  /// Applies or reverts steps in order, each in its own transaction with its history
+  /// change, in as few round trips as the driver can (PostgreSQL: one), and stops at the
+  /// first failure; see BatchOutcome. Throws DatabaseUnreachable when the connection is
+  /// lost. This default runs apply/revert once per step.
+  virtual BatchOutcome run_batch(BatchKind kind, const std::vector<BatchStep>& steps);
 
   /// Runs body with a session and inserts row, in one transaction: both land or neither
   /// does. An exception from body rolls back and is rethrown as RevisionFailed.

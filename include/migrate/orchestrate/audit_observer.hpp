@@ -7,8 +7,8 @@
 namespace migrate::orchestrate {
 
 /// Writes one audit line per applied or rolled-back revision (with its duration), per
-/// failed revision (with the error) and per lock taken over. A write that fails throws,
-/// which stops the run.
+/// failed revision (with the error) and per lock taken over; the lines of a batch of
+/// revisions in one write and one fsync. A write that fails throws, which stops the run.
 class AuditObserver final : public run::RunObserver {
  public:
   explicit AuditObserver(audit::AuditLog& log) : m_log(log) {}
@@ -18,6 +18,8 @@ class AuditObserver final : public run::RunObserver {
                      std::chrono::milliseconds elapsed) override;
   void step_failed(const std::string& service, const Revision& revision, run::Direction direction,
                    const std::string& error) override;
+  void steps_finished(const std::string& service, const std::vector<run::FinishedStep>& steps,
+                      run::Direction direction) override;
 
   /// True once a failed revision was written (the run's `fail` line).
   bool failure_recorded() const { return m_failure_recorded; }

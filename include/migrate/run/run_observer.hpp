@@ -13,6 +13,12 @@ namespace migrate::run {
 
 enum class Direction { up, down };
 
+/// A revision that finished, and how long it took.
+struct FinishedStep {
+  const Revision* revision;
+  std::chrono::milliseconds elapsed;
+};
+
 /// Receives the events of a run. Every method has an empty default; an observer that
 /// throws aborts the run (the audit log relies on that: no entry, no change).
 class RunObserver {
@@ -25,12 +31,21 @@ class RunObserver {
                                 std::size_t /*done*/, std::chrono::milliseconds /*elapsed*/) {}
   virtual void lock_waiting(const std::string& /*service*/, const db::LockInfo& /*holder*/) {}
   virtual void lock_broken(const std::string& /*service*/, const db::LockInfo& /*dead*/) {}
+  /// A revision is about to run. Revisions run together in one batch are all started
+  /// before the batch is sent; after a failure in it, those it did not reach get no
+  /// step_finished or step_failed.
   virtual void step_started(const std::string& /*service*/, const Revision& /*revision*/,
                             Direction /*direction*/) {}
   virtual void step_finished(const std::string& /*service*/, const Revision& /*revision*/,
                              Direction /*direction*/, std::chrono::milliseconds /*elapsed*/) {}
   virtual void step_failed(const std::string& /*service*/, const Revision& /*revision*/,
                            Direction /*direction*/, const std::string& /*error*/) {}
+  /// Several revisions finished together (one batch), in order. By default, step_finished
+  /// for each; an observer that can do the work once for all of them overrides it.
+  virtual void steps_finished(const std::string& service, const std::vector<FinishedStep>& steps,
+                              Direction direction) {
+    for (const FinishedStep& step : steps) step_finished(service, *step.revision, direction, step.elapsed);
+  }
 };
 
 /// Forwards every event to each observer added, in order.
@@ -61,6 +76,10 @@ class ObserverList final : public RunObserver {
   void step_failed(const std::string& service, const Revision& revision, Direction direction,
                    const std::string& error) override {
     for (RunObserver* o : m_observers) o->step_failed(service, revision, direction, error);
+  }
+  void steps_finished(const std::string& service, const std::vector<FinishedStep>& steps,
+                      Direction direction) override {
+    for (RunObserver* o : m_observers) o->steps_finished(service, steps, direction);
   }
 
  private:
