@@ -16,7 +16,7 @@ migrate=$root/build/migrate
 # shellcheck source=lib/peers.sh disable=SC1091
 source bench/lib/peers.sh
 missing=()
-peers_install  # sets dbmate_bin, alembic_python, sqlite3_bin and appends to missing
+peers_install  # sets dbmate_bin, dbmate_launcher, alembic_python, sqlite3_bin; appends to missing
 
 # shellcheck source=../deployment/lib/pg_cluster.sh disable=SC1091
 source deployment/lib/pg_cluster.sh
@@ -28,6 +28,7 @@ pg_cluster_start >/dev/null
 
 args=(--migrate "$migrate" --psql "$PG_BIN/psql" --admin-url "$MIGRATE_TEST_PG_URL" --work "$work")
 [[ -n $dbmate_bin ]] && args+=(--dbmate "$dbmate_bin")
+[[ -n $dbmate_launcher ]] && args+=(--dbmate-launcher "$dbmate_launcher")
 [[ -n $alembic_python ]] && args+=(--alembic-python "$alembic_python")
 [[ -n $sqlite3_bin ]] && args+=(--sqlite3 "$sqlite3_bin")
 for m in "${missing[@]}"; do args+=(--missing "$m"); done

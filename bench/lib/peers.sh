@@ -22,7 +22,7 @@ _peers_apt() {
 }
 
 peers_install() {
-  dbmate_bin='' alembic_python='' sqlite3_bin=''
+  dbmate_bin='' dbmate_launcher='' alembic_python='' sqlite3_bin=''
   local dbmate_version=2.36.0 cache=${XDG_CACHE_HOME:-$HOME/.cache}/migrate-bench
 
   if _peers_apt sqlite3; then sqlite3_bin=$(command -v sqlite3); else missing+=("sqlite3: apt-get install sqlite3 failed"); fi
@@ -39,8 +39,13 @@ peers_install() {
       (cd "$cache" && npm install --no-audit --no-fund --silent "dbmate@$dbmate_version" >/dev/null 2>&1) || true
     fi
   fi
-  if [[ -x $cache/node_modules/.bin/dbmate ]] && "$cache/node_modules/.bin/dbmate" --version >/dev/null 2>&1; then
-    dbmate_bin=$cache/node_modules/.bin/dbmate
+  # The package's bin/dbmate is a node launcher that starts the Go binary shipped in the
+  # platform package; run that binary itself, as a user on PATH would, without node's start-up.
+  local binary
+  binary=$(find "$cache/node_modules/@dbmate" -path '*/bin/dbmate' -type f 2>/dev/null | head -n 1)
+  if [[ -n $binary && -x $binary ]] && "$binary" --version >/dev/null 2>&1; then
+    dbmate_bin=$binary
+    [[ -x $cache/node_modules/.bin/dbmate ]] && dbmate_launcher=$cache/node_modules/.bin/dbmate
   else
     missing+=("dbmate: npm install dbmate@$dbmate_version failed (no npm registry?)")
   fi

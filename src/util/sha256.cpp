@@ -13,9 +13,22 @@ struct Sha256::Context {
   ~Context() { EVP_MD_CTX_free(ctx); }
 };
 
+namespace {
+
+// OpenSSL 3 looks an algorithm up by name, under locks, every time EVP_sha256() is passed
+// to an init call: fetch it once for the process (a few hundred revisions per command).
+const EVP_MD* sha256_algorithm() {
+  static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return algorithm;
+}
+
+}  // namespace
+
 Sha256::Sha256() : m_context(std::make_unique<Context>()) {
   m_context->ctx = EVP_MD_CTX_new();
-  if (m_context->ctx == nullptr || EVP_DigestInit_ex(m_context->ctx, EVP_sha256(), nullptr) != 1) {
+  const EVP_MD* algorithm = sha256_algorithm();
+  if (m_context->ctx == nullptr || algorithm == nullptr ||
+      EVP_DigestInit_ex2(m_context->ctx, algorithm, nullptr) != 1) {
     throw std::runtime_error("OpenSSL could not initialise SHA-256");
   }
 }

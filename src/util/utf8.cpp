@@ -36,23 +36,30 @@ std::size_t sequence_length(std::string_view text, std::size_t i) {
 }  // namespace
 
 std::optional<Utf8Error> find_invalid_utf8(std::string_view text) {
-  Utf8Error position;
-  for (std::size_t i = 0; i < text.size();) {
-    const std::size_t length = sequence_length(text, i);
-    if (length == 0) {
-      position.offset = i;
-      position.byte = static_cast<unsigned char>(text[i]);
-      return position;
+  // Validate first, ASCII bytes at a time; count lines and columns only for an error.
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
     }
-    if (text[i] == '\n') {
+    const std::size_t length = sequence_length(text, i);
+    if (length == 0) break;
+    i += length;
+  }
+  if (i == text.size()) return std::nullopt;
+  Utf8Error position;
+  position.offset = i;
+  position.byte = static_cast<unsigned char>(text[i]);
+  for (std::size_t k = 0; k < i; k += sequence_length(text, k)) {
+    if (text[k] == '\n') {
       ++position.line;
       position.column = 1;
     } else {
       ++position.column;
     }
-    i += length;
   }
-  return std::nullopt;
+  return position;
 }
 
 }  // namespace migrate::util

@@ -91,9 +91,9 @@ TEST_CASE("run_batch commits each step with its history row and reports each one
   CHECK(outcome.committed[1] > outcome.committed[2]);
   const auto rows = driver->read_history("svc");
   REQUIRE(rows.size() == 4);
-  // PostgreSQL reports the very value it recorded; SQLite's driver times the step around
-  // the row it records.
-  CHECK(std::abs(rows[1].duration_ms - outcome.committed[1].count()) <= (dialect == Dialect::postgres ? 0 : 5));
+  // The recorded duration is the same measurement, taken when the row is written, a
+  // statement before the reported one (PostgreSQL) or inside the timed call (SQLite).
+  CHECK(std::abs(rows[1].duration_ms - outcome.committed[1].count()) <= (dialect == Dialect::postgres ? 1 : 5));
   // applied_at is each revision's own start, in order.
   CHECK(rows[0].applied_at <= rows[1].applied_at);
   CHECK(rows[1].applied_at < rows[2].applied_at);
