@@ -26,7 +26,9 @@ cleanup() { pg_cluster_stop || true; rm -rf "$work"; }
 trap cleanup EXIT
 pg_cluster_start >/dev/null
 
-args=(--migrate "$migrate" --psql "$PG_BIN/psql" --admin-url "$MIGRATE_TEST_PG_URL" --work "$work")
+# The cluster's URL, password included, reaches bench.py in MIGRATE_TEST_PG_URL (exported
+# by pg_cluster_start), never in an argv.
+args=(--migrate "$migrate" --psql "$PG_BIN/psql" --work "$work")
 [[ -n $dbmate_bin ]] && args+=(--dbmate "$dbmate_bin")
 [[ -n $dbmate_launcher ]] && args+=(--dbmate-launcher "$dbmate_launcher")
 [[ -n $alembic_python ]] && args+=(--alembic-python "$alembic_python")

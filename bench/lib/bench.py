@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,7 +178,12 @@ class Dbmate(Tool):
     def prepare(self, revisions, folder):
         self.folder = workload.write_dbmate(revisions, folder)
 
+    password = ""
+
     def env(self, url):
+        if self.password and url.startswith("postgres"):
+            scheme, rest = url.split("://", 1)
+            url = f"{scheme}://{rest.replace('@', ':' + self.password + '@', 1)}"
         return {**os.environ, "DATABASE_URL": url + ("&" if "?" in url else "?") + "sslmode=disable"}
 
     def _argv(self, *args):
@@ -284,12 +290,26 @@ def main() -> int:
     parser.add_argument("--dbmate-launcher", help="the npm package's node launcher, timed for the no-op only")
     parser.add_argument("--alembic-python")
     parser.add_argument("--missing", action="append", default=[], help="tool: reason it could not be installed")
-    parser.add_argument("--admin-url", required=True)
+    parser.add_argument("--admin-url", default=os.environ.get("MIGRATE_TEST_PG_URL"),
+                        help="superuser URL of the cluster (default: $MIGRATE_TEST_PG_URL, kept out of argv)")
     parser.add_argument("--work", required=True)
     args = parser.parse_args()
+    if not args.admin_url:
+        parser.error("no cluster: pass --admin-url or set MIGRATE_TEST_PG_URL")
 
     work = Path(args.work)
-    pg = Database("postgres", args.admin_url, args.psql, work)
+    # The password travels in PGPASSWORD, which every child's libpq reads, never in an
+    # argv; dbmate, which is not libpq, gets its URL with the password in DATABASE_URL.
+    parsed = urllib.parse.urlsplit(args.admin_url)
+    if parsed.password:
+        os.environ["PGPASSWORD"] = urllib.parse.unquote(parsed.password)
+        host = parsed.hostname + (f":{parsed.port}" if parsed.port else "")
+        user = parsed.username or ""
+        admin_url = urllib.parse.urlunsplit((parsed.scheme, f"{user}@{host}", parsed.path, parsed.query, ""))
+        Dbmate.password = parsed.password
+    else:
+        admin_url = args.admin_url
+    pg = Database("postgres", admin_url, args.psql, work)
     sq = Database("sqlite", "", "", work)
     failures: list[str] = []
     rows: list[tuple[str, str, Tool, Figures | None, str]] = []
