@@ -246,22 +246,38 @@ def timed(commands: list[list[str]], env) -> tuple[float, int]:
     return total, rss
 
 
-def measure(tool: Tool, db: Database, revisions, runs: int, folder: Path) -> Figures:
-    workload.ensure_clean(folder)
-    tool.prepare(revisions, folder)
-    figures = Figures()
-    n = len(revisions)
-    for i in range(runs):
-        url = db.fresh("bench")
-        env = tool.env(url)
-        ms, rss = timed(tool.apply(url), env)
-        figures.apply.append(ms)
-        figures.rss_kib = max(figures.rss_kib, rss)
-        figures.noop.append(timed(tool.noop(url), env)[0])
-        figures.status.append(timed(tool.status(url), env)[0])
-        if i < tool.rollback_runs(n, runs):
-            figures.rollback.append(timed(tool.rollback(url, n), env)[0])
-    return figures
+def measure_once(tool: Tool, db: Database, n: int, run: int, runs: int, figures: Figures) -> None:
+    """One run of tool on a fresh database: apply, no-op, status and (maybe) rollback."""
+    url = db.fresh("bench")
+    env = tool.env(url)
+    ms, rss = timed(tool.apply(url), env)
+    figures.apply.append(ms)
+    figures.rss_kib = max(figures.rss_kib, rss)
+    figures.noop.append(timed(tool.noop(url), env)[0])
+    figures.status.append(timed(tool.status(url), env)[0])
+    if run < tool.rollback_runs(n, runs):
+        figures.rollback.append(timed(tool.rollback(url, n), env)[0])
+
+
+def measure(tools: list[Tool], db: Database, revisions, runs: int, work: Path) -> dict[str, Figures | Exception]:
+    """Runs round-robin, run 1 of every tool, then run 2, …: a machine whose speed drifts
+    during the minutes this takes shifts every tool alike, not the ones measured last."""
+    outcome: dict[str, Figures | Exception] = {}
+    for tool in tools:
+        folder = work / "w" / tool.name.replace(" ", "_")
+        workload.ensure_clean(folder)
+        tool.prepare(revisions, folder)
+        outcome[tool.name] = Figures()
+    for run in range(runs):
+        for tool in tools:
+            figures = outcome[tool.name]
+            if not isinstance(figures, Figures):
+                continue
+            try:
+                measure_once(tool, db, len(revisions), run, runs, figures)
+            except (ToolFailed, subprocess.CalledProcessError) as e:
+                outcome[tool.name] = e
+    return outcome
 
 
 def fmt(ms: float | None) -> str:
@@ -331,12 +347,12 @@ def main() -> int:
     ]
     results: dict[tuple[str, str, str], Figures] = {}
     for engine, label, db, tools, revisions in plan:
+        print(f"bench: {engine}, {label}: {', '.join(t.name for t in tools)} …", file=sys.stderr, flush=True)
+        outcome = measure(tools, db, revisions, args.runs, work)
         for tool in tools:
-            print(f"bench: {engine}, {label}: {tool.name} …", file=sys.stderr, flush=True)
-            try:
-                figures = measure(tool, db, revisions, args.runs, work / "w" / tool.name.replace(" ", "_"))
-            except (ToolFailed, subprocess.CalledProcessError) as e:
-                failures.append(f"{tool.name} ({engine}, {label}): {e}")
+            figures = outcome[tool.name]
+            if not isinstance(figures, Figures):
+                failures.append(f"{tool.name} ({engine}, {label}): {figures}")
                 figures = None
             rows.append((engine, label, tool, figures, ""))
             if figures:
@@ -355,7 +371,7 @@ def main() -> int:
         except ToolFailed as e:
             failures.append(f"migrate RSS run, N={n}: {e}")
 
-    print(f"Median of {args.runs} runs, each on a freshly created database. "
+    print(f"Median of {args.runs} runs, each on a freshly created database, the tools taking turns run by run. "
           f"`apply` = all revisions from empty, `no-op` = `up` again with nothing pending, "
           f"`status` with all applied, `rollback` = all revisions back to empty.\n")
     print("| engine | workload | tool | version | apply | no-op up | status | rollback | apply vs floor | rollback vs floor |")

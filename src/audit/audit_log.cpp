@@ -74,6 +74,13 @@ AuditLog::AuditLog(const std::filesystem::path& path, std::string command, std::
 }
 
 AuditLog::~AuditLog() {
+  if (!m_pending.empty()) {
+    try {
+      write_synced({});
+    } catch (const std::exception&) {
+      // A destructor cannot report it; every line about a change was written before.
+    }
+  }
   if (m_fd >= 0) ::close(m_fd);
 }
 
@@ -107,15 +114,18 @@ std::string AuditLog::line(const AuditEvent& event) const {
 
 void AuditLog::append(const AuditEvent& event) { write_synced(line(event)); }
 
+void AuditLog::append_with_next(const AuditEvent& event) { m_pending += line(event); }
+
 void AuditLog::append(const std::vector<AuditEvent>& events) {
   std::string text;
   for (const AuditEvent& event : events) text += line(event);
   if (!text.empty()) write_synced(text);
 }
 
-// One write(2) of whole lines under the flock, so that no other process's line lands
-// inside them, then fsync.
-void AuditLog::write_synced(const std::string& text) {
+// One write(2) of whole lines (the queued ones first) under the flock, so that no other
+// process's line lands inside them, then fsync.
+void AuditLog::write_synced(const std::string& lines) {
+  const std::string text = m_pending + lines;
   FileLock lock(m_fd);
   std::size_t written = 0;
   while (written < text.size()) {
@@ -127,6 +137,7 @@ void AuditLog::write_synced(const std::string& text) {
     written += static_cast<std::size_t>(n);
   }
   if (::fsync(m_fd) != 0) throw audit_error(m_path, "fsync", errno);
+  m_pending.clear();
 }
 
 }  // namespace migrate::audit

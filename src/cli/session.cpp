@@ -43,7 +43,7 @@ int Session::run(const std::function<int()>& body) {
   audit::AuditEvent start;
   start.event = "start";
   start.detail = m_options.command_line;
-  record(start);
+  m_audit->append_with_next(start);
   const auto started = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();

@@ -125,6 +125,32 @@ TEST_CASE("AuditLog writes one JSON object per line with every field, in a 0600 
   }
 }
 
+TEST_CASE("AuditLog writes a queued line in front of the next one, or when it is closed", "[integration][audit]") {
+  const test::TempDir dir;
+  const fs::path path = dir.path() / "audit.log";
+  const auto event = [](const std::string& name) {
+    audit::AuditEvent e;
+    e.event = name;
+    return e;
+  };
+  {
+    audit::AuditLog log(path, "up", "u", "h", {});
+    log.append_with_next(event("start"));
+    CHECK(test::slurp(path).empty());
+    log.append(std::vector<audit::AuditEvent>{event("apply"), event("apply")});
+    const auto lines = read_log(path);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0]["event"] == "start");
+    CHECK(lines[1]["event"] == "apply");
+    log.append(event("done"));
+    CHECK(read_log(path).size() == 4);
+    log.append_with_next(event("start"));
+  }
+  const auto lines = read_log(path);
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[4]["event"] == "start");
+}
+
 TEST_CASE("AuditLog masks secrets in error and detail, given up front or added later", "[integration][audit]") {
   const test::TempDir dir;
   const fs::path path = dir.path() / "audit.log";

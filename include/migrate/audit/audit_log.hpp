@@ -47,6 +47,11 @@ class AuditLog {
   /// revisions). Throws like append.
   void append(const std::vector<AuditEvent>& events);
 
+  /// Stamps the event now and writes it in front of the next line appended, in the same
+  /// write and fsync (or when the log is closed): a command's `start` costs no fsync of
+  /// its own, and still lands before any line about a change.
+  void append_with_next(const AuditEvent& event);
+
   /// Masks secret (a password) in every later line.
   void add_secret(std::string secret);
 
@@ -64,6 +69,7 @@ class AuditLog {
   std::vector<std::string> m_secrets;
   Clock m_clock;
   int m_fd = -1;
+  std::string m_pending;  ///< lines queued by append_with_next
 };
 
 /// "2026-11-21T05:41:41.123Z".
