@@ -136,8 +136,8 @@ void AuditLog::write_synced(const std::string& lines) {
     }
     written += static_cast<std::size_t>(n);
   }
+  m_pending.clear();  // written: a later line must not repeat it, whatever fsync says
   if (::fsync(m_fd) != 0) throw audit_error(m_path, "fsync", errno);
-  m_pending.clear();
 }
 
 }  // namespace migrate::audit

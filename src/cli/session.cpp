@@ -43,7 +43,13 @@ int Session::run(const std::function<int()>& body) {
   audit::AuditEvent start;
   start.event = "start";
   start.detail = m_options.command_line;
-  m_audit->append_with_next(start);
+  // up and down write a line (confirm, backup) before any change, so their start line can
+  // go out with it; other commands may change the database before their next line.
+  if (m_command == "up" || m_command == "down") {
+    m_audit->append_with_next(start);
+  } else {
+    record(start);
+  }
   const auto started = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();

@@ -86,10 +86,16 @@ std::string describe(const pqxx::sql_error& e, std::size_t first_line = 1) {
   return first;
 }
 
-// Milliseconds since the epoch seconds stored in the setting migrate.started, i.e. since
-// the revision's transaction began within a batch, as the server's clock sees it.
-constexpr std::string_view k_batch_elapsed_ms =
-    "((extract(epoch FROM clock_timestamp()) - current_setting('migrate.started')::float8) * 1000)::integer";
+// When a revision of a batch began: epoch seconds kept in the setting migrate.started,
+// or, if the revision reset it (RESET ALL), the receipt of the whole batch.
+const std::string k_batch_started =
+    "coalesce(nullif(current_setting('migrate.started', true), '')::float8, extract(epoch FROM now())::float8)";
+
+// Milliseconds since the revision began, as the server's clock sees it, and its start as
+// the history's UTC timestamp.
+const std::string k_batch_elapsed_ms =
+    "((extract(epoch FROM clock_timestamp())::float8 - " + k_batch_started + ") * 1000)::integer";
+const std::string k_batch_applied_at = "to_timestamp(" + k_batch_started + ") AT TIME ZONE 'utc'";
 
 class PostgresDriver final : public Driver {
  public:
@@ -146,10 +152,10 @@ class PostgresDriver final : public Driver {
 
   // The whole batch travels as one simple query, each step in its own BEGIN … COMMIT:
   // the server runs the statements in order and stops at the first error, so the steps
-  // before it stay committed. Each committed step appends its duration to a session
-  // setting named for this batch (settings changed in a transaction that rolls back are
-  // undone), which the batch's last statement returns: its length is the number of steps
-  // that committed, also after an error.
+  // before it stay committed. Which steps committed is read from schema_migrations (their
+  // rows are there after an apply, gone after a revert), in the batch's last statement or,
+  // after an error, right after it. Each committed step also appends its duration to a
+  // session setting named for the batch (undone with a transaction that rolls back).
   BatchOutcome run_batch(BatchKind kind, const std::vector<BatchStep>& steps) override {
     const std::string durations = "migrate.batch_" + std::to_string(++m_batches);
     std::string query;
@@ -164,43 +170,93 @@ class PostgresDriver final : public Driver {
       segment += step.sql;
       segment += "\n;\n";
       segment += kind == BatchKind::apply
-                     ? insert_statement(step.row, k_batch_elapsed_ms,
-                                        "to_timestamp(current_setting('migrate.started')::float8) AT TIME ZONE 'utc'")
+                     ? insert_statement(step.row, k_batch_elapsed_ms, k_batch_applied_at)
                      : delete_statement(step.row.service, step.row.version);
       segment += ";\nSELECT set_config('" + durations + "', coalesce(current_setting('" + durations + "', true), '') || " +
                  std::string(k_batch_elapsed_ms) + " || ',', false);COMMIT;\n";
       lines += static_cast<std::size_t>(std::count(segment.begin(), segment.end(), '\n'));
       query += segment;
     }
-    query += "SELECT current_setting('" + durations + "', true)";
+    std::string versions;
+    for (const BatchStep& step : steps) versions += (versions.empty() ? "" : ",") + std::to_string(step.row.version);
+    const std::string settle = "SELECT current_setting('" + durations + "', true), (SELECT string_agg(version::text, ',') "
+                               "FROM schema_migrations WHERE service = " + m_conn->quote(steps.front().row.service) +
+                               " AND version IN (" + versions + "))";
+    query += settle;
 
     BatchOutcome outcome;
     try {
       pqxx::nontransaction tx(*m_conn);
-      outcome.committed = parse_durations(tx.exec(query));
-      outcome.failed_at = steps.size();
+      settle_outcome(kind, steps, tx.exec(query), outcome);
+      if (outcome.failed_at != steps.size()) {
+        // A revision that rewrote schema_migrations itself: report what the rows show, run
+        // nothing again, and stop.
+        outcome.lost = std::make_exception_ptr(Error(
+            ExitCode::failed, "after a batch of revisions ran without error, schema_migrations does not show "
+                              "revision " + format_version(steps[outcome.failed_at].row.version) +
+                              (kind == BatchKind::apply ? " as applied" : " as rolled back") +
+                              "; see `migrate status " + steps.front().row.service + "`"));
+      }
       return outcome;
     } catch (const pqxx::broken_connection& e) {
-      throw DatabaseUnreachable("lost the connection to " + m_url.redacted +
-                                " during a batch of revisions (the one running is rolled back): " +
-                                config::redact(e.what(), m_url));
+      const std::string lost = "lost the connection to " + m_url.redacted + " during a batch of revisions: " +
+                               config::redact(e.what(), m_url);
+      // The server may have committed some of them: learn which over a new connection,
+      // so that they are reported and audited before the error.
+      try {
+        pqxx::connection again(m_url.conninfo);
+        pqxx::nontransaction tx(again);
+        settle_outcome(kind, steps, tx.exec(settle), outcome);
+      } catch (const std::exception&) {
+        throw DatabaseUnreachable(lost + " (revisions before the one running may have committed; `migrate status` "
+                                         "shows which)");
+      }
+      outcome.error.reset();
+      outcome.lost = std::make_exception_ptr(DatabaseUnreachable(lost + " (the one running was rolled back)"));
+      return outcome;
     } catch (const pqxx::sql_error& e) {
       rollback_quietly();
-      outcome.committed = guarded("read which revisions of a batch committed", [&] {
+      guarded("read which revisions of a batch committed", [&] {
         pqxx::nontransaction tx(*m_conn);
-        return parse_durations(tx.exec("SELECT current_setting('" + durations + "', true)"));
+        settle_outcome(kind, steps, tx.exec(settle), outcome);
+        return 0;
       });
       // Statements run in order, so the error is the first uncommitted step's, unless the
-      // server refused the whole query first (a syntax error later on): then its position
-      // names the step.
-      outcome.failed_at = outcome.committed.size();
-      if (const std::size_t line = error_line(e.what()); line != 0) {
+      // server refused the whole query before running any of it (a syntax error in a
+      // later step): then its position names the step.
+      if (const std::size_t line = error_line(e.what());
+          line != 0 && outcome.committed.empty() && e.sqlstate() == "42601") {
         const auto later = std::upper_bound(first_lines.begin(), first_lines.end(), line);
-        outcome.failed_at = std::max(outcome.failed_at, static_cast<std::size_t>(later - first_lines.begin()) - 1);
+        outcome.failed_at = static_cast<std::size_t>(later - first_lines.begin()) - 1;
       }
       outcome.error.emplace(config::redact(describe(e, first_lines.at(outcome.failed_at)), m_url), e.sqlstate());
       return outcome;
     }
+  }
+
+  // From the settle query's row: the committed prefix of steps (by their history rows) and
+  // its durations (0 where the session setting lost them, e.g. to a RESET ALL).
+  static void settle_outcome(BatchKind kind, const std::vector<BatchStep>& steps, const pqxx::result& result,
+                             BatchOutcome& outcome) {
+    std::vector<Version> present;
+    if (!result.empty() && !result[0][1].is_null()) {
+      const std::string list = result[0][1].as<std::string>();
+      for (std::size_t start = 0; start <= list.size();) {
+        const std::size_t comma = std::min(list.find(',', start), list.size());
+        present.push_back(std::stoll(list.substr(start, comma - start)));
+        start = comma + 1;
+      }
+    }
+    std::size_t done = 0;
+    while (done < steps.size()) {
+      const bool recorded = std::find(present.begin(), present.end(), steps[done].row.version) != present.end();
+      if (recorded != (kind == BatchKind::apply)) break;
+      ++done;
+    }
+    std::vector<std::chrono::milliseconds> measured = parse_durations(result);
+    measured.resize(done, std::chrono::milliseconds{0});
+    outcome.committed = std::move(measured);
+    outcome.failed_at = done;
   }
 
   void apply_step(const StepBody& body, const HistoryRow& row) override {

@@ -252,6 +252,7 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
       }
       if (!finished.empty()) observer.steps_finished(service.service, finished, direction);
       for (std::size_t i = 0; i < outcome.committed.size(); ++i) done.push_back(std::move(plan[next + i]));
+      if (outcome.lost) std::rethrow_exception(outcome.lost);
       if (outcome.error && outcome.failed_at == outcome.committed.size()) {
         const Revision& revision = plan[next + outcome.failed_at];
         fail_named(service.service, revision, direction, script_of(revision, direction), timeouts_of(revision),

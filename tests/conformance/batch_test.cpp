@@ -91,9 +91,14 @@ TEST_CASE("run_batch commits each step with its history row and reports each one
   CHECK(outcome.committed[1] > outcome.committed[2]);
   const auto rows = driver->read_history("svc");
   REQUIRE(rows.size() == 4);
-  // The recorded duration is the same measurement, taken when the row is written, a
-  // statement before the reported one (PostgreSQL) or inside the timed call (SQLite).
-  CHECK(std::abs(rows[1].duration_ms - outcome.committed[1].count()) <= (dialect == Dialect::postgres ? 1 : 5));
+  // The recorded duration is the same measurement taken when the row is written: a
+  // statement before the reported one on PostgreSQL; on SQLite before the commit, which the
+  // reported one includes.
+  if (dialect == Dialect::postgres) {
+    CHECK(std::abs(rows[1].duration_ms - outcome.committed[1].count()) <= 1);
+  } else {
+    CHECK(rows[1].duration_ms <= outcome.committed[1].count());
+  }
   // applied_at is each revision's own start, in order.
   CHECK(rows[0].applied_at <= rows[1].applied_at);
   CHECK(rows[1].applied_at < rows[2].applied_at);
@@ -185,4 +190,32 @@ TEST_CASE("run_up batches quick revisions and still stops exactly at the failing
           return event.rfind("finished ", 0) == 0;
         }) == 5);
   CHECK_FALSE(driver->read_lock());
+}
+
+TEST_CASE("a revision that resets the session inside a batch is counted once and nothing runs twice",
+          "[conformance][postgres][batch]") {
+  // Which revisions of a batch committed is read from schema_migrations, not from session
+  // state a revision can reset.
+  auto database = make_test_database(Dialect::postgres);
+  auto driver = open_test_driver(*database);
+  std::vector<Revision> revisions{make_revision(1, "ledger", "CREATE TABLE ledger (n INTEGER PRIMARY KEY);\n",
+                                                "DROP TABLE ledger;\n")};
+  for (int i = 2; i <= 8; ++i) {
+    const std::string n = std::to_string(i);
+    revisions.push_back(make_revision(i, "entry_" + n,
+                                      std::string(i == 5 ? "RESET ALL;\n" : "") + "INSERT INTO ledger (n) VALUES (" + n + ");\n",
+                                      std::string(i == 5 ? "RESET ALL;\n" : "") + "DELETE FROM ledger WHERE n = " + n + ";\n"));
+  }
+  RecordingObserver observer;
+  const auto applied = migrate::run::run_up(*driver, {"svc", revisions}, {}, settings(), observer);
+  CHECK(applied.size() == 8);
+  CHECK(database->history("svc") == history_of(revisions, 8));
+  CHECK(database->scalar("SELECT count(*) FROM ledger") == "7");
+
+  migrate::plan::DownTarget all;
+  all.mode = migrate::plan::DownTarget::Mode::all;
+  const auto reverted = migrate::run::run_down(*driver, {"svc", revisions}, all, settings(), observer);
+  CHECK(reverted.size() == 8);
+  CHECK(database->history("svc").empty());
+  CHECK(database->user_tables().empty());
 }

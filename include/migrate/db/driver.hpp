@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -61,10 +62,14 @@ enum class BatchKind { apply, revert };
 /// that step's failure, worded as apply/revert would word it (its lines are its file's);
 /// if more steps than `committed` precede failed_at, they did not run: the server
 /// refused the whole message before running any of it, and the caller runs them again.
+/// When the batch cannot go on (the connection was lost; the history does not show a step
+/// that ran), `lost` holds the error, to be thrown once the steps that committed (read
+/// back, over a new connection if need be) are reported.
 struct BatchOutcome {
   std::vector<std::chrono::milliseconds> committed;
   std::size_t failed_at = 0;
   std::optional<RevisionFailed> error;
+  std::exception_ptr lost;
 };
 
 /// The body of a C++ step (or of an import), given a session inside the transaction.
