@@ -18,6 +18,7 @@
 #include "migrate/db/driver.hpp"
 #include "migrate/model/revision.hpp"
 #include "migrate/run/run_observer.hpp"
+#include "migrate/run/runner.hpp"
 #include "migrate/source/directives.hpp"
 #include "migrate/util/sha256.hpp"
 #include "support/test_database.hpp"
@@ -30,6 +31,16 @@ inline constexpr std::chrono::milliseconds k_ten_minutes{600'000};
 inline std::unique_ptr<db::Driver> open_test_driver(const TestDatabase& database,
                                                     db::OpenMode mode = db::OpenMode::read_write) {
   return db::open_driver(config::parse_database_url(database.url(), "/", "test"), mode);
+}
+
+/// Settings for run_up/run_down in tests: a short lock wait and poll, a fixed identity.
+inline run::RunSettings settings() {
+  run::RunSettings result;
+  result.lock.holder = "runner@test:1";
+  result.lock.wait = std::chrono::milliseconds(2000);
+  result.lock.poll_interval = std::chrono::milliseconds(20);
+  result.applied_by = "tester@host";
+  return result;
 }
 
 /// Takes the lock for holder (creating the bookkeeping tables), as a runner does before

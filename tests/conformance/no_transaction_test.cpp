@@ -13,20 +13,12 @@ using migrate::Revision;
 using migrate::run::ServiceRevisions;
 using migrate::test::make_revision;
 using migrate::test::make_test_database;
+using migrate::test::settings;
 using migrate::test::open_test_driver;
 using migrate::test::RecordingObserver;
 using namespace std::chrono_literals;
 
 namespace {
-
-migrate::run::RunSettings settings() {
-  migrate::run::RunSettings result;
-  result.lock.holder = "runner@test:1";
-  result.lock.wait = 2000ms;
-  result.lock.poll_interval = 20ms;
-  result.applied_by = "tester@host";
-  return result;
-}
 
 std::string dirty_of(migrate::test::TestDatabase& database, int version) {
   return database.scalar("SELECT CASE WHEN dirty THEN 'dirty' ELSE 'clean' END FROM schema_migrations "

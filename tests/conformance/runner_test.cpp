@@ -17,20 +17,12 @@ using migrate::run::ServiceRevisions;
 using migrate::test::make_revision;
 using migrate::test::make_row;
 using migrate::test::make_test_database;
+using migrate::test::settings;
 using migrate::test::open_test_driver;
 using migrate::test::RecordingObserver;
 using namespace std::chrono_literals;
 
 namespace {
-
-migrate::run::RunSettings settings() {
-  migrate::run::RunSettings result;
-  result.lock.holder = "runner@test:1";
-  result.lock.wait = 2000ms;
-  result.lock.poll_interval = 20ms;
-  result.applied_by = "tester@host";
-  return result;
-}
 
 // Three revisions where each depends on the one before.
 std::vector<Revision> three_revisions() {
