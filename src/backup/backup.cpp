@@ -13,7 +13,7 @@
 #include <system_error>
 
 #include "backup/pg_tools.hpp"
-#include "db/bookkeeping_schema.hpp"
+#include "migrate/db/bookkeeping_schema.hpp"
 #include "migrate/db/sqlite_backup.hpp"
 #include "migrate/util/child_process.hpp"
 #include "migrate/util/error.hpp"

@@ -6,7 +6,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
-#include "db/bookkeeping_schema.hpp"
+#include "migrate/db/bookkeeping_schema.hpp"
 #include "db/driver_messages.hpp"
 #include "db/postgres_session.hpp"
 #include "migrate/source/statement_lexer.hpp"

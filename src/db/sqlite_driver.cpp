@@ -11,7 +11,7 @@
 #include <memory>
 #include <system_error>
 
-#include "db/bookkeeping_schema.hpp"
+#include "migrate/db/bookkeeping_schema.hpp"
 #include "db/driver_messages.hpp"
 #include "db/sqlite_session.hpp"
 #include "migrate/util/error.hpp"

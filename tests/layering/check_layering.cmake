@@ -1,0 +1,52 @@
+# Checks the include arrows of cmake/Layers.cmake: every file under src/<layer>/ and
+# include/migrate/<layer>/ may include `migrate/<other>/…` (a public header) only when
+# <other> is its own layer or one it reaches, and `<other>/…` (a private header under
+# src/) only of its own layer. Prints each violation as file:line and fails when any.
+#
+#   cmake -DSOURCE_DIR=<repo> -P tests/layering/check_layering.cmake
+cmake_minimum_required(VERSION 3.18)
+if(NOT SOURCE_DIR)
+  message(FATAL_ERROR "pass -DSOURCE_DIR=<the repository>")
+endif()
+include(${SOURCE_DIR}/cmake/Layers.cmake)
+
+set(violations 0)
+set(checked 0)
+foreach(layer ${MIGRATE_LAYERS})
+  migrate_layer_closure(${layer} allowed)
+  file(GLOB_RECURSE files ${SOURCE_DIR}/src/${layer}/*.cpp ${SOURCE_DIR}/src/${layer}/*.hpp
+       ${SOURCE_DIR}/src/${layer}/*.in ${SOURCE_DIR}/include/migrate/${layer}/*.hpp)
+  foreach(file ${files})
+    math(EXPR checked "${checked} + 1")
+    file(STRINGS ${file} lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
+    file(STRINGS ${file} all_lines)
+    foreach(line ${lines})
+      string(REGEX MATCH "\"([^\"]+)\"" _ "${line}")
+      set(header ${CMAKE_MATCH_1})
+      set(bad "")
+      if(header MATCHES "^migrate/([a-z_]+)/")
+        set(used ${CMAKE_MATCH_1})
+        if(NOT used IN_LIST allowed)
+          set(bad "layer '${layer}' may not use layer '${used}' (allowed: ${allowed})")
+        endif()
+      elseif(header MATCHES "^([a-z_]+)/")
+        set(used ${CMAKE_MATCH_1})
+        if(NOT used STREQUAL layer AND used IN_LIST MIGRATE_LAYERS)
+          set(bad "private header of layer '${used}': use its public header under include/migrate/${used}/")
+        endif()
+      endif()
+      if(bad)
+        list(FIND all_lines "${line}" index)
+        math(EXPR line_number "${index} + 1")
+        file(RELATIVE_PATH relative ${SOURCE_DIR} ${file})
+        message("${relative}:${line_number}: #include \"${header}\": ${bad}")
+        math(EXPR violations "${violations} + 1")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+
+if(violations GREATER 0)
+  message(FATAL_ERROR "layering: ${violations} forbidden include(s) in ${checked} files (arrows: cmake/Layers.cmake)")
+endif()
+message("layering: ${checked} files follow the arrows of cmake/Layers.cmake")
