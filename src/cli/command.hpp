@@ -1,4 +1,5 @@
-// What every subcommand shares: global options, output streams and the Command interface.
+// What every subcommand shares: global options, output, the Command interface, and the
+// helpers that turn options into calls of the orchestration verbs.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -8,10 +9,10 @@
 #include <optional>
 #include <string>
 
+#include "cli/output.hpp"
 #include "migrate/model/revision.hpp"
-#include "migrate/orchestrate/project.hpp"
+#include "migrate/orchestrate/operation.hpp"
 #include "migrate/orchestrate/run_backups.hpp"
-#include "migrate/run/runner.hpp"
 
 namespace migrate::cli {
 
@@ -28,14 +29,16 @@ struct GlobalOptions {
   std::string command_line;  ///< argv joined, for the audit log (passwords masked there)
 };
 
-/// Where a command writes results (out) and reads confirmations (in).
+/// Where a command writes results and reads confirmations.
 struct Io {
-  std::ostream& out;
+  Output& output;
   std::istream& in;
-  bool interactive;  ///< a person is at the terminal to answer prompts
+  bool interactive;             ///< a person is at the terminal to answer prompts
+  run::RunObserver& progress;   ///< progress lines (nothing under --json or --quiet)
 };
 
-/// One subcommand: registers its options on construction, runs after parsing.
+/// One subcommand: registers its options on construction, runs after parsing:
+/// parse the options, call a verb of orchestrate/, render its result.
 class Command {
  public:
   virtual ~Command() = default;
@@ -67,18 +70,13 @@ Registered add_lock_command(CLI::App& app);
 
 // Helpers shared by the commands (command_support.cpp).
 
-/// Opens the project named by --config with --database-url.
+/// Opens the project named by --config with --database-url, for reading commands.
 orchestrate::Project open_project(const GlobalOptions& options, db::OpenMode mode);
 
-/// Lock policy and recording settings from the global options and the manifest.
-run::RunSettings run_settings(const GlobalOptions& options, const config::Manifest& manifest);
-
-/// Parses a version argument ("6", "0006"). Throws UsageError.
-Version parse_version_argument(const std::string& text, const std::string& option);
-
-/// Asks "Proceed? [y/N]" unless --yes. Returns true to go on. Throws UsageError when
-/// no terminal is there to ask and --yes was not given.
-bool confirm(const GlobalOptions& options, Io& io, const std::string& what);
+/// The audited operation of a changing command, wired to the console's progress and
+/// prompts. Throws ConfigError for a bad manifest, UsageError for a bad --lock-wait.
+std::unique_ptr<orchestrate::Operation> open_operation(const GlobalOptions& options, Io& io,
+                                                       const std::string& command);
 
 /// Adds --no-backup and --backup-format to a changing subcommand.
 void add_backup_options(CLI::App& app, bool& no_backup, std::string& format);
@@ -90,6 +88,6 @@ orchestrate::RunBackups::Options backup_options(bool no_backup, const std::strin
 std::string describe_backup(const orchestrate::RunBackups::Options& options, const config::Manifest& manifest);
 
 /// Progress lines on stdout, one per service and per revision, unless quiet or JSON.
-std::unique_ptr<run::RunObserver> make_console_observer(const GlobalOptions& options, Io& io);
+std::unique_ptr<run::RunObserver> make_console_observer(const GlobalOptions& options, std::ostream& out);
 
 }  // namespace migrate::cli

@@ -14,41 +14,36 @@ orchestrate::Project open_project(const GlobalOptions& options, db::OpenMode mod
   return orchestrate::Project(options.config, options.database_url, mode);
 }
 
-run::RunSettings run_settings(const GlobalOptions& options, const config::Manifest& manifest) {
-  run::RunSettings settings;
-  const auto wait = util::parse_duration(options.lock_wait);
-  if (!wait) throw UsageError("--lock-wait must be a duration such as 60s or 2min");
-  settings.lock.holder = util::lock_holder_id();
-  settings.lock.wait = *wait;
-  settings.lock.stale_after = manifest.defaults.lock_stale_after;
-  settings.timeouts = manifest.defaults.timeouts;
-  settings.applied_by = util::user_at_host();
-  return settings;
-}
+namespace {
 
-Version parse_version_argument(const std::string& text, const std::string& option) {
-  const std::string_view digits = util::trim(text);
-  bool valid = !digits.empty() && digits.size() <= 18;
-  Version version = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') valid = false;
-    else version = version * 10 + (c - '0');
-  }
-  if (!valid) throw UsageError(option + " expects a revision number such as 0006, not '" + text + "'");
-  return version;
-}
-
-bool confirm(const GlobalOptions& options, Io& io, const std::string& what) {
-  if (options.yes) return true;
+orchestrate::Answer ask(const GlobalOptions& options, Io& io, const std::string& what) {
+  if (options.yes) return orchestrate::Answer::assumed_yes;
   if (!io.interactive) {
     throw UsageError("refusing to " + what +
                      " without confirmation: no terminal to ask on; pass --yes to proceed");
   }
-  io.out << "Proceed? [y/N] " << std::flush;
+  io.output.prompt() << "Proceed? [y/N] " << std::flush;
   std::string answer;
-  if (!std::getline(io.in, answer)) return false;
+  if (!std::getline(io.in, answer)) return orchestrate::Answer::no;
   const std::string_view reply = util::trim(answer);
-  return reply == "y" || reply == "Y" || reply == "yes" || reply == "YES" || reply == "Yes";
+  const bool yes = reply == "y" || reply == "Y" || reply == "yes" || reply == "YES" || reply == "Yes";
+  return yes ? orchestrate::Answer::yes : orchestrate::Answer::no;
+}
+
+}  // namespace
+
+std::unique_ptr<orchestrate::Operation> open_operation(const GlobalOptions& options, Io& io,
+                                                       const std::string& command) {
+  const auto wait = util::parse_duration(options.lock_wait);
+  if (!wait) throw UsageError("--lock-wait must be a duration such as 60s or 2min");
+  orchestrate::OperationOptions operation;
+  operation.config = options.config;
+  operation.database_url = options.database_url;
+  operation.command = command;
+  operation.command_line = options.command_line;
+  operation.lock_wait = *wait;
+  return std::make_unique<orchestrate::Operation>(
+      operation, io.progress, [&options, &io](const std::string& what) { return ask(options, io, what); });
 }
 
 void add_backup_options(CLI::App& app, bool& no_backup, std::string& format) {
@@ -100,9 +95,9 @@ class ConsoleObserver final : public run::RunObserver {
 
 }  // namespace
 
-std::unique_ptr<run::RunObserver> make_console_observer(const GlobalOptions& options, Io& io) {
+std::unique_ptr<run::RunObserver> make_console_observer(const GlobalOptions& options, std::ostream& out) {
   if (options.quiet || options.json) return std::make_unique<run::RunObserver>();
-  return std::make_unique<ConsoleObserver>(io.out);
+  return std::make_unique<ConsoleObserver>(out);
 }
 
 }  // namespace migrate::cli

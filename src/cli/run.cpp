@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
-#include <nlohmann/json.hpp>
+#include <string_view>
 #include <vector>
 
 #include "cli/command.hpp"
@@ -39,16 +39,14 @@ void configure_logging(const GlobalOptions& options) {
   spdlog::set_default_logger(logger);
 }
 
-int report(const GlobalOptions& options, const std::string& message, ExitCode code) {
-  spdlog::error("{}", message);
-  if (options.json) {
-    // The message may quote a file name or a database error in another encoding: replace
-    // invalid UTF-8 rather than throw from here, which would abort the process.
-    std::cout << nlohmann::ordered_json{{"success", false}, {"error", message}, {"exit_code", static_cast<int>(code)}}
-                     .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
-              << "\n";
+// Whether --json was given, read from argv: a command line that did not parse still
+// gets its one JSON document.
+bool json_requested(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--json") return true;
+    if (std::string_view(argv[i]) == "--") break;
   }
-  return static_cast<int>(code);
+  return false;
 }
 
 }  // namespace
@@ -81,22 +79,31 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e, std::cout, std::cerr);
-    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    if (e.get_exit_code() == 0) return app.exit(e, std::cout, std::cerr);  // --help, --version
+    if (!json_requested(argc, argv)) {
+      app.exit(e, std::cout, std::cerr);
+      return static_cast<int>(ExitCode::usage);
+    }
+    Output output(true, false, std::cout, std::cerr);
+    std::cerr << "error: " << e.what() << "\n";
+    return output.document(false, static_cast<int>(ExitCode::usage), e.what(), Json::object());
   }
 
   for (int i = 0; i < argc; ++i) options.command_line += (i == 0 ? "" : " ") + std::string(argv[i]);
   configure_logging(options);
-  Io io{std::cout, std::cin, util::stdin_is_terminal()};
+  Output output(options.json, options.quiet, std::cout, std::cerr);
+  const std::unique_ptr<run::RunObserver> progress = make_console_observer(options, std::cout);
+  Io io{output, std::cin, util::stdin_is_terminal(), *progress};
   try {
     for (Registered& registered : commands) {
       if (registered.app->parsed()) return registered.command->run(options, io);
     }
     return static_cast<int>(ExitCode::usage);
-  } catch (const Error& e) {
-    return report(options, e.what(), e.code());
-  } catch (const std::exception& e) {
-    return report(options, std::string("internal error: ") + e.what(), ExitCode::failed);
+  } catch (...) {
+    const Failure failure = current_failure();
+    if (!output.emitted()) return output.failure(failure);
+    spdlog::error("{}", failure.message);
+    return static_cast<int>(failure.code);
   }
 }
 

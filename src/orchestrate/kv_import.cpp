@@ -4,12 +4,15 @@
 #include "migrate/orchestrate/kv_import.hpp"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <regex>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "migrate/run/lock_guard.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/sha256.hpp"
 
@@ -132,6 +135,42 @@ KvImportResult import_kv(db::Driver& driver, source::KvExportReader& reader, con
   KvImportResult result;
   driver.transact([&](step::Session& session) { result = import_kv(session, reader, name, replace); });
   return result;
+}
+
+}  // namespace migrate::orchestrate
+
+namespace migrate::orchestrate {
+
+KvImportResult import_kv_file(Operation& operation, const std::string& name, const std::string& table,
+                              const std::string& file, bool replace) {
+  const std::string raw = raw_table_name(table);
+  const config::ServiceConfig& service = *operation.select(name).front();
+  return operation.audited([&] {
+    // An unreadable file stops the command before the database is touched.
+    source::KvExportReader reader(file);
+    spdlog::debug("reading {} as {}", file, source::to_string(reader.format()));
+    db::Driver& driver = operation.project().driver(service);
+    run::LockGuard lock(driver, operation.settings().lock, service.name, operation.observer());
+    audit::AuditEvent event;
+    event.event = "import";
+    event.service = service.name;
+    const auto started = std::chrono::steady_clock::now();
+    KvImportResult result;
+    try {
+      result = import_kv(driver, reader, table, replace);
+    } catch (const Error& e) {
+      event.ok = false;
+      event.detail = raw + " from " + file;
+      event.error = e.what();
+      operation.record(event);
+      throw;
+    }
+    event.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    event.detail = result.table + ": " + std::to_string(result.rows) + " rows, sha256 " + result.sha256;
+    operation.record(event);
+    return result;
+  });
 }
 
 }  // namespace migrate::orchestrate

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "migrate/plan/gate.hpp"
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
 
@@ -20,36 +21,13 @@ std::chrono::milliseconds elapsed_since(Clock::time_point start) {
 }  // namespace
 
 std::string dirty_advice(const std::string& service, Version version, const std::vector<AppliedRevision>& history) {
-  Version before = 0;
-  bool highest = true;
-  for (const AppliedRevision& row : history) {
-    if (row.version < version) before = row.version;
-    if (row.version > version) highest = false;
-  }
-  // stamp forgets every row above its target: right only when the dirty row is the last.
-  const std::string forget =
-      highest ? "`migrate stamp " + service + " " + (before == 0 ? std::string("base") : format_version(before)) + "`"
-              : "deleting its row (DELETE FROM schema_migrations WHERE service = '" + service +
-                    "' AND version = " + std::to_string(version) + ")";
-  return "finish or undo it by hand, then run `migrate repair " + service + "` if it is now fully applied, or " +
-         forget + " if it is fully undone";
+  return plan::dirty_advice(service, version, history);
 }
 
 void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRevision>& history,
                     bool allow_drift) {
-  if (std::optional<AppliedRevision> dirty = plan::find_dirty(history)) {
-    throw BlockedError("service '" + service.service + "' is dirty at revision " +
-                       format_version(dirty->version) + "_" + dirty->name +
-                       ": it ran outside a transaction and stopped partway; " +
-                       dirty_advice(service.service, dirty->version, history));
-  }
-  if (allow_drift) return;
-  const std::vector<plan::Drift> drift = plan::check_drift(service.revisions, history);
-  if (!drift.empty()) {
-    std::string message = "service '" + service.service + "' has drift: " + drift.front().describe();
-    if (drift.size() > 1) message += " (and " + std::to_string(drift.size() - 1) + " more)";
-    throw BlockedError(message + "; see `migrate verify " + service.service +
-                       "`, or pass --allow-drift");
+  if (auto reason = plan::blocked_reason(service.service, service.revisions, history, allow_drift)) {
+    throw BlockedError(*reason);
   }
 }
 

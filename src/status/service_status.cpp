@@ -67,6 +67,8 @@ State overall_state(const std::vector<ServiceStatus>& services) {
   return worst;
 }
 
+std::string drift_json(const plan::Drift& drift) { return drift_object(drift).dump(); }
+
 std::string status_json(const std::vector<ServiceStatus>& services) {
   nlohmann::ordered_json document;
   const State overall = overall_state(services);

@@ -172,11 +172,10 @@ TEST_CASE("bad command-line arguments exit 2", "[cli]") {
   const std::string url = "sqlite://" + (scratch.path() / "never.db").string();
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"up", "--frobnicate"}, std::vector<std::string>{"fly"},
-        std::vector<std::string>{}, std::vector<std::string>{"down"},
+        std::vector<std::string>{},
         std::vector<std::string>{"up", "app", "--to", "abc", "--yes"},
         std::vector<std::string>{"down", "app", "--step", "0", "--yes"},
-        std::vector<std::string>{"down", "app", "--step", "1", "--all", "--yes"},
-        std::vector<std::string>{"up", "--step", "1", "--yes"}}) {
+        std::vector<std::string>{"down", "app", "--step", "1", "--all", "--yes"}}) {
     std::vector<std::string> full = args;
     full.push_back("--database-url");
     full.push_back(url);
@@ -189,4 +188,29 @@ TEST_CASE("bad command-line arguments exit 2", "[cli]") {
     CHECK_EXIT(run, 2);
   }
   CHECK_FALSE(std::filesystem::exists(scratch.path() / "never.db"));
+}
+
+TEST_CASE("up --to/--step and down need no service name when the manifest has one; with several, exit 2 names them",
+          "[cli]") {
+  CliProject project;
+  project.add_table(1, "alpha");
+  project.add_table(2, "beta");
+  const auto db = make_test_database(Dialect::sqlite);
+  CHECK_EXIT(project.run({"up", "--step", "1", "--yes"}, db.get()), 0);
+  CHECK(db->history("app") == std::vector<std::string>{"1:create_alpha"});
+  CHECK_EXIT(project.run({"up", "--to", "0002", "--yes"}, db.get()), 0);
+  CHECK(db->history("app").size() == 2);
+  CHECK_EXIT(project.run({"down", "--yes"}, db.get()), 0);
+  CHECK(db->history("app") == std::vector<std::string>{"1:create_alpha"});
+
+  project.set_manifest(single_service_manifest("app") + "\n[services.other]\nmigrations = \"services/app/migrations\"\n");
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"up", "--step", "1", "--yes"},
+                                               std::vector<std::string>{"up", "--to", "2", "--dry-run"},
+                                               std::vector<std::string>{"down", "--yes"}}) {
+    INFO("migrate " << args[0] << " " << args[1]);
+    const CliResult run = project.run(args, db.get());
+    CHECK_EXIT(run, 2);
+    CHECK_THAT(run.err, Catch::Contains("one of app, other"));
+  }
+  CHECK(db->history("app") == std::vector<std::string>{"1:create_alpha"});
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "migrate/db/driver.hpp"
+#include "migrate/orchestrate/operation.hpp"
 #include "migrate/source/kv_export.hpp"
 #include "migrate/step/step.hpp"
 
@@ -38,5 +39,11 @@ KvImportResult import_kv(step::Session& session, source::KvExportReader& reader,
 /// migrate Errors: UsageError for the file or the table's rows, RevisionFailed for SQL.
 KvImportResult import_kv(db::Driver& driver, source::KvExportReader& reader, const std::string& name,
                          bool replace);
+
+/// The `import-kv` verb: reads `file` (an unreadable file stops it before the database is
+/// touched), then under the service's lock imports it in one transaction, audited
+/// (`import`, with the row count and checksum, or the error).
+KvImportResult import_kv_file(Operation& operation, const std::string& service, const std::string& name,
+                              const std::string& file, bool replace);
 
 }  // namespace migrate::orchestrate

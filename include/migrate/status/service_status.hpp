@@ -45,6 +45,10 @@ ServiceStatus failed_status(const std::string& service, const std::string& datab
 /// The worst state among services (up_to_date for none).
 State overall_state(const std::vector<ServiceStatus>& services);
 
+/// One drift entry as a JSON object: {"version", "name", "kind", "file", "recorded_checksum",
+/// "file_checksum"} (the shape status, verify and the dashboard share).
+std::string drift_json(const plan::Drift& drift);
+
 /// The `status --json` document of DESIGN.md.
 std::string status_json(const std::vector<ServiceStatus>& services);
 

@@ -1,11 +1,10 @@
 // `migrate backup [service]` takes backups now; `migrate backups [service]` lists them.
+// Each parses its options, calls orchestrate/backups.hpp, renders the files.
 #include <iomanip>
-#include <nlohmann/json.hpp>
 #include <ostream>
-#include <set>
 
 #include "cli/command.hpp"
-#include "cli/session.hpp"
+#include "migrate/orchestrate/backups.hpp"
 
 namespace migrate::cli {
 
@@ -19,23 +18,14 @@ class BackupCommand final : public Command {
   }
 
   int run(const GlobalOptions& options, Io& io) override {
-    const auto backups = backup_options(false, m_format);
-    Session session(options, io, "backup");
-    const auto services = session.select(m_service);
-    return session.run([&] {
-      orchestrate::RunBackups run_backups(session.project(), session.audit(), backups);
-      nlohmann::ordered_json files = nlohmann::ordered_json::object();
-      std::set<std::string> databases;
-      for (const config::ServiceConfig* service : services) {
-        // One backup per database, as in a run.
-        if (!databases.insert(session.project().url(*service).key()).second) continue;
-        const auto file = run_backups.take(*service);
-        files[service->name] = file.string();
-        if (!options.json && !options.quiet) io.out << service->name << ": " << file.string() << "\n";
-      }
-      if (options.json) io.out << nlohmann::ordered_json{{"success", true}, {"backups", files}}.dump(2) << "\n";
-      return 0;
-    });
+    const auto format = backup_options(false, m_format).format;
+    const auto operation = open_operation(options, io, "backup");
+    Json files = Json::object();
+    for (const orchestrate::TakenBackup& taken : orchestrate::backup_now(*operation, m_service, format)) {
+      io.output.text() << taken.service << ": " << taken.file.string() << "\n";
+      files[taken.service] = taken.file.string();
+    }
+    return io.output.success({{"backups", files}});
   }
 
  private:
@@ -49,25 +39,20 @@ class BackupsCommand final : public Command {
 
   int run(const GlobalOptions& options, Io& io) override {
     const config::Manifest manifest = config::load_manifest(options.config);
-    const backup::BackupStore store(manifest.defaults.backup_dir);
-    const std::vector<const config::ServiceConfig*> services = manifest.select(m_service);
-    nlohmann::ordered_json document = nlohmann::ordered_json::object();
-    if (!options.json) io.out << std::left << std::setw(16) << "SERVICE" << std::setw(18) << "TAKEN (UTC)"
-                              << std::right << std::setw(12) << "BYTES" << "  FILE\n";
-    for (const config::ServiceConfig* service : services) {
-      nlohmann::ordered_json list = nlohmann::ordered_json::array();
-      for (const backup::BackupFile& file : store.list(service->name)) {
-        if (options.json) {
-          list.push_back({{"file", file.path.string()}, {"taken_at", file.timestamp}, {"bytes", file.size}});
-        } else {
-          io.out << std::left << std::setw(16) << service->name << std::setw(18) << file.timestamp << std::right
-                 << std::setw(12) << file.size << "  " << file.path.string() << "\n";
-        }
+    std::ostream& out = io.output.always();
+    out << std::left << std::setw(16) << "SERVICE" << std::setw(18) << "TAKEN (UTC)" << std::right << std::setw(12)
+        << "BYTES" << "  FILE\n";
+    Json document = Json::object();
+    for (const orchestrate::ServiceBackups& service : orchestrate::list_backups(manifest, m_service)) {
+      Json list = Json::array();
+      for (const backup::BackupFile& file : service.files) {
+        out << std::left << std::setw(16) << service.service << std::setw(18) << file.timestamp << std::right
+            << std::setw(12) << file.size << "  " << file.path.string() << "\n";
+        list.push_back({{"file", file.path.string()}, {"taken_at", file.timestamp}, {"bytes", file.size}});
       }
-      if (options.json) document[service->name] = std::move(list);
+      document[service.service] = std::move(list);
     }
-    if (options.json) io.out << nlohmann::ordered_json{{"success", true}, {"backups", document}}.dump(2) << "\n";
-    return 0;
+    return io.output.success({{"backups", document}});
   }
 
  private:

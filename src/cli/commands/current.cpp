@@ -1,5 +1,4 @@
 // `migrate current [service]`: the applied head version of each service.
-#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "cli/command.hpp"
@@ -14,15 +13,20 @@ class CurrentCommand final : public Command {
 
   int run(const GlobalOptions& options, Io& io) override {
     orchestrate::Project project = open_project(options, db::OpenMode::read_only);
-    nlohmann::ordered_json document = nlohmann::ordered_json::object();
+    // Each service stands at the top level beside "success" (the first shape), and also
+    // under "services".
+    Json document = Json::object();
+    Json services = Json::object();
     for (const config::ServiceConfig* service : project.select(m_service)) {
       const auto history = project.driver(*service).read_history(service->name);
-      const std::string head = history.empty() ? "base" : format_version(history.back().version);
-      if (options.json) document[service->name] = history.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(head);
-      else io.out << service->name << " " << head << "\n";
+      const std::optional<Version> head =
+          history.empty() ? std::nullopt : std::optional<Version>(history.back().version);
+      io.output.always() << service->name << " " << (head ? format_version(*head) : "base") << "\n";
+      document[service->name] = version_json(head);
+      services[service->name] = version_json(head);
     }
-    if (options.json) io.out << document.dump(2) << "\n";
-    return 0;
+    document["services"] = std::move(services);
+    return io.output.success(document);
   }
 
  private:

@@ -5,7 +5,6 @@
 
 #include "cli/command.hpp"
 #include "migrate/plan/plan.hpp"
-#include <nlohmann/json.hpp>
 
 namespace migrate::cli {
 
@@ -45,25 +44,21 @@ class HistoryCommand final : public Command {
     orchestrate::Project project = open_project(options, db::OpenMode::read_only);
     const auto services = project.select(m_service);
     project.load_all(services);
-    nlohmann::ordered_json document = {{"success", true}, {"services", nlohmann::ordered_json::object()}};
+    Json by_service = Json::object();
     for (const config::ServiceConfig* service : services) {
       const auto history = project.driver(*service).read_history(service->name);
       const std::vector<Entry> entries = merge(project.revisions(*service).revisions, history);
-      if (options.json) {
-        nlohmann::ordered_json list = nlohmann::ordered_json::array();
-        for (const Entry& e : entries) list.push_back(to_json(e));
-        document["services"][service->name] = std::move(list);
-      } else {
-        print(io.out, service->name, entries);
-      }
+      Json list = Json::array();
+      for (const Entry& e : entries) list.push_back(to_json(e));
+      by_service[service->name] = std::move(list);
+      print(io.output.always(), service->name, entries);
     }
-    if (options.json) io.out << document.dump(2) << "\n";
-    return 0;
+    return io.output.success({{"services", by_service}});
   }
 
  private:
-  static nlohmann::ordered_json to_json(const Entry& e) {
-    nlohmann::ordered_json object = {{"version", format_version(e.version)}, {"name", e.name}, {"state", e.state}};
+  static Json to_json(const Entry& e) {
+    Json object = {{"version", format_version(e.version)}, {"name", e.name}, {"state", e.state}};
     if (e.applied) {
       object["applied_at"] = e.applied->applied_at;
       object["duration_ms"] = e.applied->duration_ms;

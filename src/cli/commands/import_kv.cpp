@@ -1,17 +1,9 @@
 // `migrate import-kv <service> <table> FILE [--replace]`: stage a key:json export into
-// raw_<table> of the service's database, under the lock and audited.
-#include <spdlog/spdlog.h>
-
-#include <chrono>
-#include <nlohmann/json.hpp>
+// raw_<table> of the service's database. Parses, calls orchestrate::import_kv_file, renders.
 #include <ostream>
 
 #include "cli/command.hpp"
-#include "cli/session.hpp"
 #include "migrate/orchestrate/kv_import.hpp"
-#include "migrate/run/lock_guard.hpp"
-#include "migrate/source/kv_export.hpp"
-#include "migrate/util/error.hpp"
 
 namespace migrate::cli {
 
@@ -27,44 +19,14 @@ class ImportKvCommand final : public Command {
   }
 
   int run(const GlobalOptions& options, Io& io) override {
-    const std::string table = orchestrate::raw_table_name(m_table);
-    Session session(options, io, "import-kv");
-    const config::ServiceConfig& service = *session.select(m_service).front();
-    return session.run([&] {
-      // An unreadable file stops the command before the database is touched.
-      source::KvExportReader reader(m_file);
-      spdlog::debug("reading {} as {}", m_file, source::to_string(reader.format()));
-      db::Driver& driver = session.project().driver(service);
-      run::LockGuard lock(driver, session.settings().lock, service.name, session.observer());
-      audit::AuditEvent event;
-      event.event = "import";
-      event.service = service.name;
-      const auto started = std::chrono::steady_clock::now();
-      orchestrate::KvImportResult result;
-      try {
-        result = orchestrate::import_kv(driver, reader, m_table, m_replace);
-      } catch (const Error& e) {
-        event.ok = false;
-        event.detail = table + " from " + m_file;
-        event.error = e.what();
-        session.record(event);
-        throw;
-      }
-      event.duration_ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-      event.detail = result.table + ": " + std::to_string(result.rows) + " rows, sha256 " + result.sha256;
-      session.record(event);
-      if (options.json) {
-        io.out << nlohmann::ordered_json{{"success", true}, {"table", result.table}, {"rows", result.rows},
-                                         {"sha256", result.sha256}}
-                      .dump(2)
-               << "\n";
-      } else if (!options.quiet) {
-        io.out << "imported " << result.rows << " rows into " << result.table << " (sha256 " << result.sha256
-               << ")\n";
-      }
-      return 0;
-    });
+    // A bad table name is refused before the manifest is even read.
+    (void)orchestrate::raw_table_name(m_table);
+    const auto operation = open_operation(options, io, "import-kv");
+    const orchestrate::KvImportResult result =
+        orchestrate::import_kv_file(*operation, m_service, m_table, m_file, m_replace);
+    io.output.text() << "imported " << result.rows << " rows into " << result.table << " (sha256 " << result.sha256
+                     << ")\n";
+    return io.output.success({{"table", result.table}, {"rows", result.rows}, {"sha256", result.sha256}});
   }
 
  private:

@@ -1,10 +1,9 @@
 // `migrate lock [status|release --force] [service]`: show or break the migration lock.
-#include <nlohmann/json.hpp>
+// Parses the options, calls orchestrate/lock_admin.hpp, renders the locks.
 #include <ostream>
-#include <set>
 
 #include "cli/command.hpp"
-#include "cli/session.hpp"
+#include "migrate/orchestrate/lock_admin.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::cli {
@@ -18,16 +17,45 @@ std::string describe_holder(const db::LockInfo& lock, std::optional<bool> alive)
   return text;
 }
 
+Json lock_json(const orchestrate::LockState& state) {
+  Json entry{{"held", state.holder.has_value()}};
+  if (state.holder) {
+    entry["holder"] = state.holder->holder;
+    entry["acquired_at"] = state.holder->acquired_at;
+    entry["heartbeat_at"] = state.holder->heartbeat_at;
+    entry["heartbeat_age_seconds"] = state.holder->heartbeat_age_seconds;
+  }
+  entry["session_alive"] = state.session_alive ? Json(*state.session_alive) : Json(nullptr);
+  entry["database"] = state.database;
+  return entry;
+}
+
+std::string_view to_string(orchestrate::LockRelease::Outcome outcome) {
+  switch (outcome) {
+    case orchestrate::LockRelease::Outcome::free: return "free";
+    case orchestrate::LockRelease::Outcome::released: return "released";
+    case orchestrate::LockRelease::Outcome::declined: return "declined";
+  }
+  return "free";
+}
+
 class LockCommand final : public Command {
  public:
   explicit LockCommand(CLI::App& app) {
-    app.add_option("action", m_action, "status (default) or release")
-        ->check(CLI::IsMember({"status", "release"}));
+    app.add_option("action", m_action, "status (default) or release; or a service name (`migrate lock app`)");
     app.add_option("service", m_service, "Only this service's database");
     app.add_flag("--force", m_force, "With release: break the lock even if its holder is alive");
   }
 
   int run(const GlobalOptions& options, Io& io) override {
+    if (m_action != "status" && m_action != "release") {
+      // `migrate lock <service>`: the status of that service's lock.
+      if (!m_service.empty()) {
+        throw UsageError("`migrate lock` takes status or release, then a service; not '" + m_action + "'");
+      }
+      m_service = m_action;
+      m_action = "status";
+    }
     if (m_action == "status") return status(options, io);
     if (!m_force) {
       throw UsageError(
@@ -37,71 +65,50 @@ class LockCommand final : public Command {
   }
 
  private:
+  // The JSON keeps each service at the top level beside "success" (its first shape), and
+  // also under "services".
   int status(const GlobalOptions& options, Io& io) {
     orchestrate::Project project = open_project(options, db::OpenMode::read_only);
-    nlohmann::ordered_json document = nlohmann::ordered_json::object();
-    for (const config::ServiceConfig* service : project.select(m_service)) {
-      db::Driver& driver = project.driver(*service);
-      const std::optional<db::LockInfo> lock = driver.read_lock();
-      const std::optional<bool> alive = driver.lock_session_alive();
-      if (options.json) {
-        nlohmann::ordered_json entry{{"held", lock.has_value()}};
-        if (lock) {
-          entry["holder"] = lock->holder;
-          entry["acquired_at"] = lock->acquired_at;
-          entry["heartbeat_at"] = lock->heartbeat_at;
-          entry["heartbeat_age_seconds"] = lock->heartbeat_age_seconds;
-        }
-        entry["session_alive"] = alive ? nlohmann::ordered_json(*alive) : nlohmann::ordered_json(nullptr);
-        document[service->name] = entry;
-      } else if (lock) {
-        io.out << service->name << ": " << describe_holder(*lock, alive) << "\n";
-      } else if (alive.value_or(false)) {
-        io.out << service->name << ": free, but a session holds the advisory lock (a runner is starting)\n";
+    Json document = Json::object();
+    Json services = Json::object();
+    std::ostream& out = io.output.always();
+    for (const orchestrate::LockState& state : orchestrate::lock_status(project, m_service)) {
+      if (state.holder) {
+        out << state.service << ": " << describe_holder(*state.holder, state.session_alive) << "\n";
+      } else if (state.session_alive.value_or(false)) {
+        out << state.service << ": free, but a session holds the advisory lock (a runner is starting)\n";
       } else {
-        io.out << service->name << ": free\n";
+        out << state.service << ": free\n";
       }
+      document[state.service] = lock_json(state);
+      services[state.service] = lock_json(state);
     }
-    if (options.json) io.out << document.dump(2) << "\n";
-    return 0;
+    document["services"] = std::move(services);
+    return io.output.success(document);
   }
 
   int release(const GlobalOptions& options, Io& io) {
-    Session session(options, io, "lock release");
-    const auto services = session.select(m_service);
-    return session.run([&] {
-      std::set<std::string> released;  // services may share one database, and so one lock
-      for (const config::ServiceConfig* service : services) {
-        const std::string database = session.project().url(*service).redacted;
-        if (released.count(database) != 0) continue;
-        db::Driver& driver = session.project().driver(*service);
-        const std::optional<db::LockInfo> lock = driver.read_lock();
-        const bool alive = driver.lock_session_alive().value_or(false);
-        if (!lock && !alive) {
-          if (!options.quiet) io.out << service->name << ": no lock is held on " << database << "\n";
-          continue;
-        }
-        const std::string holder = lock ? lock->holder : "a session holding the advisory lock";
-        if (!session.confirm("break the migration lock on " + database + " held by " + holder +
-                                 (alive ? "; its session is alive and will be terminated" : ""),
-                             service->name)) {
-          return static_cast<int>(ExitCode::ok);
-        }
-        const std::optional<db::LockInfo> removed = driver.break_lock(lock ? lock->holder : std::string());
-        released.insert(database);
-        audit::AuditEvent event;
-        event.event = "lock_broken";
-        event.service = service->name;
-        event.detail = "released by `lock release --force`; holder was " + holder +
-                       (alive ? " (session terminated)" : "");
-        session.record(event);
-        if (!options.quiet) {
-          io.out << service->name << ": broke the lock on " << database << " held by "
-                 << (removed ? removed->holder : holder) << "\n";
-        }
+    const auto operation = open_operation(options, io, "lock release");
+    Json services = Json::object();
+    for (const orchestrate::LockRelease& release : orchestrate::release_lock(*operation, m_service)) {
+      switch (release.outcome) {
+        case orchestrate::LockRelease::Outcome::free:
+          io.output.text() << release.service << ": no lock is held on " << release.database << "\n";
+          break;
+        case orchestrate::LockRelease::Outcome::released:
+          io.output.text() << release.service << ": broke the lock on " << release.database << " held by "
+                           << release.holder << "\n";
+          break;
+        case orchestrate::LockRelease::Outcome::declined:
+          io.output.always() << "Cancelled; the lock on " << release.database << " was left alone.\n";
+          break;
       }
-      return 0;
-    });
+      Json entry{{"outcome", to_string(release.outcome)}, {"database", release.database}};
+      if (!release.holder.empty()) entry["holder"] = release.holder;
+      entry["session_terminated"] = release.session_terminated;
+      services[release.service] = std::move(entry);
+    }
+    return io.output.success({{"services", services}});
   }
 
   std::string m_action = "status";

@@ -1,6 +1,5 @@
 // `migrate new <service> <name>`: create the next numbered revision files.
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <ostream>
 #include <system_error>
 
@@ -80,16 +79,13 @@ class NewCommand final : public Command {
     } catch (const std::runtime_error& e) {
       throw UsageError(e.what());
     }
-    if (options.json) {
-      nlohmann::ordered_json paths = nlohmann::ordered_json::array();
-      for (const auto& file : created) paths.push_back(file.string());
-      io.out << nlohmann::ordered_json{{"success", true}, {"version", format_version(next)}, {"files", paths}}.dump(2)
-             << "\n";
-    } else {
-      for (const auto& file : created) io.out << "created " << file.string() << "\n";
-      if (m_cpp) io.out << "rebuild migrate (cmake --build build) to compile the new step in\n";
+    Json paths = Json::array();
+    for (const auto& file : created) {
+      paths.push_back(file.string());
+      io.output.always() << "created " << file.string() << "\n";
     }
-    return 0;
+    if (m_cpp) io.output.always() << "rebuild migrate (cmake --build build) to compile the new step in\n";
+    return io.output.success({{"version", format_version(next)}, {"files", paths}});
   }
 
  private:

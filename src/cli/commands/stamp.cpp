@@ -1,52 +1,42 @@
 // `migrate stamp <service> <V|head|base>`: set the history without running SQL.
+// Parses the options, calls orchestrate::stamp, renders what changed.
 #include <ostream>
 
 #include "cli/command.hpp"
-#include "cli/session.hpp"
-#include "migrate/util/error.hpp"
+#include "migrate/orchestrate/history_edit.hpp"
 
 namespace migrate::cli {
 
 namespace {
 
+Json versions_json(const std::vector<Version>& versions) {
+  Json list = Json::array();
+  for (Version version : versions) list.push_back(format_version(version));
+  return list;
+}
+
 class StampCommand final : public Command {
  public:
   explicit StampCommand(CLI::App& app) {
-    app.add_option("service", m_service, "The service to stamp")->required();
-    app.add_option("version", m_version, "A version, 'head' (all) or 'base' (none)")->required();
+    app.add_option("service", m_request.service, "The service to stamp")->required();
+    app.add_option("version", m_request.target, "A version, 'head' (all) or 'base' (none)")->required();
   }
 
   int run(const GlobalOptions& options, Io& io) override {
-    Session session(options, io, "stamp");
-    const config::ServiceConfig& service = *session.select(m_service).front();
-    return session.run([&] {
-      const run::ServiceRevisions& revisions = session.project().revisions(service);
-      Version target = 0;
-      if (m_version == "head") {
-        if (!revisions.revisions.empty()) target = revisions.revisions.back().version;
-      } else if (m_version != "base") {
-        target = parse_version_argument(m_version, "version");
-      }
-      const run::StampResult result = run::run_stamp(session.project().driver(service), revisions, target,
-                                                     session.settings(), session.observer());
-      audit::AuditEvent event;
-      event.event = "stamp";
-      event.service = service.name;
-      event.version = target;
-      event.detail = std::to_string(result.recorded.size()) + " marked applied, " +
-                     std::to_string(result.removed.size()) + " marked unapplied";
-      session.record(event);
-      if (!options.quiet) {
-        io.out << service.name << " stamped at " << (target == 0 ? "base" : format_version(target)) << ": "
-               << event.detail << " (no SQL was run)\n";
-      }
-      return 0;
-    });
+    const auto operation = open_operation(options, io, "stamp");
+    const orchestrate::StampReport report = orchestrate::stamp(*operation, m_request);
+    const std::string target = report.target ? format_version(*report.target) : "base";
+    io.output.text() << report.service << " stamped at " << target << ": " << report.changes.recorded.size()
+                     << " marked applied, " << report.changes.removed.size()
+                     << " marked unapplied (no SQL was run)\n";
+    return io.output.success({{"service", report.service},
+                              {"target", target},
+                              {"recorded", versions_json(report.changes.recorded)},
+                              {"removed", versions_json(report.changes.removed)}});
   }
 
  private:
-  std::string m_service;
-  std::string m_version;
+  orchestrate::StampRequest m_request;
 };
 
 }  // namespace

@@ -64,12 +64,20 @@ class StatusCommand final : public Command {
         if (exit_code == 0) exit_code = static_cast<int>(e.code());
       }
     }
-    if (options.json) {
-      io.out << status::status_json(report) << "\n";
-    } else {
-      print_table(io.out, report);
+    if (!io.output.json()) {
+      print_table(io.output.always(), report);
+      return exit_code;
     }
-    return exit_code;
+    // The document of DESIGN.md, in the shared envelope: "success" is false only when no
+    // service could be read; a failing service still makes the exit code non-zero.
+    Json document = Json::parse(status::status_json(report));
+    const bool success = document.value("success", false);
+    document.erase("success");
+    std::string error;
+    for (const status::ServiceStatus& s : report) {
+      if (!s.error.empty()) error += (error.empty() ? "" : "; ") + s.service + ": " + s.error;
+    }
+    return io.output.document(success && exit_code == 0, exit_code, error, document);
   }
 
  private:

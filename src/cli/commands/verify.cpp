@@ -1,10 +1,9 @@
 // `migrate verify [service]`: compare recorded checksums with the files; exit 4 on drift.
-#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "cli/command.hpp"
 #include "migrate/util/error.hpp"
-#include "status/status_json.hpp"
+#include "migrate/status/service_status.hpp"
 
 namespace migrate::cli {
 
@@ -19,23 +18,27 @@ class VerifyCommand final : public Command {
     const auto services = project.select(m_service);
     project.load_all(services);
     bool clean = true;
-    nlohmann::ordered_json by_name = nlohmann::ordered_json::object();
+    Json by_name = Json::object();
+    std::size_t drifted = 0;
     for (const config::ServiceConfig* service : services) {
       const auto history = project.driver(*service).read_history(service->name);
       const auto drift = plan::check_drift(project.revisions(*service).revisions, history);
       clean = clean && drift.empty();
-      if (options.json) {
-        nlohmann::ordered_json list = nlohmann::ordered_json::array();
-        for (const plan::Drift& entry : drift) list.push_back(status::drift_object(entry));
-        by_name[service->name] = {{"ok", drift.empty()}, {"checked", history.size()}, {"drift", list}};
-      } else if (drift.empty()) {
-        io.out << service->name << ": ok (" << history.size() << " applied revision(s) match their files)\n";
+      if (!drift.empty()) ++drifted;
+      Json list = Json::array();
+      for (const plan::Drift& entry : drift) list.push_back(Json::parse(status::drift_json(entry)));
+      by_name[service->name] = {{"ok", drift.empty()}, {"checked", history.size()}, {"drift", list}};
+      std::ostream& out = io.output.always();
+      if (drift.empty()) {
+        out << service->name << ": ok (" << history.size() << " applied revision(s) match their files)\n";
       } else {
-        for (const plan::Drift& entry : drift) io.out << service->name << ": drift: " << entry.describe() << "\n";
+        for (const plan::Drift& entry : drift) out << service->name << ": drift: " << entry.describe() << "\n";
       }
     }
-    if (options.json) io.out << nlohmann::ordered_json{{"success", clean}, {"services", by_name}}.dump(2) << "\n";
-    return clean ? 0 : static_cast<int>(ExitCode::blocked);
+    const int code = clean ? 0 : static_cast<int>(ExitCode::blocked);
+    return io.output.document(clean, code,
+                              clean ? std::string() : "drift in " + std::to_string(drifted) + " service(s)",
+                              {{"services", by_name}});
   }
 
  private:

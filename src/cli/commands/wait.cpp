@@ -27,13 +27,14 @@ class WaitCommand final : public Command {
     const config::Manifest manifest = config::load_manifest(options.config);
     const config::Environment env = config::Environment::from_process(manifest.dir / ".env");
     const std::vector<const config::ServiceConfig*> services = manifest.select(m_service);
+    Json answered = Json::object();
     for (const config::ServiceConfig* service : services) {
       const config::DatabaseUrl url = config::resolve_database_url(manifest, *service, env, options.database_url);
       wait_for(url, deadline);
-      if (!options.quiet && !options.json) io.out << service->name << ": " << url.redacted << " answers\n";
+      io.output.text() << service->name << ": " << url.redacted << " answers\n";
+      answered[service->name] = {{"database", url.redacted}, {"answers", true}};
     }
-    if (options.json) io.out << "{\"success\": true}\n";
-    return 0;
+    return io.output.success({{"services", answered}});
   }
 
  private:

@@ -1,0 +1,96 @@
+// Plans, dry runs and run reports of up and down, for people and for pipelines.
+#include "cli/run_rendering.hpp"
+
+#include <ostream>
+
+namespace migrate::cli {
+
+namespace {
+
+bool is_up(const orchestrate::Preview& preview) { return preview.direction == run::Direction::up; }
+
+const RevisionScript& script_of(const Revision& revision, bool up) { return up ? revision.up : *revision.down; }
+
+}  // namespace
+
+void render_preview(Output& output, const orchestrate::Preview& preview, const std::string& backup) {
+  std::ostream& out = output.plan();
+  for (const orchestrate::ServicePlan& plan : preview.services) {
+    if (plan.revisions.empty()) continue;
+    out << plan.service->name << " (" << plan.database << "): " << (is_up(preview) ? "apply " : "roll back ")
+        << plan.revisions.front().label();
+    if (plan.revisions.size() > 1) out << " .. " << plan.revisions.back().label();
+    out << " (" << plan.revisions.size() << " revision(s))\n";
+  }
+  out << backup << "\n";
+}
+
+int render_dry_run(Output& output, const orchestrate::Preview& preview) {
+  const bool up = is_up(preview);
+  if (output.json()) {
+    Json services = Json::object();
+    for (const orchestrate::ServicePlan& plan : preview.services) {
+      Json list = Json::array();
+      for (const Revision& revision : plan.revisions) {
+        const RevisionScript& script = script_of(revision, up);
+        list.push_back({{"version", format_version(revision.version)},
+                        {"name", revision.name},
+                        {"file", script.path.string()},
+                        {"sql", script.sql}});
+      }
+      services[plan.service->name] = std::move(list);
+    }
+    return output.success({{"dry_run", true}, {"direction", up ? "up" : "down"}, {"services", services}});
+  }
+  std::ostream& out = output.always();
+  for (const orchestrate::ServicePlan& plan : preview.services) {
+    for (const Revision& revision : plan.revisions) {
+      const RevisionScript& script = script_of(revision, up);
+      out << "-- " << plan.service->name << " " << revision.label() << (up ? "" : " (down)") << " on "
+          << plan.database << "\n-- " << script.path.string() << "\n";
+      if (revision.step != nullptr) {
+        out << "-- (C++ step: runs its " << (up ? "up()" : "down()") << " in one transaction)\n";
+      }
+      out << script.sql;
+      if (!script.sql.empty() && script.sql.back() != '\n') out << "\n";
+      if (up) {
+        out << "-- then record " << format_version(revision.version) << " in schema_migrations (checksum "
+            << revision.checksum << ")\n\n";
+      } else {
+        out << "-- then remove " << format_version(revision.version) << " from schema_migrations\n\n";
+      }
+    }
+  }
+  out << "-- dry run: nothing was changed\n";
+  return 0;
+}
+
+int render_run(Output& output, const RunReport& report, const std::string& key, const std::string& nothing_to_do) {
+  const bool up = key == "applied";
+  const Json services{{"services", run_report_json(report, key)}};
+  if (report.failure) {
+    if (!output.json() && report.committed() != 0) {
+      output.text() << (up ? "applied " : "rolled back ") << report.committed()
+                    << " revision(s) before the failure\n";
+    }
+    return output.failure(*report.failure, services);
+  }
+  std::string message;
+  switch (report.outcome) {
+    case RunReport::Outcome::nothing_to_do:
+      message = nothing_to_do;
+      break;
+    case RunReport::Outcome::declined:
+      message = up ? "Cancelled; nothing was applied." : "Cancelled; nothing was rolled back.";
+      output.always() << message << "\n";
+      return output.success({{"declined", true}, {"message", message}, {"services", Json::object()}});
+    case RunReport::Outcome::done:
+    case RunReport::Outcome::failed:
+      message = (up ? "applied " : "rolled back ") + std::to_string(report.committed()) + " revision(s)";
+      break;
+  }
+  output.text() << message << "\n";
+  return output.success({{"message", message}, {"services", run_report_json(report, key)}});
+}
+
+}  // namespace migrate::cli
