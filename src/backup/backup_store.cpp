@@ -67,10 +67,23 @@ std::vector<BackupFile> BackupStore::list(const std::string& service) const {
   std::vector<Found> found;
   std::error_code ec;
   for (fs::directory_iterator it(m_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string name = it->path().filename().string();
     std::string stamp;
     int sequence = 0;
-    if (!it->is_regular_file(ec) || !parse_name(it->path().filename().string(), service, stamp, sequence)) continue;
-    found.push_back({{it->path(), service, stamp, it->file_size(ec)}, sequence});
+    std::string named_after;
+    if (parse_name(name, service, stamp, sequence)) {
+      named_after = service;
+    } else {
+      // A backup of a database shared with the service, named after another service.
+      const std::size_t underscore = name.rfind('_', name.find('.'));
+      if (underscore == std::string::npos || underscore == 0) continue;
+      named_after = name.substr(0, underscore);
+      if (!parse_name(name, named_after, stamp, sequence)) continue;
+    }
+    std::optional<BackupInfo> info = read_info(it->path());
+    if (named_after != service && (!info || info->services.count(service) == 0)) continue;
+    found.push_back({{it->path(), named_after, stamp, it->file_size(ec), std::move(info)}, sequence});
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
     if (a.file.timestamp != b.file.timestamp) return a.file.timestamp > b.file.timestamp;
@@ -78,6 +91,14 @@ std::vector<BackupFile> BackupStore::list(const std::string& service) const {
   });
   std::vector<BackupFile> files;
   for (Found& f : found) files.push_back(std::move(f.file));
+  return files;
+}
+
+std::vector<BackupFile> BackupStore::list(const std::string& service, const std::string& database) const {
+  std::vector<BackupFile> files = list(service);
+  files.erase(std::remove_if(files.begin(), files.end(),
+                             [&](const BackupFile& file) { return (file.info ? file.info->database : "") != database; }),
+              files.end());
   return files;
 }
 
@@ -102,11 +123,12 @@ fs::path BackupStore::new_path(const std::string& service, const std::string& ex
   }
 }
 
-std::vector<fs::path> BackupStore::prune(const std::string& service, int keep, const fs::path& protect) const {
+std::vector<fs::path> BackupStore::prune(const std::string& service, int keep, const fs::path& protect,
+                                         const std::string& database) const {
   std::vector<fs::path> removed;
   std::size_t kept = 0;
   const std::size_t limit = static_cast<std::size_t>(std::max(keep, 0));
-  std::vector<BackupFile> files = list(service);
+  std::vector<BackupFile> files = list(service, database);
   // The protected file is kept first and counts toward `keep`; the rest, newest first.
   std::error_code ec;
   std::stable_partition(files.begin(), files.end(), [&](const BackupFile& file) {
@@ -117,7 +139,10 @@ std::vector<fs::path> BackupStore::prune(const std::string& service, int keep, c
       ++kept;
       continue;
     }
-    if (fs::remove(file.path, ec)) removed.push_back(file.path);
+    if (fs::remove(file.path, ec)) {
+      fs::remove(info_path(file.path), ec);
+      removed.push_back(file.path);
+    }
   }
   return removed;
 }

@@ -1,7 +1,9 @@
 // Lazy, cached resolution of URLs, revisions and connections per service.
 #include "migrate/orchestrate/project.hpp"
 
+#include "migrate/config/database_identity.hpp"
 #include "migrate/source/revision_directory.hpp"
+#include "migrate/util/error.hpp"
 
 namespace migrate::orchestrate {
 
@@ -54,6 +56,31 @@ db::Driver& Project::driver(const config::ServiceConfig& service) {
     it = m_drivers.emplace(database.key(), db::open_driver(database, m_mode)).first;
   }
   return *it->second;
+}
+
+std::vector<const config::ServiceConfig*> Project::sharing_database(const config::ServiceConfig& service) {
+  const std::string key = url(service).key();
+  std::vector<const config::ServiceConfig*> sharing;
+  for (const config::ServiceConfig& other : m_manifest.services) {
+    try {
+      if (url(other).key() == key) sharing.push_back(&other);
+    } catch (const Error&) {
+      // Another service's URL that does not resolve cannot be this database.
+    }
+  }
+  return sharing;
+}
+
+backup::BackupInfo Project::backup_info(const config::ServiceConfig& service) {
+  backup::BackupInfo info;
+  info.database = config::database_identity(url(service));
+  info.url = url(service).redacted;
+  db::Driver& connection = driver(service);
+  for (const config::ServiceConfig* other : sharing_database(service)) {
+    const auto history = connection.read_history(other->name);
+    info.services[other->name] = history.empty() ? std::nullopt : std::optional<Version>(history.back().version);
+  }
+  return info;
 }
 
 }  // namespace migrate::orchestrate

@@ -34,10 +34,19 @@ std::filesystem::path RunBackups::take(const config::ServiceConfig& service) {
   event.service = service.name;
   // Connecting is not part of the backup: a database that cannot be reached stays exit 5.
   const int server_version = m_project.driver(service).server_version();
+  const backup::BackupInfo info = m_project.backup_info(service);
   const auto started = std::chrono::steady_clock::now();
   std::filesystem::path file;
   try {
     file = backup::take_backup(url, server_version, service.name, store, m_options.format, m_clock());
+    try {
+      backup::write_info(file, info);
+    } catch (const Error&) {
+      // A backup whose source is not recorded would look like one of another database.
+      std::error_code ec;
+      std::filesystem::remove(file, ec);
+      throw;
+    }
   } catch (const Error& e) {
     event.ok = false;
     event.error = e.what();
@@ -51,7 +60,8 @@ std::filesystem::path RunBackups::take(const config::ServiceConfig& service) {
   m_taken.push_back(file);
   spdlog::info("backup of {} written to {}", url.redacted, file.string());
   if (m_options.prune) {
-    for (const auto& removed : store.prune(service.name, m_project.manifest().defaults.keep_backups, file)) {
+    for (const auto& removed :
+         store.prune(service.name, m_project.manifest().defaults.keep_backups, file, info.database)) {
       spdlog::debug("removed old backup {}", removed.string());
     }
   }

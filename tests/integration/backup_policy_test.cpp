@@ -16,6 +16,7 @@
 
 #include "integration/integration_support.hpp"
 #include "migrate/backup/backup_store.hpp"
+#include "migrate/config/database_identity.hpp"
 
 namespace migrate::itest {
 
@@ -304,8 +305,11 @@ TEST_CASE("the backup just taken survives retention when older backups of the sa
     const std::string stamp = backup::backup_timestamp(now + std::chrono::seconds(offset));
     for (const std::string suffix : {"-2", "-3"}) {
       const std::string name = "app_" + stamp + suffix + ".sqlite3";
-      std::ofstream out(project.backup_dir() / name);
-      out << "an earlier backup";
+      std::ofstream(project.backup_dir() / name) << "an earlier backup";
+      // Of this very database, as its sidecar says: retention only ever prunes those.
+      backup::BackupInfo info;
+      info.database = config::database_identity(config::parse_database_url(db->url(), project.dir(), "test"));
+      backup::write_info(project.backup_dir() / name, info);
       earlier.insert(name);
     }
   }

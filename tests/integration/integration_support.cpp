@@ -87,7 +87,11 @@ std::vector<std::string> Project::backup_entries() const {
   std::vector<std::string> names;
   std::error_code ec;
   if (!fs::is_directory(backup_dir(), ec)) return names;
-  for (const auto& entry : fs::directory_iterator(backup_dir())) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(backup_dir())) {
+    // A backup's sidecar (<backup>.json, its source database) is part of that backup.
+    if (entry.path().extension() == ".json") continue;
+    names.push_back(entry.path().filename().string());
+  }
   std::sort(names.begin(), names.end());
   return names;
 }

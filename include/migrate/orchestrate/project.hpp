@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "migrate/backup/backup_store.hpp"
 #include "migrate/config/manifest.hpp"
 #include "migrate/db/driver.hpp"
 #include "migrate/run/runner.hpp"
@@ -45,6 +46,14 @@ class Project {
 
   /// The shared connection to the service's database. Throws DatabaseUnreachable.
   db::Driver& driver(const config::ServiceConfig& service);
+
+  /// Every service of the manifest whose database is the service's own (itself
+  /// included), in manifest order. Services whose URL cannot be resolved are left out.
+  std::vector<const config::ServiceConfig*> sharing_database(const config::ServiceConfig& service);
+
+  /// What a backup of the service's database records: the database's identity and
+  /// each service on it with its applied head now (read on the shared connection).
+  backup::BackupInfo backup_info(const config::ServiceConfig& service);
 
  private:
   config::Manifest m_manifest;
