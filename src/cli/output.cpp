@@ -5,8 +5,8 @@
 
 namespace migrate::cli {
 
-Output::Output(bool json, bool quiet, std::ostream& out, std::ostream& err)
-    : m_json(json), m_quiet(quiet), m_out(out), m_err(err), m_null(nullptr) {}
+Output::Output(bool json, bool quiet, bool asks, std::ostream& out, std::ostream& err)
+    : m_json(json), m_quiet(quiet), m_asks(asks), m_out(out), m_err(err), m_null(nullptr) {}
 
 std::ostream& Output::text() { return m_json || m_quiet ? m_null : m_out; }
 
@@ -14,7 +14,10 @@ std::ostream& Output::always() { return m_json ? m_null : m_out; }
 
 std::ostream& Output::prompt() { return m_json ? m_err : m_out; }
 
-std::ostream& Output::plan() { return m_quiet ? m_null : prompt(); }
+std::ostream& Output::plan() {
+  if (m_quiet || (m_json && !m_asks)) return m_null;
+  return prompt();
+}
 
 void Output::print(const Json& document) {
   if (!m_json || m_emitted) return;

@@ -16,7 +16,8 @@ using Json = nlohmann::ordered_json;
 
 class Output {
  public:
-  Output(bool json, bool quiet, std::ostream& out, std::ostream& err);
+  /// `asks`: a confirmation may be asked (a terminal and no --yes).
+  Output(bool json, bool quiet, bool asks, std::ostream& out, std::ostream& err);
 
   bool json() const { return m_json; }
 
@@ -26,7 +27,8 @@ class Output {
   std::ostream& always();
   /// The question of a confirmation: stdout, or stderr under --json.
   std::ostream& prompt();
-  /// The plan shown before a confirmation: like prompt(), but nowhere under --quiet.
+  /// The plan shown before a confirmation: stdout; under --json stderr, and only when a
+  /// question follows; nowhere under --quiet.
   std::ostream& plan();
 
   /// {"success": true, …data}. Returns 0.
@@ -45,6 +47,7 @@ class Output {
 
   bool m_json;
   bool m_quiet;
+  bool m_asks;
   std::ostream& m_out;
   std::ostream& m_err;
   std::ostream m_null;

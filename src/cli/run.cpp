@@ -84,16 +84,17 @@ int run(int argc, char** argv) {
       app.exit(e, std::cout, std::cerr);
       return static_cast<int>(ExitCode::usage);
     }
-    Output output(true, false, std::cout, std::cerr);
+    Output output(true, false, false, std::cout, std::cerr);
     std::cerr << "error: " << e.what() << "\n";
     return output.document(false, static_cast<int>(ExitCode::usage), e.what(), Json::object());
   }
 
   for (int i = 0; i < argc; ++i) options.command_line += (i == 0 ? "" : " ") + std::string(argv[i]);
   configure_logging(options);
-  Output output(options.json, options.quiet, std::cout, std::cerr);
+  const bool interactive = util::stdin_is_terminal();
+  Output output(options.json, options.quiet, interactive && !options.yes, std::cout, std::cerr);
   const std::unique_ptr<run::RunObserver> progress = make_console_observer(options, std::cout);
-  Io io{output, std::cin, util::stdin_is_terminal(), *progress};
+  Io io{output, std::cin, interactive, *progress};
   try {
     for (Registered& registered : commands) {
       if (registered.app->parsed()) return registered.command->run(options, io);

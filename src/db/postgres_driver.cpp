@@ -17,6 +17,10 @@ namespace migrate::db {
 
 namespace {
 
+// Why SQL holding a NUL byte is refused before it is sent.
+constexpr const char* k_nul_refused =
+    "the SQL holds a NUL byte, where libpq would cut it short; nothing of it was run";
+
 // Session advisory lock key shared by every migrate runner: "migrate" in ASCII.
 constexpr long long k_advisory_lock_key = 0x6d696772617465LL;
 
@@ -143,11 +147,15 @@ class PostgresDriver final : public Driver {
     // One round trip: the revision and its history row travel in one simple query inside
     // an explicit transaction. "BEGIN;" shares the revision's first line so that line
     // numbers in server errors match the file.
-    run_in_transaction(sql + "\n;\n" + insert_statement(row, k_elapsed_ms) + ";\n");
+    reject_nul(sql);
+    run_in_transaction(sql + "\n;\n" + insert_statement(row, k_elapsed_ms) + ";\n",
+                       HistoryCheck{row.service, row.version, true});
   }
 
   void revert(const std::string& sql, const std::string& service, Version version) override {
-    run_in_transaction(sql + "\n;\n" + delete_statement(service, version) + ";\n");
+    reject_nul(sql);
+    run_in_transaction(sql + "\n;\n" + delete_statement(service, version) + ";\n",
+                       HistoryCheck{service, version, false});
   }
 
   // The whole batch travels as one simple query, each step in its own BEGIN … COMMIT:
@@ -157,6 +165,16 @@ class PostgresDriver final : public Driver {
   // after an error, right after it. Each committed step also appends its duration to a
   // session setting named for the batch (undone with a transaction that rolls back).
   BatchOutcome run_batch(BatchKind kind, const std::vector<BatchStep>& steps) override {
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      if (steps[i].sql.find('\0') != std::string_view::npos) {
+        // Nothing runs: the caller runs the steps before it again, then this one alone,
+        // which apply refuses with its name.
+        BatchOutcome refused;
+        refused.failed_at = i;
+        refused.error.emplace(k_nul_refused);
+        return refused;
+      }
+    }
     const std::string durations = "migrate.batch_" + std::to_string(++m_batches);
     std::string query;
     std::vector<std::size_t> first_lines;  // the line of the query on which each step starts
@@ -278,6 +296,7 @@ class PostgresDriver final : public Driver {
   void set_timeouts(const Timeouts& timeouts) override { m_timeouts = timeouts; }
 
   void execute_each(std::string_view sql, const std::function<void()>& after_each) override {
+    reject_nul(sql);
     const std::vector<source::Statement> statements = source::split_statements(sql);
     if (const std::string settings = timeout_settings(m_timeouts, ""); !settings.empty()) {
       guarded("set the session's timeouts", [&] {
@@ -559,12 +578,40 @@ class PostgresDriver final : public Driver {
     return durations;
   }
 
+  // libpq sends a query as a C string: a NUL would cut it short, silently dropping the
+  // rest of the revision and its history row (and leaving the transaction open).
+  static void reject_nul(std::string_view sql) {
+    if (sql.find('\0') != std::string_view::npos) throw RevisionFailed(k_nul_refused);
+  }
+
+  // The history row a revision's transaction must leave behind (apply) or remove (revert).
+  struct HistoryCheck {
+    std::string service;
+    Version version = 0;
+    bool present = true;
+  };
+
   // Sends "BEGIN;<body>COMMIT;" as one simple query. Values in body were quoted with
-  // libpq's escaping (PQescapeStringConn), the equivalent of binding for a batch.
-  void run_in_transaction(const std::string& body) {
+  // libpq's escaping (PQescapeStringConn), the equivalent of binding for a batch. With a
+  // check, the same query reads the history row back after the COMMIT: a revision is
+  // never reported done unless its row shows it (the batch's settle query does the same).
+  void run_in_transaction(const std::string& body, const std::optional<HistoryCheck>& check = std::nullopt) {
     try {
       pqxx::nontransaction tx(*m_conn);
-      tx.exec("BEGIN;" + timeout_settings(m_timeouts, "LOCAL ") + body + "COMMIT;");
+      std::string query = "BEGIN;" + timeout_settings(m_timeouts, "LOCAL ") + body + "COMMIT;";
+      if (check) {
+        query += "SELECT 'migrate:history', count(*) FROM schema_migrations WHERE service = " +
+                 m_conn->quote(check->service) + " AND version = " + std::to_string(check->version);
+      }
+      const pqxx::result result = tx.exec(query);
+      if (check && !(result.size() == 1 && result.columns() == 2 && !result[0][0].is_null() &&
+                     result[0][0].as<std::string>() == "migrate:history" &&
+                     (result[0][1].as<long long>() == 1) == check->present)) {
+        rollback_quietly();
+        throw RevisionFailed(std::string("schema_migrations does not show it ") +
+                             (check->present ? "applied" : "rolled back") +
+                             " after it ran: the revision cut its transaction short or changed the history itself");
+      }
     } catch (const pqxx::broken_connection& e) {
       throw DatabaseUnreachable("lost the connection to " + m_url.redacted +
                                 " during a transaction (the server rolls it back): " +

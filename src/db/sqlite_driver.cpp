@@ -81,17 +81,19 @@ class SqliteDriver final : public Driver {
   }
 
   void apply(const std::string& sql, const HistoryRow& row) override {
+    reject_nul(sql);
     in_transaction([&] {
       const auto started = std::chrono::steady_clock::now();
-      m_db.exec(sql);
+      exec_inside(sql);
       insert(row, std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started).count());
     });
   }
 
   void revert(const std::string& sql, const std::string& service, Version version) override {
+    reject_nul(sql);
     in_transaction([&] {
-      m_db.exec(sql);
+      exec_inside(sql);
       remove(service, version);
     });
   }
@@ -115,6 +117,7 @@ class SqliteDriver final : public Driver {
     // a column name): prepare one, step it to completion, go on from its tail. Each
     // statement runs in autocommit, and later ones are prepared only once the earlier
     // ones ran, so they can use what those created.
+    reject_nul(sql);
     sqlite3* db = m_db.getHandle();
     const char* tail = sql.data();
     const char* const end = sql.data() + sql.size();
@@ -328,6 +331,24 @@ class SqliteDriver final : public Driver {
       throw;
     } catch (const std::exception& e) {
       throw RevisionFailed(e.what());
+    }
+  }
+
+  // SQLite reads SQL as a C string: a NUL would silently end the revision there.
+  static void reject_nul(std::string_view sql) {
+    if (sql.find('\0') != std::string_view::npos) {
+      throw RevisionFailed("the SQL holds a NUL byte, where SQLite would stop reading it; nothing of it was run");
+    }
+  }
+
+  // Runs a revision's SQL inside the transaction that records it. A COMMIT, END or
+  // ROLLBACK in it ends that transaction: its history change must then not be written
+  // on its own, in autocommit, as if the revision had run whole.
+  void exec_inside(const std::string& sql) {
+    m_db.exec(sql);
+    if (sqlite3_get_autocommit(m_db.getHandle()) != 0) {
+      throw RevisionFailed("the revision ended migrate's transaction itself (a COMMIT, END or ROLLBACK): what ran "
+                           "before that may have been committed, its history row was not written");
     }
   }
 

@@ -41,13 +41,13 @@ StampReport stamp(Operation& operation, const StampRequest& request) {
     } else if (request.target != "base") {
       report.target = parse_version(request.target, "version");
     }
-    const Version version = report.target.value_or(0);
-    report.changes = run::run_stamp(operation.project().driver(service), revisions, version,
+    // nullopt is base: nothing applied (a revision numbered 0 is a version like any other).
+    report.changes = run::run_stamp(operation.project().driver(service), revisions, report.target,
                                     operation.settings(), operation.observer());
     audit::AuditEvent event;
     event.event = "stamp";
     event.service = service.name;
-    event.version = version;
+    event.version = report.target;
     event.detail = std::to_string(report.changes.recorded.size()) + " marked applied, " +
                    std::to_string(report.changes.removed.size()) + " marked unapplied";
     operation.record(event);

@@ -7,7 +7,7 @@ namespace migrate::plan {
 
 std::string dirty_advice(std::string_view service_name, Version version, const std::vector<AppliedRevision>& history) {
   const std::string service(service_name);
-  Version before = 0;
+  std::optional<Version> before;  // none: base (a revision numbered 0 is a version like any other)
   bool highest = true;
   for (const AppliedRevision& row : history) {
     if (row.version < version) before = row.version;
@@ -15,7 +15,7 @@ std::string dirty_advice(std::string_view service_name, Version version, const s
   }
   // stamp forgets every row above its target: right only when the dirty row is the last.
   const std::string forget =
-      highest ? "`migrate stamp " + service + " " + (before == 0 ? std::string("base") : format_version(before)) + "`"
+      highest ? "`migrate stamp " + service + " " + (before ? format_version(*before) : std::string("base")) + "`"
               : "deleting its row (DELETE FROM schema_migrations WHERE service = '" + service +
                     "' AND version = " + std::to_string(version) + ")";
   return "finish or undo it by hand, then run `migrate repair " + service + "` if it is now fully applied, or " +

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "migrate/plan/gate.hpp"
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
@@ -264,7 +266,15 @@ std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service
   return run_plan(
       driver, service, Direction::up, settings, observer, before_changes,
       [&](const std::vector<AppliedRevision>& history) {
-        return plan::make_up_plan(service.service, service.revisions, history, target);
+        std::vector<Revision> plan = plan::make_up_plan(service.service, service.revisions, history, target);
+        for (const Revision& revision : plan) {
+          if (revision.no_op) {
+            spdlog::warn("service '{}': revision {} has no statements ({} is empty or only comments): it is "
+                         "recorded as applied and runs nothing",
+                         service.service, revision.label(), revision.up.path.string());
+          }
+        }
+        return plan;
       },
       [&](const Revision& revision, const RevisionScript& script, LockGuard& lock) {
         const db::HistoryRow row = history_row(service.service, revision, settings);
@@ -296,13 +306,17 @@ std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& servi
       });
 }
 
-StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, Version version,
+StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, std::optional<Version> target,
                       const RunSettings& settings, RunObserver& observer) {
-  const bool known = version == 0 || std::any_of(service.revisions.begin(), service.revisions.end(),
-                                                 [&](const Revision& r) { return r.version == version; });
-  if (!known) {
-    throw UsageError("service '" + service.service + "' has no revision " + format_version(version));
+  const auto exists = [&](Version v) {
+    return std::any_of(service.revisions.begin(), service.revisions.end(),
+                       [&](const Revision& r) { return r.version == v; });
+  };
+  // "Every revision up to 0 applied" with no revision 0 is nothing applied: base.
+  if (target && !exists(*target) && *target != 0) {
+    throw UsageError("service '" + service.service + "' has no revision " + format_version(*target));
   }
+  const Version version = target ? *target : -1;  // below every version: nothing at or under it
   LockGuard lock(driver, settings.lock, service.service, observer);
   const std::vector<AppliedRevision> history = driver.read_history(service.service);
 

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "migrate/source/directives.hpp"
+#include "migrate/source/revision_skeleton.hpp"
+#include "migrate/source/statement_lexer.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/file_io.hpp"
 #include "migrate/util/sha256.hpp"
@@ -18,6 +20,12 @@
 namespace migrate::source {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view k_byte_order_mark = "\xEF\xBB\xBF";
+
+}  // namespace
 
 std::vector<RevisionFile> scan_revision_files(const fs::path& dir) {
   std::error_code ec;
@@ -34,15 +42,15 @@ std::vector<RevisionFile> scan_revision_files(const fs::path& dir) {
   if (ec) throw ConfigError("cannot list migrations folder " + dir.string() + ": " + ec.message());
   for (const fs::directory_entry& entry : it) {
     const std::string file_name = entry.path().filename().string();
-    if (!looks_like_revision_file(file_name)) continue;
+    // An editor's backup copy ("0001_x.up.sql~") is not a near miss.
+    if (!looks_like_revision_file(file_name) || util::ends_with(file_name, "~")) continue;
     if (entry.is_directory(ec)) {
       throw ConfigError("revision file " + entry.path().string() + " is a folder, not a file");
     }
     std::optional<RevisionFileName> parsed = parse_revision_file_name(file_name);
     if (!parsed) {
-      throw ConfigError("unparsable revision file name " + entry.path().string() +
-                        ": expected NNNN_snake_name.up.sql, NNNN_snake_name.down.sql "
-                        "(optionally .up.postgres.sql / .up.sqlite.sql) or NNNN_snake_name.cpp");
+      throw ConfigError("unparsable revision file name " + entry.path().string() + ": expected " +
+                        k_revision_file_name_rule + "; rename the file, or move it out of the migrations folder");
     }
     files.push_back({entry.path(), std::move(*parsed)});
   }
@@ -93,8 +101,73 @@ void reject_invalid_utf8(const RevisionFile& file, std::string_view sql) {
 
 // "0001_init" of "0001_init.up.sql": one version must have one spelling and one name.
 std::string stem(const RevisionFile& file) {
-  const std::string name = file.path.filename().string();
-  return name.substr(0, name.find('.'));
+  return std::string(revision_stem(file.path.filename().string(), file.parsed));
+}
+
+// "3:14" of the byte at offset: its 1-based line and column (in characters) in text.
+std::string position_of(std::string_view text, std::size_t offset) {
+  const std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  const std::size_t from = line_start == std::string_view::npos || offset == 0 ? 0 : line_start + 1;
+  std::size_t column = 1;
+  for (std::size_t i = from; i < offset; ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++column;  // not a continuation byte
+  }
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n');
+  return std::to_string(line) + ":" + std::to_string(column);
+}
+
+// The drivers hand SQL to libpq and SQLite as C strings, which end at a NUL: the rest of
+// the file, and the history row sent after it, would silently never run.
+void reject_nul(const RevisionFile& file, std::string_view sql) {
+  const std::size_t at = sql.find('\0');
+  if (at == std::string_view::npos) return;
+  throw ConfigError(file.path.string() + ":" + position_of(sql, at) +
+                    ": holds a NUL byte, which the database would take for the end of the file; "
+                    "remove it (revision files are text)");
+}
+
+// Whether sql holds anything to run: false for white space, comments and lone ';'.
+bool has_statements(std::string_view sql) {
+  std::size_t pos = 0;
+  while (pos < sql.size()) {
+    const char c = sql[pos];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ';') {
+      ++pos;
+    } else if (sql.compare(pos, 2, "--") == 0) {
+      pos = sql.find('\n', pos);
+      if (pos == std::string_view::npos) return false;
+    } else if (sql.compare(pos, 2, "/*") == 0) {
+      int depth = 0;
+      while (pos < sql.size()) {
+        if (sql.compare(pos, 2, "/*") == 0) {
+          ++depth;
+          pos += 2;
+        } else if (sql.compare(pos, 2, "*/") == 0) {
+          pos += 2;
+          if (--depth == 0) break;
+        } else {
+          ++pos;
+        }
+      }
+    } else {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A top-level COMMIT (or BEGIN, ROLLBACK …) would end the transaction that holds the
+// revision and its history row: what follows would run, and be recorded, outside it.
+void reject_transaction_control(const RevisionFile& file, const RevisionScript& script, Dialect dialect) {
+  if (script.directives.no_transaction) return;
+  const std::optional<TransactionControl> found =
+      find_transaction_control(script.sql, file.parsed.variant.value_or(dialect));
+  if (!found) return;
+  throw ConfigError(file.path.string() + ":" + std::to_string(found->line) + ": " + found->keyword +
+                    " at the top level of a revision that runs in a transaction: migrate runs each revision and "
+                    "its history row in one transaction, which this would end early; remove it, or put "
+                    "`-- migrate:no-transaction` at the top of the file to run it statement by statement "
+                    "outside a transaction");
 }
 
 void check_one_name(const std::vector<const RevisionFile*>& files) {
@@ -179,6 +252,11 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
                  const std::vector<step::StepDefinition>& steps, FileContents& contents) {
   if (!group.steps.empty()) {
     const RevisionFile& step_file = *group.steps.front();
+    if (!is_compilable_step_name(step_file.path.filename().string())) {
+      throw ConfigError("C++ step " + step_file.path.string() +
+                        " cannot be compiled in: the build takes C++ steps named NNNN_snake_name.cpp (at least four "
+                        "digits; lowercase letters, digits and '_'); rename the file");
+    }
     if (!group.ups.empty() || !group.downs.empty()) {
       throw ConfigError("duplicate version " + format_version(version) + ": C++ step " +
                         step_file.path.filename().string() + " beside SQL files");
@@ -189,20 +267,39 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
     throw ConfigError("revision file " + group.downs.front()->path.string() +
                       " has no matching .up.sql file");
   }
+  const RevisionFile* up = pick_for_dialect(group.ups, dialect);
+  const RevisionFile* down = pick_for_dialect(group.downs, dialect);
+  Revision revision;
   // Every file is read and checked once, not just this dialect's: a folder is valid or
   // not as a whole.
   auto load = [&](const RevisionFile& file) {
     RevisionScript script{file.path, contents.take(file), {}};
-    reject_invalid_utf8(file, script.sql);
+    std::string_view text = script.sql;
+    const bool bom = util::starts_with(text, k_byte_order_mark);
+    if (bom) text.remove_prefix(k_byte_order_mark.size());
+    reject_invalid_utf8(file, text);
+    reject_nul(file, text);
+    // The checksum is that of the file's bytes (a byte order mark included) with LF line
+    // ends, so a checkout with CRLF matches. PostgreSQL would take the mark for a
+    // character of the first statement, so it is not run.
+    if (&file == up) {
+      revision.checksum = script.sql.find('\r') == std::string::npos ? util::sha256_hex(script.sql)
+                                                                     : util::sha256_hex(util::crlf_to_lf(script.sql));
+    }
+    if (bom) script.sql.erase(0, k_byte_order_mark.size());
     script.directives = parse_directives(script.sql, file.path);
+    reject_transaction_control(file, script, dialect);
     return script;
   };
-  const RevisionFile* up = pick_for_dialect(group.ups, dialect);
-  const RevisionFile* down = pick_for_dialect(group.downs, dialect);
-  Revision revision;
   for (const RevisionFile* file : group.ups) {
     RevisionScript script = load(*file);
-    if (util::is_blank(script.sql)) throw ConfigError("revision file " + file->path.string() + " is empty");
+    if (!has_statements(script.sql)) {
+      if (is_unchanged_skeleton(script.sql)) {
+        throw ConfigError("revision file " + file->path.string() +
+                          " is still the skeleton `migrate new` wrote; write the change or delete the file");
+      }
+      if (file == up) revision.no_op = true;
+    }
     if (file == up) revision.up = std::move(script);
   }
   for (const RevisionFile* file : group.downs) {
@@ -218,10 +315,6 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
   revision.version = version;
   revision.name = up->parsed.name;
   revision.kind = RevisionKind::sql;
-  // The checksum is that of the text with LF line ends, so a checkout with CRLF matches.
-  const std::string& up_sql = revision.up.sql;
-  revision.checksum = up_sql.find('\r') == std::string::npos ? util::sha256_hex(up_sql)
-                                                              : util::sha256_hex(util::crlf_to_lf(up_sql));
   return revision;
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 namespace migrate::source {
 
@@ -30,9 +31,15 @@ std::string lower(std::string_view word) {
   return out;
 }
 
+// What the splitter knows beyond psql's PostgreSQL rules.
+struct LexerOptions {
+  bool trigger_bodies = false;  ///< CREATE TRIGGER … BEGIN … END is one statement (SQLite)
+  bool sqlite_quotes = false;   ///< `…` and […] quote identifiers (SQLite)
+};
+
 class Lexer {
  public:
-  explicit Lexer(std::string_view sql) : m_sql(sql) {}
+  explicit Lexer(std::string_view sql, LexerOptions options = {}) : m_sql(sql), m_options(options) {}
 
   std::vector<Statement> split() {
     while (m_pos < m_sql.size()) step();
@@ -64,6 +71,8 @@ class Lexer {
     }
     if (c == '\'') return skip_string(false);
     if (c == '"') return skip_identifier();
+    if (m_options.sqlite_quotes && c == '`') return skip_quoted('`', '`');
+    if (m_options.sqlite_quotes && c == '[') return skip_quoted('[', ']');
     if (c == '$') return dollar();
     if (is_identifier_start(c)) return word();
     if (c == '(') ++m_paren_depth;
@@ -168,6 +177,21 @@ class Lexer {
     }
   }
 
+  // SQLite's `…` (`` for a backtick) and […] (no escape).
+  void skip_quoted(char open, char close) {
+    ++m_pos;
+    while (m_pos < m_sql.size()) {
+      if (m_sql[m_pos] == close) {
+        if (open != close || at(m_pos + 1) != close) {
+          ++m_pos;
+          return;
+        }
+        ++m_pos;
+      }
+      ++m_pos;
+    }
+  }
+
   void skip_until(std::size_t from, std::string_view terminator) {
     const std::size_t end = m_sql.find(terminator, from);
     m_pos = end == std::string_view::npos ? m_sql.size() : end + terminator.size();
@@ -212,10 +236,14 @@ class Lexer {
     }
   }
 
-  // CREATE [OR REPLACE] {FUNCTION|PROCEDURE}
+  // CREATE [OR REPLACE] {FUNCTION|PROCEDURE}, and with trigger_bodies
+  // CREATE [TEMP|TEMPORARY] TRIGGER, whose SQLite body is BEGIN … END.
   bool creates_routine() const {
     auto is = [&](std::size_t at, std::string_view w) { return at < m_words.size() && m_words[at] == w; };
     if (!is(0, "create")) return false;
+    if (m_options.trigger_bodies && (is(1, "trigger") || ((is(1, "temp") || is(1, "temporary")) && is(2, "trigger")))) {
+      return true;
+    }
     const std::size_t i = is(1, "or") && is(2, "replace") ? 3 : 1;
     return is(i, "function") || is(i, "procedure");
   }
@@ -223,6 +251,7 @@ class Lexer {
   static constexpr std::size_t m_words_kept = 4;
 
   std::string_view m_sql;
+  LexerOptions m_options;
   std::size_t m_pos = 0;
   std::size_t m_start = 0;
   std::size_t m_line = 1;
@@ -235,8 +264,106 @@ class Lexer {
   std::vector<Statement> m_statements;
 };
 
+// The words that can start a transaction-control statement.
+bool is_transaction_word(std::string_view word) {
+  constexpr std::string_view k_words[] = {"begin", "start", "commit", "end", "rollback", "abort", "prepare"};
+  for (std::string_view candidate : k_words) {
+    if (word.size() == candidate.size() && lower(word) == candidate) return true;
+  }
+  return false;
+}
+
+// The quick test that spares most files the full split: whether any of those words
+// stands anywhere as a whole word, comments and strings included.
+bool has_transaction_word(std::string_view sql) {
+  std::size_t pos = 0;
+  while (pos < sql.size()) {
+    if (!is_identifier_start(sql[pos])) {
+      ++pos;
+      continue;
+    }
+    const std::size_t begin = pos;
+    while (pos < sql.size() && is_identifier_char(sql[pos])) ++pos;
+    const std::size_t length = pos - begin;
+    if (length >= 3 && length <= 8 && (begin == 0 || !is_identifier_char(sql[begin - 1])) &&
+        is_transaction_word(sql.substr(begin, length))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The first words of a statement piece (lower case), after its leading white space and
+// comments, up to `count` of them; stops at anything that is not a word.
+std::vector<std::string> first_words(std::string_view text, std::size_t count) {
+  std::vector<std::string> words;
+  std::size_t pos = 0;
+  while (pos < text.size() && words.size() < count) {
+    const char c = text[pos];
+    if (is_space(c)) {
+      ++pos;
+    } else if (text.compare(pos, 2, "--") == 0) {
+      pos = text.find('\n', pos);
+      if (pos == std::string_view::npos) break;
+    } else if (text.compare(pos, 2, "/*") == 0) {
+      int depth = 0;
+      while (pos < text.size()) {
+        if (text.compare(pos, 2, "/*") == 0) {
+          ++depth;
+          pos += 2;
+        } else if (text.compare(pos, 2, "*/") == 0) {
+          pos += 2;
+          if (--depth == 0) break;
+        } else {
+          ++pos;
+        }
+      }
+    } else if (is_identifier_start(c)) {
+      const std::size_t begin = pos;
+      while (pos < text.size() && is_identifier_char(text[pos])) ++pos;
+      words.push_back(lower(text.substr(begin, pos - begin)));
+    } else {
+      break;
+    }
+  }
+  return words;
+}
+
+// The key words naming a statement that ends or starts a transaction, or "" for any other.
+std::string transaction_control_keyword(const std::vector<std::string>& words) {
+  if (words.empty()) return {};
+  const std::string& first = words[0];
+  auto upper = [](std::string word) {
+    for (char& c : word) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    return word;
+  };
+  if (first == "begin" || first == "commit" || first == "end" || first == "abort") return upper(first);
+  if ((first == "start" || first == "prepare") && words.size() > 1 && words[1] == "transaction") {
+    return upper(first) + " TRANSACTION";
+  }
+  if (first == "rollback") {
+    // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name stays inside the transaction.
+    const std::size_t next = words.size() > 1 && (words[1] == "work" || words[1] == "transaction") ? 2 : 1;
+    return next < words.size() && words[next] == "to" ? std::string() : "ROLLBACK";
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<Statement> split_statements(std::string_view sql) { return Lexer(sql).split(); }
+
+std::optional<TransactionControl> find_transaction_control(std::string_view sql, Dialect dialect) {
+  if (!has_transaction_word(sql)) return std::nullopt;
+  LexerOptions options;
+  options.trigger_bodies = true;
+  options.sqlite_quotes = dialect == Dialect::sqlite;
+  for (const Statement& statement : Lexer(sql, options).split()) {
+    if (statement.blank) continue;
+    std::string keyword = transaction_control_keyword(first_words(statement.text, 3));
+    if (!keyword.empty()) return TransactionControl{std::move(keyword), statement.first_token_line};
+  }
+  return std::nullopt;
+}
 
 }  // namespace migrate::source

@@ -58,18 +58,22 @@ TEST_CASE("bad revision files are rejected with exit 2 before any database is to
     project.write("0003-add-gamma.up.sql", "CREATE TABLE gamma (id INTEGER);\n");
     needles = {"0003-add-gamma.up.sql"};
   }
-  SECTION("a file name with capitals") {
-    project.write("0003_AddGamma.up.sql", "CREATE TABLE gamma (id INTEGER);\n");
-    needles = {"0003_AddGamma.up.sql"};
+  SECTION("a file name with a capital extension") {
+    project.write("0003_add_gamma.up.SQL", "CREATE TABLE gamma (id INTEGER);\n");
+    needles = {"0003_add_gamma.up.SQL"};
   }
   SECTION("a .down.sql without its .up.sql") {
     project.write("0003_orphan.down.sql", "DROP TABLE gamma;\n");
     needles = {"0003_orphan.down.sql", ".up.sql"};
   }
-  SECTION("an empty up file") {
-    project.write("0003_nothing.up.sql", "  \n\n");
+  SECTION("the unchanged skeleton of migrate new") {
+    project.write("0003_nothing.up.sql", "-- app 0003_nothing: write the change here.\n");
     project.write("0003_nothing.down.sql", "SELECT 1;\n");
-    needles = {"0003_nothing.up.sql", "empty"};
+    needles = {"0003_nothing.up.sql", "skeleton"};
+  }
+  SECTION("a COMMIT in a transactional revision") {
+    project.write("0003_commit.up.sql", "CREATE TABLE gamma (id INTEGER);\nCOMMIT;\n");
+    needles = {"0003_commit.up.sql:2:", "COMMIT", "migrate:no-transaction"};
   }
   const DatabaseState core_before = capture(*db, "core");
   const DatabaseState app_before = capture(*db, "app");

@@ -81,3 +81,15 @@ TEST_CASE("new rejects bad names and unknown services with exit 2 and creates no
   CHECK_FALSE(std::filesystem::exists(project.dir() / "services" / "nosuch"));
   CHECK(files_in(project.migrations()) == before);
 }
+
+TEST_CASE("new warns when the service already has a revision of that name, and still creates the next", "[cli]") {
+  CliProject project;
+  project.add_table(1, "alpha");
+  const CliResult first = project.run({"new", "app", "create_alpha", "--json"});
+  CHECK_EXIT(first, 0);
+  CHECK_THAT(first.err, Catch::Contains("already has a revision named create_alpha: 0001_create_alpha"));
+  const nlohmann::json document = parse_json(first);
+  CHECK(document["version"] == "0002");
+  CHECK(document["same_name"] == nlohmann::json::array({"0001_create_alpha"}));
+  CHECK(std::filesystem::exists(project.migrations() / "0002_create_alpha.up.sql"));
+}

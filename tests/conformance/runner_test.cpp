@@ -336,6 +336,52 @@ TEST_CASE("run_stamp records rows without running SQL, and stamp 0 removes them 
   CHECK(observer.events.size() == 2);  // only run_up's own step events
 }
 
+TEST_CASE("with a revision numbered 0, stamp 0 records it and base (nullopt) removes everything",
+          "[conformance][postgres][sqlite]") {
+  const auto dialect = GENERATE(Dialect::postgres, Dialect::sqlite);
+  auto database = make_test_database(dialect);
+  auto driver = open_test_driver(*database);
+  std::vector<Revision> revisions = three_revisions();
+  revisions.insert(revisions.begin(), make_revision(0, "init", "CREATE TABLE zero (id INTEGER);", "DROP TABLE zero;"));
+  const ServiceRevisions service{"svc", revisions};
+  RecordingObserver observer;
+
+  const auto zero = migrate::run::run_stamp(*driver, service, Version{0}, settings(), observer);
+  CHECK(zero.recorded == std::vector<Version>{0});
+  CHECK(database->history("svc") == std::vector<std::string>{"0:init"});
+
+  REQUIRE(migrate::run::run_stamp(*driver, service, Version{3}, settings(), observer).recorded.size() == 3);
+  const auto back_to_zero = migrate::run::run_stamp(*driver, service, Version{0}, settings(), observer);
+  CHECK(back_to_zero.removed == std::vector<Version>{1, 2, 3});
+  CHECK(database->history("svc") == std::vector<std::string>{"0:init"});
+
+  const auto base = migrate::run::run_stamp(*driver, service, std::nullopt, settings(), observer);
+  CHECK(base.removed == std::vector<Version>{0});
+  CHECK(database->history("svc").empty());
+  CHECK(database->user_tables().empty());
+
+  // Revision 0 applies and rolls back like any other.
+  const auto applied = migrate::run::run_up(*driver, service, {}, settings(), observer);
+  CHECK(labels(applied) == std::vector<std::string>{"0000_init", "0001_create_notes", "0002_create_extra",
+                                                    "0003_create_tags"});
+  migrate::plan::DownTarget all;
+  all.mode = migrate::plan::DownTarget::Mode::all;
+  CHECK(migrate::run::run_down(*driver, service, all, settings(), observer).size() == 4);
+  CHECK(database->history("svc").empty());
+  CHECK(database->user_tables().empty());
+}
+
+TEST_CASE("dirty advice names base, not a stamp at 0, when nothing lies below a dirty revision 1",
+          "[conformance]") {
+  migrate::AppliedRevision zero;
+  zero.version = 0;
+  migrate::AppliedRevision one;
+  one.version = 1;
+  one.dirty = true;
+  CHECK(migrate::run::dirty_advice("svc", 1, {one}).find("`migrate stamp svc base`") != std::string::npos);
+  CHECK(migrate::run::dirty_advice("svc", 1, {zero, one}).find("`migrate stamp svc 0000`") != std::string::npos);
+}
+
 TEST_CASE("run_stamp refuses an unknown version and clears a dirty row at its target",
           "[conformance][postgres][sqlite]") {
   const auto dialect = GENERATE(Dialect::postgres, Dialect::sqlite);

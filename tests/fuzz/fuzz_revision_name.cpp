@@ -15,10 +15,10 @@ void check(bool condition) {
 
 std::string spell(const migrate::source::RevisionFileName& parsed, std::string_view original) {
   using migrate::source::FileRole;
-  // The version's digits as written (leading zeros beyond four are allowed).
+  // The version's digits as written (leading zeros are its spelling).
   const std::string digits(original.substr(0, original.find('_')));
   check(std::stoll(digits) == parsed.version);
-  check(digits.size() >= 4);
+  check(!digits.empty() && digits.size() <= 18);
   std::string name = digits + "_" + parsed.name;
   if (parsed.role == FileRole::step) return name + ".cpp";
   name += parsed.role == FileRole::up ? ".up" : ".down";
@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view name(reinterpret_cast<const char*>(data), size);
   const auto parsed = migrate::source::parse_revision_file_name(name);
   if (parsed) {
-    check(parsed->version > 0);
+    check(parsed->version >= 0);
     check(!parsed->name.empty());
     check(migrate::source::looks_like_revision_file(name));
     check(spell(*parsed, name) == name);

@@ -294,3 +294,33 @@ TEST_CASE("find_dirty returns the first dirty history row", "[unit]") {
   CHECK(dirty->version == 2);
   CHECK(dirty->name == "add_email");
 }
+
+TEST_CASE("a revision numbered 0 is a revision like any other: applied, kept by --to 0, rolled back by all",
+          "[unit]") {
+  // drizzle-kit numbers its first migration 0000; "nothing applied" is base, not version 0.
+  const std::vector<Revision> revisions = {revision(0, "init"), revision(1, "add_users"), revision(2, "add_index")};
+  CHECK(versions_of(plan::make_up_plan("app", revisions, {}, {})) == Versions{0, 1, 2});
+  CHECK(versions_of(plan::make_up_plan("app", revisions, {}, {Version{0}, std::nullopt, false})) == Versions{0});
+  CHECK(versions_of(plan::make_up_plan("app", revisions, {}, {std::nullopt, 1, false})) == Versions{0});
+  CHECK(versions_of(plan::make_up_plan("app", revisions, applied_versions(revisions, {0}), {})) == Versions{1, 2});
+  CHECK(plan::make_up_plan("app", revisions, applied_versions(revisions, {0, 1, 2}), {}).empty());
+
+  const auto all = applied_versions(revisions, {0, 1, 2});
+  CHECK(versions_of(plan::make_down_plan("app", revisions, all, {DownTarget::Mode::to, 1, 0})) == Versions{2, 1});
+  CHECK(versions_of(plan::make_down_plan("app", revisions, all, {DownTarget::Mode::all, 1, 0})) == Versions{2, 1, 0});
+  CHECK(versions_of(plan::make_down_plan("app", revisions, all, {DownTarget::Mode::step, 3, 0})) ==
+        Versions{2, 1, 0});
+  CHECK(versions_of(plan::make_down_plan("app", revisions, applied_versions(revisions, {0}), DownTarget{})) ==
+        Versions{0});
+  CHECK(plan::check_drift(revisions, all).empty());
+}
+
+TEST_CASE("a pending revision 0 below an applied one is out of order", "[unit]") {
+  const std::vector<Revision> revisions = {revision(0, "init"), revision(1, "add_users")};
+  const auto history = applied_versions(revisions, {1});
+  const std::string message =
+      error_of<BlockedError>([&] { plan::make_up_plan("app", revisions, history, {}); });
+  CHECK(message.find("0000_init") != std::string::npos);
+  CHECK(versions_of(plan::make_up_plan("app", revisions, history, {std::nullopt, std::nullopt, true})) ==
+        Versions{0});
+}

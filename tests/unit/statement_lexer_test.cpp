@@ -111,3 +111,80 @@ TEST_CASE("the pieces cover the script exactly, even when it is malformed", "[le
   // An unterminated construct swallows the rest: nothing after it is sent on its own.
   CHECK(sent("SELECT 'open; SELECT 2;").size() == 1);
 }
+
+namespace {
+
+// "COMMIT@3" for the transaction control found in sql, "" for none.
+std::string control_in(std::string_view sql, migrate::Dialect dialect = migrate::Dialect::postgres) {
+  const auto found = migrate::source::find_transaction_control(sql, dialect);
+  return found ? found->keyword + "@" + std::to_string(found->line) : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("top-level transaction control is found, with the line it stands on", "[lexer]") {
+  CHECK(control_in("BEGIN; CREATE TABLE c (x int); COMMIT; SELECT 1/0;") == "BEGIN@1");
+  CHECK(control_in("CREATE TABLE a (x int);\nCOMMIT;\nCREATE TABLE b (x int);\n") == "COMMIT@2");
+  CHECK(control_in("CREATE TABLE a (x int);\n-- done\n  end transaction;") == "END@3");
+  CHECK(control_in("create table a (x int);\n\nRollback;") == "ROLLBACK@3");
+  CHECK(control_in("SELECT 1;\nSTART TRANSACTION ISOLATION LEVEL SERIALIZABLE;") == "START TRANSACTION@2");
+  CHECK(control_in("SELECT 1;\nABORT;") == "ABORT@2");
+  CHECK(control_in("SELECT 1;\nPREPARE TRANSACTION 'x';") == "PREPARE TRANSACTION@2");
+  CHECK(control_in("/* lead */ COMMIT AND CHAIN;") == "COMMIT@1");
+  CHECK(control_in("ROLLBACK PREPARED 'x';") == "ROLLBACK@1");
+  CHECK(control_in("SELECT 1;\nBEGIN IMMEDIATE TRANSACTION;", migrate::Dialect::sqlite) == "BEGIN@2");
+  CHECK(control_in("COMMIT") == "COMMIT@1");
+}
+
+TEST_CASE("savepoints and everything that is not top-level transaction control pass", "[lexer]") {
+  const char* const allowed[] = {
+      "SAVEPOINT a; CREATE TABLE t (x int); ROLLBACK TO SAVEPOINT a; RELEASE SAVEPOINT a;",
+      "SAVEPOINT a; ROLLBACK TO a; ROLLBACK WORK TO SAVEPOINT a; ROLLBACK TRANSACTION TO a;",
+      "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.x := 1;\n  RETURN NEW;\nEND\n$$;",
+      "DO $$ BEGIN PERFORM 1; END $$;\nDO $body$\nBEGIN\n  COMMIT;\nEND\n$body$;",
+      "CREATE FUNCTION g(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN a > 0 THEN 1 END;\n"
+      "  SELECT 2;\nEND;\nSELECT 3;",
+      "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END;",
+      "SELECT CASE WHEN x THEN 1 ELSE 2 END AS y FROM t;",
+      "CREATE TABLE spans (\"begin\" int, \"end\" int, \"commit\" text);",
+      "ALTER TABLE t ADD COLUMN end_at timestamptz; ALTER TABLE t RENAME COLUMN start_at TO begin_at;",
+      "CREATE TABLE t (start int, commit_sha text);",
+      "INSERT INTO log VALUES ('BEGIN; COMMIT;'); -- COMMIT;\n/* ROLLBACK; */",
+      "INSERT INTO log VALUES (E'it\\'s; COMMIT');",
+      "CREATE TABLE t (x int); -- migrate runs this; END of story",
+      "SELECT 1; SELECT 2;",
+      "",
+  };
+  for (const char* sql : allowed) {
+    INFO(sql);
+    CHECK(control_in(sql) == "");
+    CHECK(control_in(sql, migrate::Dialect::sqlite) == "");
+  }
+}
+
+TEST_CASE("a SQLite trigger body is one statement, whatever it holds", "[lexer]") {
+  const char* const triggers[] = {
+      "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET n = 1; END;\nSELECT 1;",
+      "CREATE TRIGGER IF NOT EXISTS t AFTER UPDATE ON a FOR EACH ROW WHEN new.n <> old.n\nBEGIN\n"
+      "  UPDATE a SET m = CASE WHEN new.n > 0 THEN 1 ELSE 0 END WHERE id = new.id;\n"
+      "  INSERT INTO log VALUES (new.id);\nEND;\n",
+      "create temp trigger t before delete on a begin select raise(abort, 'no'); end;",
+      "CREATE TEMPORARY TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM b; END;",
+      "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET `end` = 1, [begin] = 2; END;",
+  };
+  for (const char* sql : triggers) {
+    INFO(sql);
+    CHECK(control_in(sql, migrate::Dialect::sqlite) == "");
+  }
+  // The body ends at its END: a COMMIT after it is top level again.
+  CHECK(control_in("CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM b; END;\nCOMMIT;",
+                   migrate::Dialect::sqlite) == "COMMIT@2");
+}
+
+TEST_CASE("splitting for no-transaction revisions keeps psql's rules", "[lexer]") {
+  // Trigger bodies and SQLite quotes only matter to the transaction-control check; the
+  // PostgreSQL splitter still cuts where psql does.
+  CHECK(sent("SELECT `a;b`;") == std::vector<std::string>{"SELECT `a;", "b`;"});
+  CHECK(sent("CREATE TRIGGER t AFTER INSERT ON a EXECUTE FUNCTION f(); SELECT 1;") ==
+        std::vector<std::string>{"CREATE TRIGGER t AFTER INSERT ON a EXECUTE FUNCTION f();", "SELECT 1;"});
+}

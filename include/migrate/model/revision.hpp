@@ -49,7 +49,7 @@ struct Directives {
 /// One direction (up or down) of a revision: the file it came from, its SQL and directives.
 struct RevisionScript {
   std::filesystem::path path;
-  std::string sql;
+  std::string sql;  ///< the file's text, without a leading UTF-8 byte order mark
   Directives directives;
 };
 
@@ -62,6 +62,7 @@ struct Revision {
   std::optional<RevisionScript> down;  ///< absent: irreversible
   std::string checksum;                ///< SHA-256 of the up file, CRLF normalised to LF
   const step::StepDefinition* step = nullptr;  ///< kind cpp: the compiled step (up.path is its .cpp)
+  bool no_op = false;  ///< the up file has no statements (empty or comments only): recorded, runs nothing
 
   /// "0003_add_priority", the label used in every message.
   std::string label() const;

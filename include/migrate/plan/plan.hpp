@@ -23,7 +23,8 @@ struct DownTarget {
   enum class Mode { step, to, all };
   Mode mode = Mode::step;
   int step = 1;     ///< Mode::step: how many applied revisions to roll back
-  Version to = 0;   ///< Mode::to: roll back every applied revision above this version
+  Version to = 0;   ///< Mode::to: roll back every applied revision above this version (a revision 0
+                    ///< stays applied; Mode::all is base, nothing applied)
 };
 
 /// A disagreement between the history and the files.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,9 +74,10 @@ struct StampResult {
 };
 
 /// Makes the history say exactly "every revision up to `version` is applied" without
-/// running SQL (version 0 = base: nothing applied). Clears dirty rows at or below it.
-/// Throws UsageError when version names no revision.
-StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, Version version,
+/// running SQL; nullopt is base: nothing applied (a revision numbered 0 is a version like
+/// any other, so 0 is base only for a service that has no revision 0). Clears dirty rows
+/// at or below it. Throws UsageError when version names no revision.
+StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, std::optional<Version> version,
                       const RunSettings& settings, RunObserver& observer);
 
 /// What repair rewrote.

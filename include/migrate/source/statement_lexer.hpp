@@ -3,8 +3,12 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
+
+#include "migrate/model/dialect.hpp"
 
 namespace migrate::source {
 
@@ -25,5 +29,22 @@ struct Statement {
 /// string, identifier, comment or dollar quote runs to the end of sql. (SQLite scripts
 /// are split by SQLite's own parser; see the SQLite driver.)
 std::vector<Statement> split_statements(std::string_view sql);
+
+/// A top-level statement that starts or ends a transaction.
+struct TransactionControl {
+  std::string keyword;   ///< upper case, as it starts the statement: "COMMIT", "START TRANSACTION"
+  std::size_t line = 1;  ///< the line of its first token (1-based)
+};
+
+/// The first top-level BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK (but not ROLLBACK
+/// TO a savepoint), ABORT or PREPARE TRANSACTION of sql: a statement that would end the
+/// transaction a revision runs in. SAVEPOINT, RELEASE and ROLLBACK TO stay inside it and
+/// pass. Not top level, and so passing: the BEGIN ATOMIC … END body of a routine, the
+/// BEGIN … END body of a CREATE TRIGGER (SQLite), dollar-quoted bodies, CASE … END,
+/// strings, quoted identifiers and comments; for dialect sqlite, `…` and […] quote
+/// identifiers too. As in the splitter, an unquoted column named begin, case or end
+/// inside such a body is taken for the key word. A script without any of these words
+/// is answered without being split.
+std::optional<TransactionControl> find_transaction_control(std::string_view sql, Dialect dialect);
 
 }  // namespace migrate::source
