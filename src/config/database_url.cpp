@@ -1,5 +1,6 @@
-// URL parsing and redaction. libpq parses the URL for real; this code only needs to find
-// the dialect, the SQLite path and the password, so that the password is never printed.
+// URL parsing and redaction. libpq parses the URL for real (and says which parameters are
+// secret); this code finds the dialect, the SQLite path, and where in the text each secret
+// is written, reading a URI as libpq does, so that no secret is ever printed.
 #include "migrate/config/database_url.hpp"
 
 #include <libpq-fe.h>
