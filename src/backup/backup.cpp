@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <optional>
 #include <system_error>
 
@@ -49,15 +48,12 @@ std::string first_lines(const std::string& text, const config::DatabaseUrl& url)
   return config::redact(util::replace_all(trimmed, "\n", " | "), url);
 }
 
-std::map<std::string, std::string> child_env(const config::DatabaseUrl& url) {
-  std::map<std::string, std::string> env{{"PGAPPNAME", "migrate"}};
-  if (!url.password.empty()) env["PGPASSWORD"] = url.password;
-  return env;
-}
-
-util::ProcessResult run_tool(const std::vector<std::string>& argv, const config::DatabaseUrl& url) {
+// Runs a client program; one that `connects` gets url's database with no secret in argv.
+util::ProcessResult run_tool(std::vector<std::string> argv, const config::DatabaseUrl& url, bool connects) {
+  const PgClientAccess access(url);
+  if (connects) argv.insert(argv.end(), access.connection_arguments().begin(), access.connection_arguments().end());
   try {
-    return util::run_process(argv, child_env(url));
+    return util::run_process(argv, access.environment());
   } catch (const std::runtime_error& e) {
     throw BackupFailed(e.what());
   }
@@ -122,8 +118,7 @@ void dump_postgres(const config::DatabaseUrl& url, int server_version, BackupFor
   } else {
     argv.insert(argv.end(), {"--format=plain", "--clean", "--if-exists"});
   }
-  argv.push_back("--dbname=" + url.conninfo_without_password);
-  const util::ProcessResult result = run_tool(argv, url);
+  const util::ProcessResult result = run_tool(argv, url, /*connects=*/true);
   if (!result.ok()) {
     throw BackupFailed("pg_dump failed (exit " + std::to_string(result.exit_code) +
                        "): " + first_lines(result.stderr_text, url));
@@ -164,7 +159,7 @@ void restore_backup(const config::DatabaseUrl& url, const fs::path& file) {
     const PgTool pg_restore = locate_pg_tool("pg_restore");
     const util::ProcessResult result = run_tool(
         {pg_restore.path.string(), "--clean", "--if-exists", "--file=" + converted->path().string(), file.string()},
-        url);
+        url, /*connects=*/false);
     if (!result.ok()) {
       throw BackupFailed("pg_restore could not read " + file.string() + ": " + first_lines(result.stderr_text, url));
     }
@@ -174,8 +169,8 @@ void restore_backup(const config::DatabaseUrl& url, const fs::path& file) {
   const util::ProcessResult result =
       run_tool({psql.path.string(), "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
                 "--single-transaction", "--command=" + std::string(db::k_postgres_clear_schemas_sql),
-                "--file=" + script.string(), "--dbname=" + url.conninfo_without_password},
-               url);
+                "--file=" + script.string()},
+               url, /*connects=*/true);
   if (!result.ok()) {
     throw BackupFailed("restore from " + file.string() + " failed and was rolled back: " +
                        first_lines(result.stderr_text, url));

@@ -1,7 +1,15 @@
-// PATH first (the operator's choice), then Debian's versioned client folders.
+// PATH first (the operator's choice), then Debian's versioned client folders; secrets
+// for the children in their environment and in a private service file, never in argv.
 #include "backup/pg_tools.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <system_error>
 #include <vector>
 
@@ -60,6 +68,105 @@ PgTool locate_pg_tool(const std::string& name) {
                        std::to_string(version.exit_code) + ")");
   }
   return {*path, major};
+}
+
+namespace {
+
+constexpr const char* k_service = "migrate";
+
+// A value libpq reads back unchanged from a service file line "key=value": it strips
+// trailing white space and ends the line at a line break.
+bool fits_service_file(const std::string& value) {
+  return value.find_first_of("\r\n") == std::string::npos &&
+         (value.empty() || !std::isspace(static_cast<unsigned char>(value.back())));
+}
+
+// A value for a key=value conninfo: single-quoted, with ' and \ escaped.
+std::string conninfo_quoted(const std::string& value) {
+  std::string out = "'";
+  for (const char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+void write_all(int fd, const std::string& text, const fs::path& path) {
+  for (std::size_t written = 0; written < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw BackupFailed("cannot write " + path.string() + ": " + std::strerror(errno));
+    written += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+PgClientAccess::PgClientAccess(const config::DatabaseUrl& url) {
+  m_environment["PGAPPNAME"] = "migrate";
+  std::string file;
+  std::string service;  // the URL's own service, if any
+  for (const auto& [keyword, value] : url.parameters) {
+    if (keyword == "password") {
+      m_environment["PGPASSWORD"] = value;
+    } else if (keyword == "service") {
+      service = value;
+    } else {
+      if (!fits_service_file(value)) {
+        throw BackupFailed("the database URL's " + keyword +
+                           " holds a line break or ends in a blank, which cannot be passed to the PostgreSQL "
+                           "client programs without putting it on their command line");
+      }
+      file += keyword + "=" + value + "\n";
+    }
+  }
+  if (!service.empty()) {
+    // The URL names its own service: the rest goes on the command line, which is only
+    // safe when none of it is secret.
+    std::string conninfo = "service=" + conninfo_quoted(service);
+    for (const auto& [keyword, value] : url.parameters) {
+      if (keyword == "password" || keyword == "service") continue;
+      if (config::is_secret_parameter(keyword)) {
+        throw BackupFailed("the database URL names service '" + service + "' and gives " + keyword +
+                           " too, which the PostgreSQL client programs could then only get on their command "
+                           "line: put " + keyword + " into that service's definition");
+      }
+      conninfo += " " + keyword + "=" + conninfo_quoted(value);
+    }
+    m_arguments.push_back("--dbname=" + conninfo);
+    return;
+  }
+  const char* tmp = std::getenv("TMPDIR");
+  std::string folder = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/migrate-pg-XXXXXX";
+  if (::mkdtemp(folder.data()) == nullptr) {
+    throw BackupFailed("cannot create a private folder for the connection settings in " + folder + ": " +
+                       std::strerror(errno));
+  }
+  m_folder = folder;
+  try {
+    const fs::path path = m_folder / "pg_service.conf";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throw BackupFailed("cannot write " + path.string() + ": " + std::strerror(errno));
+    try {
+      write_all(fd, "[" + std::string(k_service) + "]\n" + file, path);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    ::close(fd);
+    m_environment["PGSERVICEFILE"] = path.string();
+    m_environment["PGSERVICE"] = k_service;
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(m_folder, ec);  // the destructor does not run for a constructor that throws
+    throw;
+  }
+}
+
+PgClientAccess::~PgClientAccess() {
+  if (m_folder.empty()) return;
+  std::error_code ec;
+  fs::remove_all(m_folder, ec);
 }
 
 }  // namespace migrate::backup

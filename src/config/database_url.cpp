@@ -1,5 +1,6 @@
-// URL parsing and redaction. libpq parses the URL for real; this code only needs to find
-// the dialect, the SQLite path and the password, so that the password is never printed.
+// URL parsing and redaction. libpq parses the URL for real (and says which parameters are
+// secret); this code finds the dialect, the SQLite path, and where in the text each secret
+// is written, reading a URI as libpq does, so that no secret is ever printed.
 #include "migrate/config/database_url.hpp"
 
 #include <libpq-fe.h>
@@ -39,87 +40,102 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
-// Where the user-info '@' is, as libpq finds it: the first '@' before the first '/'
-// after "scheme://" (so a password may hold '?' but not a raw '/' or '@'); npos if none.
-std::size_t userinfo_end(std::string_view uri) {
-  const std::size_t authority = uri.find("://") + 3;
-  const std::size_t stop = uri.find_first_of("@/", authority);
-  return stop != std::string_view::npos && uri[stop] == '@' ? stop : std::string_view::npos;
+// A postgres:// URI cut where libpq cuts it (fe-connect.c, conninfo_uri_parse_options):
+// the user info ends at the first '@' that comes before any '/'; the password is what
+// follows the first ':' in it; host, port and path run to the first '?', the query after.
+struct UriParts {
+  std::size_t authority = 0;                      // just after "://"
+  std::size_t password = std::string_view::npos;  // first character of the password
+  std::size_t at = std::string_view::npos;        // the '@' ending the user info
+  std::size_t query = std::string_view::npos;     // the '?' starting the query
+};
+
+UriParts split_uri(std::string_view uri) {
+  UriParts parts;
+  parts.authority = uri.find("://") + 3;
+  const std::size_t stop = uri.find_first_of("@/", parts.authority);
+  std::size_t host = parts.authority;
+  if (stop != std::string_view::npos && uri[stop] == '@') {
+    parts.at = stop;
+    const std::size_t colon = uri.find(':', parts.authority);
+    if (colon < stop) parts.password = colon + 1;
+    host = stop + 1;
+  }
+  parts.query = uri.find('?', host);
+  return parts;
 }
 
-// Where the query string starts: the first '?' after the user info.
-std::size_t query_start(std::string_view uri) {
-  const std::size_t at = userinfo_end(uri);
-  return uri.find('?', at == std::string_view::npos ? uri.find("://") + 3 : at + 1);
-}
+// One name=value pair of a URI query, as offsets into the URI.
+struct QueryParam {
+  std::string key;  // percent-decoded
+  std::size_t value = 0;
+  std::size_t value_end = 0;
+};
 
-// Masks "password=..." in a URI query string; returns the raw (encoded) password, if any.
-std::string mask_query_password(std::string& uri) {
-  const std::size_t query = query_start(uri);
-  if (query == std::string::npos) return {};
-  std::size_t pos = query + 1;
-  while (pos < uri.size()) {
+std::vector<QueryParam> query_params(std::string_view uri, const UriParts& parts) {
+  std::vector<QueryParam> params;
+  if (parts.query == std::string_view::npos) return params;
+  for (std::size_t pos = parts.query + 1; pos <= uri.size();) {
     std::size_t end = uri.find('&', pos);
-    if (end == std::string::npos) end = uri.size();
-    if (util::starts_with(std::string_view(uri).substr(pos, end - pos), "password=")) {
-      const std::size_t value = pos + 9;
-      std::string password = uri.substr(value, end - value);
-      uri.replace(value, end - value, k_mask);
-      return password;
-    }
+    if (end == std::string_view::npos) end = uri.size();
+    const std::size_t eq = uri.find('=', pos);
+    if (eq < end) params.push_back({percent_decode(uri.substr(pos, eq - pos)), eq + 1, end});
     pos = end + 1;
   }
-  return {};
+  return params;
 }
 
-// The URI with ":password" dropped from the user part and "password=" from the query.
-std::string without_password(std::string uri) {
-  const std::size_t authority = uri.find("://") + 3;
-  const std::size_t at = userinfo_end(uri);
-  if (at != std::string::npos) {
-    const std::size_t colon = uri.find(':', authority);
-    if (colon != std::string::npos && colon < at) uri.erase(colon, at - colon);
+// The regions of text that hold a secret, as [begin, end) offsets; what is masked.
+using Regions = std::vector<std::pair<std::size_t, std::size_t>>;
+
+std::string masked(std::string_view text, Regions regions) {
+  std::sort(regions.begin(), regions.end());
+  std::string out;
+  std::size_t pos = 0;
+  for (const auto& [begin, end] : regions) {
+    if (begin < pos) continue;
+    out.append(text.substr(pos, begin - pos)).append(k_mask);
+    pos = end;
   }
-  const std::size_t q = query_start(uri);
-  if (q == std::string::npos) return uri;
-  std::string kept;
-  std::size_t pos = q + 1;
-  while (pos <= uri.size()) {
-    std::size_t end = uri.find('&', pos);
-    if (end == std::string::npos) end = uri.size();
-    const std::string param = uri.substr(pos, end - pos);
-    if (!param.empty() && !util::starts_with(param, "password=")) kept += (kept.empty() ? "" : "&") + param;
-    pos = end + 1;
-  }
-  return uri.substr(0, q) + (kept.empty() ? "" : "?" + kept);
+  return out.append(text.substr(pos));
 }
 
-DatabaseUrl parse_postgres_uri(std::string_view text) {
+// Throws when the URI holds a raw '@' after libpq's end of the user info, before the
+// query: a password with a raw '/' or '@' that libpq would split elsewhere than a reader
+// (and than a mask) would. The URL is not echoed: any part of it may be the password.
+void check_user_info(std::string_view uri, const UriParts& parts, std::string_view source) {
+  const std::size_t from = parts.at == std::string_view::npos ? parts.authority : parts.at + 1;
+  const std::size_t to = parts.query == std::string_view::npos ? uri.size() : parts.query;
+  if (uri.substr(from, to - from).find('@') == std::string_view::npos) return;
+  throw UsageError(std::string(source) +
+                   ": the database URL has an '@' after its user info, so libpq would not read the password "
+                   "that it seems to hold: percent-encode '/', '@' and '%' in the user name and password "
+                   "(as %2F, %40, %25)");
+}
+
+DatabaseUrl parse_postgres_uri(std::string_view text, std::string_view source) {
   DatabaseUrl url;
   url.dialect = Dialect::postgres;
-  std::string redacted(text);
-  const std::size_t authority = redacted.find("://") + 3;
-  const std::size_t at = userinfo_end(redacted);
-  if (at != std::string::npos) {
-    const std::size_t colon = redacted.find(':', authority);
-    if (colon != std::string::npos && colon < at) {
-      const std::string raw = redacted.substr(colon + 1, at - colon - 1);
-      url.password = percent_decode(raw);
-      url.secrets.push_back(raw);
-      redacted.replace(colon + 1, at - colon - 1, k_mask);
-    }
+  const UriParts parts = split_uri(text);
+  check_user_info(text, parts, source);
+  Regions regions;
+  if (parts.password != std::string_view::npos && parts.password < parts.at) {
+    regions.emplace_back(parts.password, parts.at);
   }
-  if (std::string raw = mask_query_password(redacted); !raw.empty()) {
-    url.password = percent_decode(raw);
+  for (const QueryParam& param : query_params(text, parts)) {
+    if (is_secret_parameter(param.key)) regions.emplace_back(param.value, param.value_end);
+  }
+  for (const auto& [begin, end] : regions) {
+    const std::string raw(text.substr(begin, end - begin));
     url.secrets.push_back(raw);
+    url.secrets.push_back(percent_decode(raw));
   }
-  url.redacted = redacted;
+  url.redacted = masked(text, regions);
   url.conninfo = std::string(text);
   if (url.conninfo.find("connect_timeout=") == std::string::npos) {
-    url.conninfo += (query_start(url.conninfo) == std::string::npos ? "?" : "&");
+    url.conninfo += (parts.query == std::string::npos ? "?" : "&");
     url.conninfo += k_connect_timeout;
   }
-  url.conninfo_without_password = without_password(url.conninfo);
   return url;
 }
 
@@ -160,19 +176,20 @@ std::optional<DatabaseUrl> parse_postgres_keywords(std::string_view text, std::s
       }
       if (value_end < text.size()) ++value_end;
     } else {
+      // As libpq reads it, a backslash escapes the next character here too.
       while (value_end < text.size() && !std::isspace(static_cast<unsigned char>(text[value_end]))) {
+        if (text[value_end] == '\\' && value_end + 1 < text.size()) ++value_end;
         value.push_back(text[value_end++]);
       }
     }
-    if (key == "password") {
-      url.password = value;
+    if (is_secret_parameter(key)) {
+      url.secrets.push_back(value);
       // As written (quotes and escapes included), e.g. for migrate's own command line.
       const std::string_view written = util::trim(text.substr(eq + 1, value_end - eq - 1));
       if (!written.empty() && written != value) url.secrets.emplace_back(written);
-      redacted.append("password=").append(k_mask);
+      redacted.append(key).append("=").append(k_mask);
     } else {
       redacted.append(text.substr(pos, value_end - pos));
-      url.conninfo_without_password.append(text.substr(pos, value_end - pos)).append(" ");
     }
     pos = value_end;
   }
@@ -181,7 +198,6 @@ std::optional<DatabaseUrl> parse_postgres_keywords(std::string_view text, std::s
   if (url.conninfo.find("connect_timeout") == std::string::npos) {
     url.conninfo += " ";
     url.conninfo += k_connect_timeout;
-    url.conninfo_without_password += k_connect_timeout;
   }
   return url;
 }
@@ -210,27 +226,81 @@ bool valid_integer(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// Where a password could be in a URI that libpq cannot parse: from the first ':' after
+// "://" to the last '@', wherever libpq or a reader would end it; empty if none.
+std::string_view possible_password(std::string_view text) {
+  const std::size_t scheme = text.find("://");
+  if (scheme == std::string_view::npos) return {};
+  const std::size_t colon = text.find(':', scheme + 3);
+  const std::size_t last_at = text.rfind('@');
+  if (colon == std::string_view::npos || last_at == std::string_view::npos || last_at < colon) return {};
+  return text.substr(colon + 1, last_at - colon - 1);
+}
+
+// libpq's message about a connection string it refused, safe to print: its quoted parts
+// (libpq quotes the offending token) are kept only when they look like a keyword and
+// are no part of a secret or of where a password could be; the rest becomes "…".
+std::string redact_libpq_error(std::string_view message, const DatabaseUrl& url) {
+  const std::string_view suspect = possible_password(url.conninfo);
+  const auto shown = [&](std::string_view quoted) {
+    if (!is_keyword(quoted) || suspect.find(quoted) != std::string_view::npos) return false;
+    return std::none_of(url.secrets.begin(), url.secrets.end(),
+                        [&](const std::string& secret) { return secret.find(quoted) != std::string::npos; });
+  };
+  std::string out;
+  for (std::size_t pos = 0; pos < message.size();) {
+    const std::size_t open = message.find('"', pos);
+    const std::size_t close = open == std::string_view::npos ? open : message.find('"', open + 1);
+    if (close == std::string_view::npos) {
+      out.append(message.substr(pos));
+      break;
+    }
+    const std::string_view quoted = message.substr(open + 1, close - open - 1);
+    out.append(message.substr(pos, open - pos)).append("\"").append(shown(quoted) ? quoted : "…").append("\"");
+    pos = close + 1;
+  }
+  return std::string(util::trim(redact(out, url)));
+}
+
 // Lets libpq's own parser judge the URL now, so that a malformed one is a usage error
 // (exit 2) before anything is opened, rather than "database unreachable" (exit 5) at
 // connect time, which `migrate wait` would retry until its timeout. libpq only checks
-// numbers when it connects, so port and connect_timeout are checked here.
-void check_with_libpq(const DatabaseUrl& url, std::string_view source) {
+// numbers when it connects, so port and connect_timeout are checked here. What libpq
+// reads is kept in url.parameters, and every secret parameter it finds must be one that
+// our own reading masked: else the printable form could show it. No message echoes the
+// URL: when libpq and we disagree, any part of it may be a password.
+void check_with_libpq(DatabaseUrl& url, std::string_view source) {
+  const std::string hint = "; percent-encode '/', '@', '%', '?' and '&' in a URL's password (as %2F, %40, %25, %3F, %26)";
   char* raw_error = nullptr;
   const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
       PQconninfoParse(url.conninfo.c_str(), &raw_error), &PQconninfoFree);
   if (!options) {
-    const std::string error = raw_error != nullptr ? std::string(util::trim(raw_error)) : "out of memory";
+    const std::string error = raw_error != nullptr ? std::string(raw_error) : "out of memory";
     PQfreemem(raw_error);
-    throw UsageError(std::string(source) + ": invalid database URL " + url.redacted + ": " + redact(error, url));
+    throw UsageError(std::string(source) + ": invalid database URL (" + redact_libpq_error(error, url) + ")" + hint);
   }
   for (const PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
     if (option->val == nullptr) continue;
     const std::string_view keyword = option->keyword;
-    const std::string_view value = option->val;
+    const std::string value = option->val;
+    url.parameters.emplace_back(keyword, value);
+    const bool secret = is_secret_parameter(keyword) || (option->dispchar != nullptr && option->dispchar[0] == '*');
+    if (secret && !value.empty()) {
+      if (std::find(url.secrets.begin(), url.secrets.end(), value) == url.secrets.end()) {
+        throw UsageError(std::string(source) + ": cannot tell where the " + std::string(keyword) +
+                         " in the database URL ends" + hint);
+      }
+      if (keyword == "password") url.password = value;
+    }
     if ((keyword == "port" && !valid_port_list(value)) || (keyword == "connect_timeout" && !valid_integer(value))) {
-      throw UsageError(std::string(source) + ": invalid database URL " + url.redacted + ": " +
-                       std::string(keyword) + " \"" + redact(std::string(value), url) + "\" is not " +
-                       (keyword == "port" ? "a port number from 1 to 65535" : "a whole number of seconds"));
+      // The value is quoted only when it cannot be part of a password: in a URI with no
+      // '@' ("postgres://user:secret/db"), libpq takes the password for the port.
+      const bool may_be_password = util::starts_with(url.conninfo, "postgres") &&
+                                   split_uri(url.conninfo).at == std::string::npos;
+      throw UsageError(std::string(source) + ": invalid database URL: " + std::string(keyword) +
+                       (may_be_password ? std::string() : " \"" + redact(value, url) + "\"") + " is not " +
+                       (keyword == "port" ? "a port number from 1 to 65535" : "a whole number of seconds") +
+                       (may_be_password ? hint : ""));
     }
   }
 }
@@ -253,9 +323,13 @@ DatabaseUrl parse_sqlite(std::string_view rest, const std::filesystem::path& bas
 DatabaseUrl parse_database_url(std::string_view text, const std::filesystem::path& base_dir,
                                std::string_view source) {
   text = util::trim(text);
-  if (text.empty()) throw UsageError(std::string(source) + ": database URL is empty");
+  if (text.empty()) {
+    // docker compose and systemd pass an empty value for a secret that is missing:
+    // falling back to the SQLite default would migrate the wrong database.
+    throw UsageError(std::string(source) + " is set but empty; give it a database URL, or unset it");
+  }
   if (util::starts_with(text, "postgres://") || util::starts_with(text, "postgresql://")) {
-    DatabaseUrl url = parse_postgres_uri(text);
+    DatabaseUrl url = parse_postgres_uri(text, source);
     check_with_libpq(url, source);
     return url;
   }
@@ -278,11 +352,18 @@ DatabaseUrl parse_database_url(std::string_view text, const std::filesystem::pat
                    "); expected postgres://, postgresql://, key=value, sqlite:path or sqlite:///path");
 }
 
+bool is_secret_parameter(std::string_view keyword) { return keyword == "password" || keyword == "sslpassword"; }
+
 std::string redact(std::string text, const DatabaseUrl& url) {
-  if (!url.password.empty()) text = util::replace_all(std::move(text), url.password, k_mask);
+  std::vector<const std::string*> secrets;
+  if (!url.password.empty()) secrets.push_back(&url.password);
   for (const std::string& secret : url.secrets) {
-    if (!secret.empty()) text = util::replace_all(std::move(text), secret, k_mask);
+    if (!secret.empty()) secrets.push_back(&secret);
   }
+  // The longest first: a secret's decoded form may be part of its encoded one.
+  std::stable_sort(secrets.begin(), secrets.end(),
+                   [](const std::string* a, const std::string* b) { return a->size() > b->size(); });
+  for (const std::string* secret : secrets) text = util::replace_all(std::move(text), *secret, k_mask);
   return text;
 }
 

@@ -2,6 +2,7 @@
 #include "migrate/config/environment.hpp"
 
 #include <cctype>
+#include <filesystem>
 #include <system_error>
 
 #include "migrate/util/error.hpp"
@@ -70,25 +71,60 @@ std::map<std::string, std::string> parse_env_file(std::string_view text, std::st
   return variables;
 }
 
-Environment Environment::from_process(const std::filesystem::path& dotenv_path) {
-  std::map<std::string, std::string> variables;
+namespace {
+
+// The text of the .env file at path; nullopt when there is none. A path that exists but
+// is no readable regular file is an error, never a silent "no .env": the variables it
+// was meant to hold would fall back to defaults (the SQLite default database).
+std::optional<std::string> read_dotenv(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (std::filesystem::is_regular_file(dotenv_path, ec)) {
-    std::string text;
-    try {
-      text = util::read_file(dotenv_path);
-    } catch (const std::runtime_error& e) {
-      throw ConfigError(e.what());
-    }
-    variables = parse_env_file(text, dotenv_path.string());
+  const fs::file_status link = fs::symlink_status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
+    throw ConfigError("cannot read " + path.string() + ": " + ec.message());
   }
+  if (!fs::exists(link)) return std::nullopt;
+  const fs::file_status target = fs::status(path, ec);
+  if (!fs::exists(target)) {
+    throw ConfigError(path.string() + " is a symbolic link to nothing; remove it or point it at a file of "
+                                      "KEY=VALUE lines");
+  }
+  if (!fs::is_regular_file(target)) {
+    throw ConfigError(path.string() + " is not a regular file" +
+                      (fs::is_directory(target) ? std::string(" but a directory") : std::string()) +
+                      "; remove it or make it a file of KEY=VALUE lines");
+  }
+  try {
+    return util::read_file(path);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(e.what());
+  }
+}
+
+}  // namespace
+
+Environment Environment::from_process(const std::filesystem::path& dotenv_path) {
+  Environment env;
+  if (const std::optional<std::string> text = read_dotenv(dotenv_path)) {
+    env.m_variables = parse_env_file(*text, dotenv_path.string());
+    env.m_dotenv_path = dotenv_path;
+    for (const auto& entry : env.m_variables) env.m_from_dotenv.insert(entry.first);
+  }
+  // The process environment wins, even with an empty value: `ALPHA_URL=` from docker
+  // compose or systemd is then reported as set but empty, not silently replaced.
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view pair(*entry);
     const std::size_t eq = pair.find('=');
     if (eq == std::string_view::npos) continue;
-    variables[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+    const std::string name(pair.substr(0, eq));
+    env.m_variables[name] = std::string(pair.substr(eq + 1));
+    env.m_from_dotenv.erase(name);
   }
-  return Environment(std::move(variables));
+  return env;
+}
+
+std::filesystem::path Environment::origin(const std::string& name) const {
+  return m_from_dotenv.count(name) == 0 ? std::filesystem::path() : m_dotenv_path;
 }
 
 std::optional<std::string> Environment::get(const std::string& name) const {

@@ -219,15 +219,30 @@ Manifest load_manifest(const fs::path& path) {
   return parse_manifest(text, path);
 }
 
+namespace {
+
+// The URL in variable name; a message about it says when .env set it.
+DatabaseUrl url_from_variable(const Environment& env, const std::string& name, const fs::path& base_dir) {
+  try {
+    return parse_database_url(env.get(name).value_or(""), base_dir, name);
+  } catch (const UsageError& e) {
+    const fs::path dotenv = env.origin(name);
+    if (dotenv.empty()) throw;
+    throw UsageError(std::string(e.what()) + " (" + name + " is set in " + dotenv.string() + ")");
+  }
+}
+
+}  // namespace
+
 DatabaseUrl resolve_database_url(const Manifest& manifest, const ServiceConfig& service,
                                  const Environment& env,
                                  const std::optional<std::string>& override_url) {
   if (override_url) return parse_database_url(*override_url, manifest.dir, "--database-url");
-  if (auto url = env.get("DATABASE_URL")) return parse_database_url(*url, manifest.dir, "DATABASE_URL");
-  if (!service.database_url_env.empty()) {
-    if (auto url = env.get(service.database_url_env)) {
-      return parse_database_url(*url, manifest.dir, service.database_url_env);
-    }
+  // A variable that is set but empty is an error (parse_database_url says so), never a
+  // fall back to the next source: docker compose and systemd set a missing secret so.
+  if (env.is_set("DATABASE_URL")) return url_from_variable(env, "DATABASE_URL", manifest.dir);
+  if (!service.database_url_env.empty() && env.is_set(service.database_url_env)) {
+    return url_from_variable(env, service.database_url_env, manifest.dir);
   }
   if (service.database_url) {
     return parse_database_url(*service.database_url, manifest.dir,

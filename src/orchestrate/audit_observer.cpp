@@ -1,6 +1,9 @@
 // Audit lines for run events.
 #include "migrate/orchestrate/audit_observer.hpp"
 
+#include "migrate/util/error.hpp"
+#include "migrate/util/text.hpp"
+
 namespace migrate::orchestrate {
 
 void AuditObserver::lock_broken(const std::string& service, const db::LockInfo& dead) {
@@ -26,9 +29,19 @@ audit::AuditEvent finished_event(const std::string& service, const Revision& rev
 
 }  // namespace
 
+// With the audit log's disk full, a change that started could commit with no room left
+// for its line: the log's reserve is spent, so stop before it.
+void AuditObserver::step_started(const std::string& service, const Revision& revision, run::Direction direction) {
+  if (!m_log.reserve_spent()) return;
+  throw Error(ExitCode::failed, "the disk holding the audit log " + m_log.path().string() + " is full: stopped before " +
+                                    (direction == run::Direction::up ? "applying" : "rolling back") + " revision " +
+                                    revision.label() + " of service '" + service +
+                                    "', so that no change goes unaudited; free some space and run the command again");
+}
+
 void AuditObserver::step_finished(const std::string& service, const Revision& revision,
                                   run::Direction direction, std::chrono::milliseconds elapsed) {
-  m_log.append(finished_event(service, revision, direction, elapsed));
+  record_committed(service, {finished_event(service, revision, direction, elapsed)}, direction);
 }
 
 void AuditObserver::steps_finished(const std::string& service, const std::vector<run::FinishedStep>& steps,
@@ -38,7 +51,22 @@ void AuditObserver::steps_finished(const std::string& service, const std::vector
   for (const run::FinishedStep& step : steps) {
     events.push_back(finished_event(service, *step.revision, direction, step.elapsed));
   }
-  m_log.append(events);
+  record_committed(service, events, direction);
+}
+
+// The revisions committed already: an error must name them, as the log cannot.
+void AuditObserver::record_committed(const std::string& service, const std::vector<audit::AuditEvent>& events,
+                                     run::Direction direction) {
+  try {
+    m_log.append(events);
+  } catch (const Error& e) {
+    std::vector<std::string> labels;
+    for (const audit::AuditEvent& event : events) labels.push_back(event.detail);
+    throw Error(e.code(), "service '" + service + "': " + util::join(labels, ", ") +
+                              (direction == run::Direction::up ? " committed" : " rolled back (committed)") +
+                              ", but " + (labels.size() == 1 ? "its audit line is" : "their audit lines are") +
+                              " missing: " + e.what());
+  }
 }
 
 void AuditObserver::step_failed(const std::string& service, const Revision& revision,

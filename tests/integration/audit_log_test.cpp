@@ -2,10 +2,13 @@
 // when several processes append to one log at once.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -15,6 +18,7 @@
 
 #include "integration/integration_support.hpp"
 #include "migrate/audit/audit_log.hpp"
+#include "migrate/util/error.hpp"
 
 namespace migrate::itest {
 
@@ -247,6 +251,121 @@ TEST_CASE("4 processes appending to one audit log at once write only whole lines
     INFO("child " << child);
     CHECK(count == k_events);
   }
+}
+
+namespace {
+
+audit::AuditEvent apply_event(Version version, const std::string& detail) {
+  audit::AuditEvent event;
+  event.event = "apply";
+  event.service = "app";
+  event.version = version;
+  event.duration_ms = 1;
+  event.detail = detail;
+  return event;
+}
+
+// The reserve files beside a log.
+std::vector<std::string> reserve_files(const fs::path& log) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(log.parent_path())) {
+    const std::string name = entry.path().filename();
+    if (name.rfind("." + log.filename().string() + ".reserve-", 0) == 0) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("a write cut short by a file size limit leaves no fragment: the line is written whole or not at all",
+          "[integration][audit]") {
+  const test::TempDir dir;
+  const fs::path path = dir.path() / "migration-audit.log";
+  {
+    audit::AuditLog log(path, "up", "u", "h", {});
+    log.append(apply_event(1, "0001_first"));
+  }
+  const auto before = fs::file_size(path);
+  // In a child: RLIMIT_FSIZE makes write(2) stop part way and then fail with EFBIG, as a
+  // full disk does with ENOSPC.
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int code = 0;
+    try {
+      audit::AuditLog log(path, "up", "u", "h", {});
+      ::signal(SIGXFSZ, SIG_IGN);
+      const rlimit limit{static_cast<rlim_t>(before + 100), static_cast<rlim_t>(before + 100)};
+      if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(3);
+      try {
+        log.append(apply_event(2, "0002_" + std::string(6000, 'x')));
+        code = 4;  // the write must fail
+      } catch (const Error& e) {
+        if (std::string(e.what()).find("File too large") == std::string::npos) code = 5;
+      }
+    } catch (...) {
+      code = 6;
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(fs::file_size(path) == before);
+  {
+    audit::AuditLog log(path, "up", "u", "h", {});
+    log.append(apply_event(3, "0003_third"));
+  }
+  const auto events = read_log(path);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0]["version"] == "0001");
+  CHECK(events[1]["version"] == "0003");
+}
+
+TEST_CASE("a torn last line is cut off when the log is opened, so the next line starts on its own",
+          "[integration][audit]") {
+  const test::TempDir dir;
+  const fs::path path = dir.path() / "migration-audit.log";
+  const std::string whole = R"({"ts":"2026-11-21T05:41:41.123Z","event":"start"})";
+  std::string expected_first;
+  SECTION("a fragment left by a failed write or a crash is cut off") {
+    dir.write("migration-audit.log", whole + "\n" + R"({"ts":"2026-11-21T05:41:42.000Z","user":"al)");
+    expected_first = "start";
+  }
+  SECTION("a log that is nothing but a fragment is emptied") {
+    dir.write("migration-audit.log", R"({"ts":"2026-11-21T05:41:42.000Z","us)");
+  }
+  SECTION("a whole last line that only lacks its line break is kept") {
+    dir.write("migration-audit.log", whole);
+    expected_first = "start";
+  }
+  {
+    audit::AuditLog log(path, "up", "u", "h", {});
+    log.append(apply_event(1, "0001_first"));
+  }
+  const auto events = read_log(path);
+  REQUIRE(events.size() == (expected_first.empty() ? 1u : 2u));
+  if (!expected_first.empty()) CHECK(events[0]["event"] == expected_first);
+  CHECK(events.back()["event"] == "apply");
+}
+
+TEST_CASE("AuditLog holds disk space in a reserve file of its own while it is open", "[integration][audit]") {
+  const test::TempDir dir;
+  const fs::path path = dir.path() / "migration-audit.log";
+  // One left behind by a process that no longer runs (pid 2^22 + 1 is above pid_max's
+  // default) is removed; one of a live process is left alone.
+  dir.write(".migration-audit.log.reserve-4194305", "stale");
+  dir.write(".migration-audit.log.reserve-1", "init's");
+  {
+    audit::AuditLog log(path, "up", "u", "h", {});
+    const std::string own = ".migration-audit.log.reserve-" + std::to_string(::getpid());
+    CHECK(reserve_files(path) == std::vector<std::string>{".migration-audit.log.reserve-1", own});
+    CHECK(fs::file_size(dir.path() / own) == audit::AuditLog::k_reserve_bytes);
+    CHECK_FALSE(log.reserve_spent());
+  }
+  CHECK(reserve_files(path) == std::vector<std::string>{".migration-audit.log.reserve-1"});
 }
 
 }  // namespace migrate::itest

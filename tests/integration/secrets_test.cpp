@@ -145,7 +145,11 @@ class SpyTools {
       std::string script = "#!/bin/bash\n{\n  printf 'tool %s\\n' '" + tool +
                            "'\n  printf 'cmdline '; tr '\\0' ' ' < /proc/$$/cmdline; printf '\\n'\n"
                            "  printf 'argv'; printf ' [%s]' \"$@\"; printf '\\n'\n"
-                           "  printf 'pgpassword %s\\n' \"${PGPASSWORD:+set}\"\n} >> '" +
+                           "  printf 'pgpassword %s\\n' \"${PGPASSWORD:+set}\"\n"
+                           "  if [ -n \"$PGSERVICEFILE\" ]; then printf 'servicefile %s %s %s %s\\n' \"$PGSERVICE\" "
+                           "\"$(stat -c %a \"$PGSERVICEFILE\")\" \"$(stat -c %a \"$(dirname \"$PGSERVICEFILE\")\")\" "
+                           "\"$(grep -c '^sslpassword=' \"$PGSERVICEFILE\")\"; "
+                           "printf 'servicepath %s\\n' \"$PGSERVICEFILE\"; fi\n} >> '" +
                            log().string() + "'\n";
       if (failing && tool == "pg_dump") {
         script += "if [ \"$1\" != --version ]; then echo \"pg_dump: error: PGPASSWORD=$PGPASSWORD argv=$*\" >&2; exit 1; fi\n";
@@ -170,6 +174,15 @@ class SpyTools {
       if (line.rfind("argv ", 0) == 0 && line != "argv [--version]") tools.push_back(tool);
     }
     return tools;
+  }
+
+  /// The service files the tools were pointed at (PGSERVICEFILE).
+  std::vector<std::string> service_files() const {
+    std::vector<std::string> paths;
+    for (const std::string& line : split_lines(text())) {
+      if (line.rfind("servicepath ", 0) == 0) paths.push_back(line.substr(12));
+    }
+    return paths;
   }
 
   /// Checks every logged call: no password in the command line, PGPASSWORD set for real work.
@@ -423,6 +436,77 @@ TEST_CASE("children get an argument vector: shell syntax in names is taken liter
   const std::string log = spy.text();
   CHECK_THAT(log, Catch::Contains("[--file=" + (folder / "").string()));
   spy.check();
+}
+
+TEST_CASE("sslpassword never reaches a child's argv, the output or the audit log, in any URL form",
+          "[integration][secrets]") {
+  const std::string form = GENERATE(as<std::string>{}, "uri", "keyword");
+  INFO("URL form " << form);
+  const SecretDatabase db;
+  // The cluster has no SSL: libpq keeps sslpassword for a client key it never needs, so
+  // the connection works, and every child is handed it.
+  const std::string ssl_password = "k3y " + k_marker + "/@:%&='\\end";
+  const std::string url = form == "keyword" ? db.url(form) + " sslpassword=" + conninfo_quote(ssl_password)
+                                            : db.url(form) + "?sslpassword=" + percent_encode(ssl_password);
+  Project project(app_manifest_services());
+  add_app_revisions(project);
+  const SpyTools spy;
+  test::CliOptions options;
+  options.env = {{"PATH", spy.path_variable()}, {"APP_DATABASE_URL", url}};
+  const auto run = [&](const std::vector<std::string>& args) {
+    const test::CliResult result = project.run(args, options);
+    check_quiet(result, joined(args));
+    return result;
+  };
+  ITEST_REQUIRE_EXIT(run({"-v", "up", "--yes"}), 0);                                // pg_dump
+  ITEST_REQUIRE_EXIT(run({"-v", "backup", "--backup-format", "custom", "--json"}), 0);  // pg_dump
+  const auto dumps = backup_names(project.backup_entries(), "app", ".dump");
+  REQUIRE(dumps.size() == 1u);
+  ITEST_REQUIRE_EXIT(run({"-v", "down", "app", "--yes", "--json"}), 0);             // pg_dump
+  CHECK(db.history().empty());
+  ITEST_REQUIRE_EXIT(run({"-v", "restore", "app", (project.backup_dir() / dumps[0]).string(), "--yes", "--no-backup"}),
+                     0);  // pg_restore, psql
+  CHECK(db.history() == std::vector<std::string>{"1:items"});
+  const test::CliResult status = run({"status", "--json"});
+  ITEST_CHECK_EXIT(status, 0);
+  CHECK_THAT(status.out, Catch::Contains("sslpassword=***"));
+
+  check_audit_and_backups(project);
+  spy.check();
+  CHECK(spy.tools_run() == std::vector<std::string>{"pg_dump", "pg_dump", "pg_dump", "pg_restore", "psql"});
+  // Each tool found the connection in a private service file (0600 in a 0700 folder),
+  // sslpassword included, and the file was gone afterwards.
+  const std::string log = spy.text();
+  CHECK_THAT(log, Catch::Contains("servicefile migrate 600 700 1"));
+  CHECK_THAT(log, !Catch::Contains("--dbname"));
+  const auto files = spy.service_files();
+  CHECK_FALSE(files.empty());
+  for (const std::string& file : files) CHECK_FALSE(fs::exists(fs::path(file).parent_path()));
+}
+
+TEST_CASE("a URL with a raw '/', '@' or '%' in its password is refused, never shown, nothing done",
+          "[integration][secrets]") {
+  const std::string raw = GENERATE(as<std::string>{}, "Xy/" + k_marker, "Xy@" + k_marker, "Xy%" + k_marker);
+  INFO("password " << raw);
+  const SecretDatabase db(raw);
+  const auto [host, port] = cluster_address();
+  const std::string url = "postgresql://" + db.role() + ":" + raw + "@" + host + ":" + port + "/" + db.database();
+  Project project(app_manifest_services());
+  add_app_revisions(project);
+  test::CliOptions options;
+  options.env = {{"APP_DATABASE_URL", url}};
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"up", "--yes"}, std::vector<std::string>{"up", "--yes", "--json"},
+        std::vector<std::string>{"status", "--json"}, std::vector<std::string>{"-v", "backup"}}) {
+    const test::CliResult result = project.run(args, options);
+    check_quiet(result, joined(args));
+    ITEST_CHECK_EXIT(result, 2);
+    CHECK_THAT(result.out + result.err, Catch::Contains("percent-encode"));
+    CHECK_THAT(result.out + result.err, !Catch::Contains("Xy"));
+  }
+  CHECK(db.history().empty());
+  check_audit_and_backups(project);
+  CHECK(project.backup_entries().empty());
 }
 
 }  // namespace migrate::itest

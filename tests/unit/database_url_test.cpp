@@ -49,8 +49,7 @@ TEST_CASE("postgres URIs keep the password for libpq and mask it in the redacted
       {"postgresql://app:s3cret@db/app?sslmode=require", "s3cret", "postgresql://app:***@db/app?sslmode=require"},
       {"postgres://app:p%40ss%2Fw0rd@db/app", "p@ss/w0rd", "postgres://app:***@db/app"},
       {"postgres://app:a:b@db/app", "a:b", "postgres://app:***@db/app"},
-      // libpq ends the user info at the first '@': the password is "pw9", the host "ss@db".
-      {"postgres://app:pw9@ss@db/app", "pw9", "postgres://app:***@ss@db/app"},
+      {"postgres://app:pa%25ss@db/app", "pa%ss", "postgres://app:***@db/app"},
       {"postgres://app:s3cret@[::1]:5432/app", "s3cret", "postgres://app:***@[::1]:5432/app"},
       {"postgres://app@db/app?password=hunter2&sslmode=disable", "hunter2",
        "postgres://app@db/app?password=***&sslmode=disable"},
@@ -225,7 +224,7 @@ TEST_CASE("a URL that libpq cannot parse is a usage error that never shows the p
     std::string needle;
   };
   const Case cases[] = {
-      {"postgres://app:hunter2@db:notaport/app", "port \"notaport\""},
+      {"postgres://app:hunter2@db:notaport/app", "port \"notaport\" is not a port number"},
       {"postgres://app:hunter2@db:0/app", "port \"0\""},
       {"postgres://app:hunter2@db:65536/app", "port \"65536\""},
       {"postgres://app:hunter2@db/app?connect_timeout=soon", "connect_timeout \"soon\""},
@@ -247,6 +246,14 @@ TEST_CASE("a URL that libpq cannot parse is a usage error that never shows the p
   }
 }
 
+TEST_CASE("a port that may be a password (a URI with no '@') is not quoted", "[unit]") {
+  // libpq reads "app" as the host and "hunter2" as the port here.
+  const std::string message = usage_error_of("postgres://app:hunter2/db");
+  CHECK_THAT(message, Catch::Contains("port is not a port number"));
+  CHECK_THAT(message, Catch::Contains("percent-encode"));
+  CHECK_THAT(message, !Catch::Contains("hunter"));
+}
+
 TEST_CASE("several hosts and ports and an explicit connect_timeout are accepted", "[unit]") {
   CHECK(parse("postgres://app@db1:5432,db2:5433/app?target_session_attrs=read-write").dialect == Dialect::postgres);
   CHECK(parse("host=db1,db2 port=5432,5433 dbname=app connect_timeout=3").dialect == Dialect::postgres);
@@ -258,4 +265,89 @@ TEST_CASE("a quoted key=value password is also masked as it was written", "[unit
   CHECK(url.password == "s3 cr'et");
   CHECK(redact("migrate --database-url \"host=db password='s3 cr\\'et' dbname=app\"", url) ==
         "migrate --database-url \"host=db password=*** dbname=app\"");
+}
+
+TEST_CASE("an empty or blank URL says that its variable is set but empty", "[unit]") {
+  for (const char* text : {"", "  ", "\t\n"}) {
+    INFO("url: '" << text << "'");
+    const std::string message = usage_error_of(text);
+    CHECK_THAT(message, Catch::StartsWith("DATABASE_URL is set but empty"));
+  }
+  try {
+    parse_database_url("", k_base, "--database-url");
+    FAIL("no error");
+  } catch (const UsageError& e) {
+    CHECK_THAT(e.what(), Catch::StartsWith("--database-url is set but empty"));
+    CHECK(e.code() == migrate::ExitCode::usage);
+  }
+}
+
+TEST_CASE("a raw '/', '@' or '%' in a URI password is refused without echoing any of it", "[unit]") {
+  // Each of these would hand libpq another password (or host, or port) than the one meant.
+  for (const char* text : {"postgres://u:Xy/9kLmP2q@host/db", "postgres://u:Xy@9kLmP2q@host/db",
+                           "postgresql://u:Xy/9k@LmP2q@host:5432/db?sslmode=require", "postgres://u:Xy%9kLmP2q@host/db",
+                           "postgres://u:Xy/9kLmP2q@host", "postgres://u:XyLm/P2q?9k@host/db",
+                           "postgres://u:Xy/9kLmP2q?a=b@host/db", "postgres://u:Xy%zzLmP2q@host/db?sslpassword=k%zz"}) {
+    INFO("url: " << text);
+    const std::string message = usage_error_of(text);
+    CHECK_THAT(message, Catch::StartsWith("DATABASE_URL: "));
+    CHECK_THAT(message, Catch::Contains("percent-encode"));
+    for (const char* fragment : {"Xy", "9k", "Lm", "P2q", "host", "u:"}) CHECK_THAT(message, !Catch::Contains(fragment));
+  }
+}
+
+TEST_CASE("a percent-encoded password is masked in both spellings", "[unit]") {
+  const DatabaseUrl url = parse("postgres://u:Xy%2F9k%40Lm%25P2q@host/db");
+  CHECK(url.password == "Xy/9k@Lm%P2q");
+  CHECK(url.redacted == "postgres://u:***@host/db");
+  CHECK(redact("Xy/9k@Lm%P2q and Xy%2F9k%40Lm%25P2q", url) == "*** and ***");
+}
+
+TEST_CASE("an '@' in a query value is not taken for a password's", "[unit]") {
+  const DatabaseUrl url = parse("postgres://u:pw@db/app?application_name=me@home");
+  CHECK(url.redacted == "postgres://u:***@db/app?application_name=me@home");
+  CHECK(url.password == "pw");
+}
+
+TEST_CASE("sslpassword is a secret like password, in every URL form", "[unit]") {
+  const DatabaseUrl uri = parse("postgres://u:pw@db/app?sslpassword=k3y%2Fpass&sslmode=require");
+  CHECK(uri.redacted == "postgres://u:***@db/app?sslpassword=***&sslmode=require");
+  CHECK(redact("key k3y/pass, as written k3y%2Fpass", uri) == "key ***, as written ***");
+
+  const DatabaseUrl keywords = parse("host=db sslpassword='k3y pass' password=pw dbname=app");
+  CHECK(keywords.redacted == "host=db sslpassword=*** password=*** dbname=app");
+  CHECK(keywords.password == "pw");
+  CHECK(redact("key k3y pass", keywords) == "key ***");
+
+  // A parameter that only libpq reads as a secret must be one that the mask covers.
+  const DatabaseUrl query_only = parse("postgres://u@db/app?sslpassword=k3y");
+  CHECK(query_only.redacted == "postgres://u@db/app?sslpassword=***");
+}
+
+TEST_CASE("parameters are what libpq reads from the URL", "[unit]") {
+  const DatabaseUrl url = parse("postgres://app:p%40ss@db:5433/app?sslmode=require&sslpassword=k");
+  const auto value = [&](const std::string& keyword) {
+    for (const auto& [key, val] : url.parameters) {
+      if (key == keyword) return val;
+    }
+    return std::string("(unset)");
+  };
+  CHECK(value("user") == "app");
+  CHECK(value("password") == "p@ss");
+  CHECK(value("host") == "db");
+  CHECK(value("port") == "5433");
+  CHECK(value("dbname") == "app");
+  CHECK(value("sslmode") == "require");
+  CHECK(value("sslpassword") == "k");
+  CHECK(value("connect_timeout") == "10");
+  CHECK(value("options") == "(unset)");
+  CHECK(migrate::config::is_secret_parameter("sslpassword"));
+  CHECK_FALSE(migrate::config::is_secret_parameter("sslkey"));
+}
+
+TEST_CASE("a backslash in an unquoted key=value password escapes as libpq reads it", "[unit]") {
+  const DatabaseUrl url = parse("host=db password=a\\ b dbname=app");
+  CHECK(url.password == "a b");
+  CHECK(url.redacted == "host=db password=*** dbname=app");
+  CHECK(redact("migrate --database-url 'host=db password=a\\ b'", url) == "migrate --database-url 'host=db password=***'");
 }

@@ -1,15 +1,67 @@
 // .env parsing and the Environment lookup.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "migrate/config/environment.hpp"
+#include "migrate/config/manifest.hpp"
 #include "migrate/util/error.hpp"
+#include "support/temp_dir.hpp"
 
 using migrate::ConfigError;
+using migrate::UsageError;
 using migrate::config::Environment;
 using migrate::config::parse_env_file;
+
+namespace {
+
+// Sets a variable of this process for a scope; a name of its own, so no other test sees it.
+class ScopedVariable {
+ public:
+  ScopedVariable(std::string name, const std::string& value) : m_name(std::move(name)) {
+    if (const char* old = std::getenv(m_name.c_str())) m_old = old;
+    ::setenv(m_name.c_str(), value.c_str(), 1);
+  }
+  ~ScopedVariable() {
+    if (m_old) {
+      ::setenv(m_name.c_str(), m_old->c_str(), 1);
+    } else {
+      ::unsetenv(m_name.c_str());
+    }
+  }
+  ScopedVariable(const ScopedVariable&) = delete;
+  ScopedVariable& operator=(const ScopedVariable&) = delete;
+  const std::string& name() const { return m_name; }
+
+ private:
+  std::string m_name;
+  std::optional<std::string> m_old;
+};
+
+std::string unique_name(const std::string& stem) { return stem + "_" + std::to_string(::getpid()); }
+
+// The message of the error that resolving service `alpha`'s URL throws, "" when none.
+std::string resolve_error(const std::filesystem::path& dir, const std::string& env_name,
+                          const std::optional<std::string>& override_url = std::nullopt) {
+  const migrate::config::Manifest manifest = migrate::config::parse_manifest(
+      "[services.alpha]\nmigrations = \"m\"\ndatabase_url_env = \"" + env_name + "\"\n", dir / "migrate.toml");
+  try {
+    const Environment env = Environment::from_process(dir / ".env");
+    migrate::config::resolve_database_url(manifest, manifest.services.front(), env, override_url);
+  } catch (const UsageError& e) {
+    CHECK(e.code() == migrate::ExitCode::usage);
+    return e.what();
+  }
+  return {};
+}
+
+}  // namespace
 
 TEST_CASE("a .env file with comments, export, quotes and escapes is parsed", "[unit]") {
   const std::string text =
@@ -88,4 +140,74 @@ TEST_CASE("Environment::get returns set values and treats empty as unset", "[uni
   CHECK_FALSE(env.get("EMPTY"));
   CHECK_FALSE(env.get("MISSING"));
   CHECK_FALSE(Environment().get("SET"));
+}
+
+TEST_CASE("a URL variable that is set but empty is an error, not the SQLite default", "[unit]") {
+  const migrate::test::TempDir dir;
+  const ScopedVariable alpha(unique_name("ALPHA_URL"), "");
+  CHECK_THAT(resolve_error(dir.path(), alpha.name()), Catch::StartsWith(alpha.name() + " is set but empty"));
+  SECTION("the process environment wins over .env, even with an empty value") {
+    dir.write(".env", alpha.name() + "=sqlite:from-dotenv.db\n");
+    CHECK_THAT(resolve_error(dir.path(), alpha.name()), Catch::StartsWith(alpha.name() + " is set but empty"));
+  }
+  SECTION("DATABASE_URL set but empty") {
+    const ScopedVariable database_url("DATABASE_URL", "");
+    CHECK_THAT(resolve_error(dir.path(), alpha.name()), Catch::StartsWith("DATABASE_URL is set but empty"));
+  }
+  SECTION("--database-url ''") {
+    CHECK_THAT(resolve_error(dir.path(), alpha.name(), std::string()),
+               Catch::StartsWith("--database-url is set but empty"));
+  }
+}
+
+TEST_CASE("an empty URL in .env names the file", "[unit]") {
+  const migrate::test::TempDir dir;
+  const std::string name = unique_name("BETA_URL");
+  dir.write(".env", name + "=\n");
+  CHECK(resolve_error(dir.path(), name) == name + " is set but empty; give it a database URL, or unset it (" + name +
+                                                 " is set in " + (dir.path() / ".env").string() + ")");
+}
+
+TEST_CASE("an unset URL variable still falls back to the default", "[unit]") {
+  const migrate::test::TempDir dir;
+  CHECK(resolve_error(dir.path(), unique_name("UNSET_URL")).empty());
+}
+
+TEST_CASE("a .env that is a directory, a dangling link or a file with a bad line is an error naming it", "[unit]") {
+  const migrate::test::TempDir dir;
+  const std::filesystem::path dotenv = dir.path() / ".env";
+  std::string needle;
+  SECTION("a directory") {
+    std::filesystem::create_directory(dotenv);
+    needle = dotenv.string() + " is not a regular file but a directory";
+  }
+  SECTION("a dangling symbolic link") {
+    std::filesystem::create_symlink(dir.path() / "missing", dotenv);
+    needle = dotenv.string() + " is a symbolic link to nothing";
+  }
+  SECTION("a malformed line") {
+    dir.write(".env", "GOOD=1\nthis is not an assignment\n");
+    needle = dotenv.string() + ":2: expected KEY=VALUE";
+  }
+  try {
+    Environment::from_process(dotenv);
+    FAIL("no error for " << needle);
+  } catch (const ConfigError& e) {
+    CHECK_THAT(e.what(), Catch::Contains(needle));
+    CHECK(e.code() == migrate::ExitCode::usage);
+  }
+}
+
+TEST_CASE("is_set tells an empty value from an unset one, and origin names .env", "[unit]") {
+  const migrate::test::TempDir dir;
+  const std::string from_file = unique_name("FROM_FILE");
+  const ScopedVariable from_process(unique_name("FROM_PROCESS"), "");
+  dir.write(".env", from_file + "=x\n" + from_process.name() + "=y\n");
+  const Environment env = Environment::from_process(dir.path() / ".env");
+  CHECK(env.is_set(from_file));
+  CHECK(env.is_set(from_process.name()));
+  CHECK_FALSE(env.get(from_process.name()));
+  CHECK_FALSE(env.is_set(unique_name("NOT_SET")));
+  CHECK(env.origin(from_file) == dir.path() / ".env");
+  CHECK(env.origin(from_process.name()).empty());
 }

@@ -370,9 +370,6 @@ migrations = "p"
        std::nullopt, "/srv/project/global.db"},
       {"the service variable beats the manifest",
        {{"DASHBOARD_DATABASE_URL", "sqlite:service.db"}}, std::nullopt, "/srv/project/service.db"},
-      {"an empty DATABASE_URL counts as unset",
-       {{"DATABASE_URL", ""}, {"DASHBOARD_DATABASE_URL", "sqlite:service.db"}}, std::nullopt,
-       "/srv/project/service.db"},
       {"the manifest's database_url when no variable is set", {}, std::nullopt, "/srv/project/from-manifest.db"},
   };
   for (const Case& c : cases) {
@@ -380,6 +377,14 @@ migrations = "p"
     const auto url = migrate::config::resolve_database_url(manifest, dashboard, Environment(c.variables), c.override_url);
     CHECK(url.dialect == Dialect::sqlite);
     CHECK(url.sqlite_path == c.expected);
+  }
+
+  // Set but empty is not unset: docker compose and systemd give a missing secret so.
+  for (const char* name : {"DATABASE_URL", "DASHBOARD_DATABASE_URL"}) {
+    INFO(name << " set but empty");
+    const Environment empty(std::map<std::string, std::string>{{name, ""}});
+    CHECK_THROWS_WITH(migrate::config::resolve_database_url(manifest, dashboard, empty, std::nullopt),
+                      Catch::StartsWith(std::string(name) + " is set but empty"));
   }
 
   const auto fallback = migrate::config::resolve_database_url(manifest, manifest.service("plain"), Environment(), std::nullopt);

@@ -59,7 +59,8 @@ Manifest load_manifest(const std::filesystem::path& path);
 
 /// Where a service's database is: `override_url` (--database-url) if given, else
 /// DATABASE_URL, else the service's database_url_env variable, else its manifest
-/// database_url, else sqlite:var/<service>.db. Throws UsageError for a bad URL.
+/// database_url, else sqlite:var/<service>.db. A variable that is set but empty does not
+/// fall through: it is a UsageError ("ALPHA_URL is set but empty"), as is a bad URL.
 DatabaseUrl resolve_database_url(const Manifest& manifest, const ServiceConfig& service,
                                  const Environment& env,
                                  const std::optional<std::string>& override_url);
