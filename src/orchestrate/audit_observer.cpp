@@ -54,4 +54,22 @@ void AuditObserver::step_failed(const std::string& service, const Revision& revi
   m_log.append(event);
 }
 
+void AuditObserver::interrupted(const std::string& service, const Revision* revision, run::Direction direction,
+                                int signal, std::chrono::milliseconds elapsed) {
+  audit::AuditEvent event;
+  event.event = "interrupted";
+  event.service = service;
+  if (revision != nullptr) event.version = revision->version;
+  event.ok = false;
+  event.duration_ms = elapsed.count();
+  const std::string name = signal == 15 ? "SIGTERM" : "SIGINT";
+  event.error = "interrupted by " + name;
+  event.detail = "signal " + name + " (" + std::to_string(signal) + ")";
+  if (revision != nullptr) {
+    event.detail += "; " + revision->label() + (direction == run::Direction::up ? " (up)" : " (down)") + " stopped";
+  }
+  m_failure_recorded = true;
+  m_log.append(event);
+}
+
 }  // namespace migrate::orchestrate

@@ -3,10 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 
 namespace migrate::run {
 
@@ -42,7 +41,7 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
       observer.lock_waiting(service, holder);
       reported_wait = true;
     }
-    std::this_thread::sleep_for(policy.poll_interval);
+    util::sleep_or_throw_if_interrupted(policy.poll_interval);  // nothing taken yet: nothing to undo
   }
   m_last_heartbeat = std::chrono::steady_clock::now();
 }

@@ -7,7 +7,8 @@
 namespace migrate::orchestrate {
 
 /// Writes one audit line per applied or rolled-back revision (with its duration), per
-/// failed revision (with the error) and per lock taken over; the lines of a batch of
+/// failed revision (with the error), per interrupted run (`interrupted`, with the signal)
+/// and per lock taken over; the lines of a batch of
 /// revisions in one write and one fsync. A write that fails throws, which stops the run.
 class AuditObserver final : public run::RunObserver {
  public:
@@ -20,8 +21,11 @@ class AuditObserver final : public run::RunObserver {
                    const std::string& error) override;
   void steps_finished(const std::string& service, const std::vector<run::FinishedStep>& steps,
                       run::Direction direction) override;
+  void interrupted(const std::string& service, const Revision* revision, run::Direction direction, int signal,
+                   std::chrono::milliseconds elapsed) override;
 
-  /// True once a failed revision was written (the run's `fail` line).
+  /// True once a failed or interrupted revision was written (the run's `fail` or
+  /// `interrupted` line).
   bool failure_recorded() const { return m_failure_recorded; }
 
  private:
