@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "migrate/db/sqlite_backup.hpp"
 #include "migrate/util/child_process.hpp"
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 #include "migrate/util/text.hpp"
 
 namespace migrate::backup {
@@ -25,12 +27,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A file that is removed on scope exit unless released.
+// A file that is removed on scope exit unless released, with the journal SQLite may have
+// left beside it.
 class TempFile {
  public:
   explicit TempFile(fs::path path) : m_path(std::move(path)) {}
   ~TempFile() {
-    if (!m_path.empty()) ::unlink(m_path.c_str());
+    if (m_path.empty()) return;
+    ::unlink(m_path.c_str());
+    ::unlink((m_path.string() + "-journal").c_str());
   }
   TempFile(TempFile&& other) noexcept : m_path(std::move(other.m_path)) { other.m_path.clear(); }
   TempFile(const TempFile&) = delete;
@@ -49,15 +54,25 @@ std::string first_lines(const std::string& text, const config::DatabaseUrl& url)
   return config::redact(util::replace_all(trimmed, "\n", " | "), url);
 }
 
-std::map<std::string, std::string> child_env(const config::DatabaseUrl& url) {
+// server_version: when known (14 and later), the tool's session gets
+// client_connection_check_interval, so that the server ends its query soon after the tool
+// was stopped (an interrupted run) instead of running it to the end.
+std::map<std::string, std::string> child_env(const config::DatabaseUrl& url, int server_version = 0) {
   std::map<std::string, std::string> env{{"PGAPPNAME", "migrate"}};
   if (!url.password.empty()) env["PGPASSWORD"] = url.password;
+  if (server_version >= 140000) {
+    const char* options = std::getenv("PGOPTIONS");
+    env["PGOPTIONS"] = std::string(options != nullptr ? options : "") + " -c client_connection_check_interval=2000";
+  }
   return env;
 }
 
-util::ProcessResult run_tool(const std::vector<std::string>& argv, const config::DatabaseUrl& url) {
+util::ProcessResult run_tool(const std::vector<std::string>& argv, const config::DatabaseUrl& url,
+                             int server_version = 0) {
   try {
-    return util::run_process(argv, child_env(url));
+    return util::run_process(argv, child_env(url, server_version));
+  } catch (const Interrupted&) {
+    throw;
   } catch (const std::runtime_error& e) {
     throw BackupFailed(e.what());
   }
@@ -123,7 +138,7 @@ void dump_postgres(const config::DatabaseUrl& url, int server_version, BackupFor
     argv.insert(argv.end(), {"--format=plain", "--clean", "--if-exists"});
   }
   argv.push_back("--dbname=" + url.conninfo_without_password);
-  const util::ProcessResult result = run_tool(argv, url);
+  const util::ProcessResult result = run_tool(argv, url, server_version);
   if (!result.ok()) {
     throw BackupFailed("pg_dump failed (exit " + std::to_string(result.exit_code) +
                        "): " + first_lines(result.stderr_text, url));
@@ -138,13 +153,19 @@ fs::path take_backup(const config::DatabaseUrl& url, int server_version, const s
                                 : format == BackupFormat::custom ? ".dump"
                                                                  : ".sql";
   const fs::path final_path = store.new_path(service, extension, now);
-  TempFile temp = prepare_temp(final_path);
-  if (url.dialect == Dialect::postgres) {
-    dump_postgres(url, server_version, format, temp.path());
-  } else {
-    db::copy_sqlite_database(url.sqlite_path, temp.path(), /*drop_lock_row=*/true);
+  try {
+    TempFile temp = prepare_temp(final_path);
+    if (url.dialect == Dialect::postgres) {
+      dump_postgres(url, server_version, format, temp.path());
+    } else {
+      db::copy_sqlite_database(url.sqlite_path, temp.path(), /*drop_lock_row=*/true);
+    }
+    util::throw_if_interrupted();  // a copy that could not be stopped: do not publish it
+    publish(temp, final_path);
+  } catch (const Interrupted& e) {
+    throw Interrupted(e.signal(), std::string("interrupted by ") + e.signal_name() + " during the backup of " + service +
+                                      ": stopped it and removed its partial file; nothing was changed");
   }
-  publish(temp, final_path);
   return final_path;
 }
 
@@ -171,11 +192,18 @@ void restore_backup(const config::DatabaseUrl& url, const fs::path& file) {
     script = converted->path();
   }
   const PgTool psql = locate_pg_tool("psql");
-  const util::ProcessResult result =
-      run_tool({psql.path.string(), "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
-                "--single-transaction", "--command=" + std::string(db::k_postgres_clear_schemas_sql),
-                "--file=" + script.string(), "--dbname=" + url.conninfo_without_password},
-               url);
+  util::ProcessResult result;
+  try {
+    util::throw_if_interrupted();
+    result = run_tool({psql.path.string(), "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
+                       "--single-transaction", "--command=" + std::string(db::k_postgres_clear_schemas_sql),
+                       "--file=" + script.string(), "--dbname=" + url.conninfo_without_password},
+                      url);
+  } catch (const Interrupted& e) {
+    throw Interrupted(e.signal(), std::string("interrupted by ") + e.signal_name() + " during the restore from " +
+                                      file.string() + ": stopped psql before its single transaction committed, "
+                                      "so the server rolls it back; the database is as it was");
+  }
   if (!result.ok()) {
     throw BackupFailed("restore from " + file.string() + " failed and was rolled back: " +
                        first_lines(result.stderr_text, url));
