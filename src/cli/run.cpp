@@ -10,6 +10,7 @@
 
 #include "cli/command.hpp"
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 #include "migrate/util/system.hpp"
 
 namespace migrate::cli {
@@ -87,6 +88,7 @@ int run(int argc, char** argv) {
 
   for (int i = 0; i < argc; ++i) options.command_line += (i == 0 ? "" : " ") + std::string(argv[i]);
   configure_logging(options);
+  util::install_interrupt_handlers();
   Io io{std::cout, std::cin, util::stdin_is_terminal()};
   try {
     for (Registered& registered : commands) {
