@@ -194,6 +194,42 @@ TEST_CASE("SIGKILL during a slow SQLite revision: nothing commits and the next r
   check_killed(Dialect::sqlite);
 }
 
+TEST_CASE("A second SIGINT exits at once, and the statement is still cancelled in the server",
+          "[interrupt][postgres]") {
+  CliProject project;
+  auto db = make_test_database(Dialect::postgres);
+  auto process = start_slow_up(project, *db);
+  const auto signalled = Clock::now();
+  REQUIRE(::kill(process->pid(), SIGINT) == 0);
+  REQUIRE(::kill(process->pid(), SIGINT) == 0);
+  CHECK(process->wait() == 130);
+  CHECK(Clock::now() - signalled < 3s);
+  std::this_thread::sleep_until(signalled + 4s);
+  CHECK(runner_statements(*db) == 0);
+  std::this_thread::sleep_until(signalled + k_sleep);
+  CHECK(db->history("app").empty());
+  CHECK(db->user_tables().empty());
+  CHECK(advisory_locks(*db) == 0);
+}
+
+TEST_CASE("An interrupt names the revisions that committed before it", "[interrupt][sqlite]") {
+  CliProject project;
+  auto db = make_test_database(Dialect::sqlite);
+  project.write("0001_quick.up.sql", "CREATE TABLE a (id int);\n");
+  project.write("0002_slow.up.sql", k_slow_sqlite);
+  robustness::MigrateProcess process(up_arguments(project, *db), {}, project.dir() / "up");
+  REQUIRE(eventually([&] { return contains(process.out(), "applied     app 0001_quick"); }, 10s));
+  std::this_thread::sleep_for(500ms);
+  REQUIRE(::kill(process.pid(), SIGTERM) == 0);
+  CHECK(process.wait() == 143);
+  INFO(process.describe());
+  CHECK(contains(process.err(), "revision 0002_slow was cancelled and rolled back; it is not applied; "
+                                "applied before it (committed): 0001_quick"));
+  CHECK(db->history("app") == std::vector<std::string>{"1:quick"});
+  CHECK(db->user_tables() == std::vector<std::string>{"a"});
+  CHECK(lock_rows(*db) == 0);
+}
+
 TEST_CASE("SIGINT during a no-transaction revision leaves it dirty and says so", "[interrupt][postgres]") {
   CliProject project;
   auto db = make_test_database(Dialect::postgres);
