@@ -230,6 +230,29 @@ TEST_CASE("An interrupt names the revisions that committed before it", "[interru
   CHECK(lock_rows(*db) == 0);
 }
 
+TEST_CASE("SIGINT while waiting for another runner's lock stops the wait at once", "[interrupt][sqlite]") {
+  CliProject project;
+  auto db = make_test_database(Dialect::sqlite);
+  project.add_table(1, "a");
+  REQUIRE_EXIT(project.run({"up", "--yes", "--no-backup"}, db.get()), 0);
+  project.add_table(2, "b");
+  db->exec("INSERT INTO migration_lock (lock_id, holder) VALUES (1, 'someone@elsewhere:1')");
+  robustness::MigrateProcess process(
+      {"--config", project.config().string(), "--database-url", db->url(), "--lock-wait", "60s", "up", "--yes",
+       "--no-backup"},
+      {}, project.dir() / "up");
+  REQUIRE(eventually([&] { return contains(process.err(), "waiting for the migration lock"); }, 10s));
+  const auto signalled = Clock::now();
+  REQUIRE(::kill(process.pid(), SIGINT) == 0);
+  CHECK(process.wait() == 130);
+  CHECK(Clock::now() - signalled < 3s);
+  INFO(process.describe());
+  CHECK(contains(process.err(), "interrupted by SIGINT while waiting for the migration lock of service 'app' "
+                                "(held by someone@elsewhere:1); nothing was changed"));
+  CHECK(db->history("app") == std::vector<std::string>{"1:create_a"});
+  CHECK(db->scalar("SELECT holder FROM migration_lock") == "someone@elsewhere:1");
+}
+
 TEST_CASE("SIGINT during a no-transaction revision leaves it dirty and says so", "[interrupt][postgres]") {
   CliProject project;
   auto db = make_test_database(Dialect::postgres);
