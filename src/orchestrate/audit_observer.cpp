@@ -1,6 +1,8 @@
 // Audit lines for run events.
 #include "migrate/orchestrate/audit_observer.hpp"
 
+#include "migrate/util/interrupt.hpp"
+
 namespace migrate::orchestrate {
 
 void AuditObserver::lock_broken(const std::string& service, const db::LockInfo& dead) {
@@ -62,7 +64,7 @@ void AuditObserver::interrupted(const std::string& service, const Revision* revi
   if (revision != nullptr) event.version = revision->version;
   event.ok = false;
   event.duration_ms = elapsed.count();
-  const std::string name = signal == 15 ? "SIGTERM" : "SIGINT";
+  const std::string name = util::signal_name(signal);
   event.error = "interrupted by " + name;
   event.detail = "signal " + name + " (" + std::to_string(signal) + ")";
   if (revision != nullptr) {

@@ -190,10 +190,12 @@ const RevisionScript& script_of(const Revision& revision, Direction direction) {
 std::string interrupted_message(db::Driver& driver, const ServiceRevisions& service, Direction direction, int signal,
                                 bool backed_up, const Revision* running, const std::vector<Revision>& done) {
   const bool up = direction == Direction::up;
-  std::string message = std::string("interrupted by ") + (signal == 15 ? "SIGTERM" : "SIGINT") + ": service '" +
+  std::string message = std::string("interrupted by ") + util::signal_name(signal) + ": service '" +
                         service.service + "': ";
   if (running == nullptr) {
-    message += !backed_up ? "stopped during the backup, before any change" : "stopped between two revisions";
+    message += !backed_up     ? "stopped during the backup, before any change"
+               : done.empty() ? "stopped before its first revision ran"
+                              : "stopped between two revisions";
   } else if (running->step == nullptr && script_of(*running, direction).directives.no_transaction) {
     // Its row tells whether it got as far as being marked dirty.
     std::vector<AppliedRevision> history;

@@ -1,5 +1,5 @@
 // posix_spawn with file actions: no shell, no inherited descriptors but the three we set.
-// On SIGINT/SIGTERM the child is stopped (SIGTERM, then SIGKILL after a grace) and reaped.
+// On SIGINT/SIGTERM the child is stopped (SIGINT, SIGTERM, then SIGKILL) and reaped.
 #include "migrate/util/child_process.hpp"
 
 #include <fcntl.h>
@@ -29,28 +29,39 @@ namespace {
 
 constexpr std::size_t k_max_output = 64 * 1024;
 
-// How long a child has to exit after SIGTERM before it gets SIGKILL.
-constexpr std::chrono::milliseconds k_termination_grace{2000};
+// How long a child has to exit after SIGINT, and again after SIGTERM, before SIGKILL.
+constexpr std::chrono::milliseconds k_termination_grace{1000};
 
-// Run from the signal handler: kill(2) is async-signal-safe.
-void terminate_child(void* pid) noexcept { ::kill(*static_cast<pid_t*>(pid), SIGTERM); }
+// Run from the signal handler: kill(2) is async-signal-safe. SIGINT first: PostgreSQL's
+// client programs (psql, pg_dump, pg_restore) answer it by cancelling their query in the
+// server before they exit, where a plain SIGTERM leaves psql's query running there.
+void interrupt_child(void* pid) noexcept { ::kill(*static_cast<pid_t*>(pid), SIGINT); }
 
 [[noreturn]] void throw_stopped(int signal, const std::string& program) {
-  throw Interrupted(signal, std::string("interrupted by ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopped " +
+  throw Interrupted(signal, std::string("interrupted by ") + signal_name(signal) + ": stopped " +
                                 std::filesystem::path(program).filename().string());
 }
 
-// SIGTERM, a grace to exit, then SIGKILL; reaps the child.
-void stop_and_reap(pid_t pid) {
-  ::kill(pid, SIGTERM);
+// Whether the child exited within the grace; reaps it if so.
+bool reaped_within_grace(pid_t pid) {
   const auto deadline = std::chrono::steady_clock::now() + k_termination_grace;
   int status = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     const pid_t reaped = ::waitpid(pid, &status, WNOHANG);
-    if (reaped == pid || (reaped < 0 && errno != EINTR)) return;
+    if (reaped == pid || (reaped < 0 && errno != EINTR)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  return false;
+}
+
+// SIGINT, SIGTERM, then SIGKILL, each after a grace to exit; reaps the child.
+void stop_and_reap(pid_t pid) {
+  for (int signal : {SIGINT, SIGTERM}) {
+    ::kill(pid, signal);
+    if (reaped_within_grace(pid)) return;
+  }
   ::kill(pid, SIGKILL);
+  int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
 }
@@ -120,9 +131,9 @@ ProcessResult run_process(const std::vector<std::string>& argv,
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(spawned));
   }
 
-  // From now on a signal stops the child at once (the handler sends SIGTERM), and the loop
+  // From now on a signal stops the child at once (the handler sends SIGINT), and the loop
   // below then makes sure it is gone and reaped; the third descriptor wakes that loop.
-  auto stop_on_signal = std::make_unique<CancelRegistration>(terminate_child, &pid);
+  auto stop_on_signal = std::make_unique<CancelRegistration>(interrupt_child, &pid);
   ProcessResult result;
   pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {interrupt_fd(), POLLIN, 0}};
   const auto stop_if_interrupted = [&] {
@@ -166,7 +177,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
     stop_if_interrupted();
   }
   stop_on_signal.reset();  // the pid is free for reuse now
-  // The handler's SIGTERM may be what ended it.
+  // The handler's SIGINT may be what ended it.
   if (const int signal = interrupt_signal(); signal != 0) throw_stopped(signal, argv[0]);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;

@@ -80,10 +80,12 @@ void install_interrupt_handlers() {
 
 int interrupt_signal() noexcept { return g_signal; }
 
+const char* signal_name(int signal) noexcept { return signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
+
 void throw_if_interrupted() {
   const int signal = g_signal;
   if (signal == 0) return;
-  throw Interrupted(signal, std::string("interrupted by ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+  throw Interrupted(signal, std::string("interrupted by ") + signal_name(signal));
 }
 
 int interrupt_fd() noexcept { return g_pipe[0]; }

@@ -315,6 +315,39 @@ TEST_CASE("SIGINT during a pg_dump backup stops pg_dump and leaves no backup fil
   CHECK(eventually([&] { return runner_statements(*db) == 0; }, 4s));
 }
 
+TEST_CASE("SIGINT during a restore stops psql before its transaction commits", "[interrupt][postgres]") {
+  CliProject project;
+  auto db = make_test_database(Dialect::postgres);
+  db->exec("CREATE TABLE keep (id int)");
+  project.add_table(1, "a");  // a service needs revisions
+  const std::filesystem::path file = project.dir() / "slow.sql";
+  std::ofstream(file) << "CREATE TABLE restored (id int);\nSELECT pg_sleep(6);\n";
+  robustness::MigrateProcess process({"--config", project.config().string(), "--database-url", db->url(), "restore",
+                                      "app", file.string(), "--yes", "--no-backup"},
+                                     {}, project.dir() / "restore");
+  const bool running = eventually(
+      [&] {
+        return std::stoi(db->scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND application_name = 'migrate' AND query LIKE '%pg_sleep%'")) > 0;
+      },
+      10s);
+  if (!running) {
+    process.kill();
+    process.wait();
+  }
+  INFO(process.describe());
+  REQUIRE(running);
+  const auto signalled = Clock::now();
+  REQUIRE(::kill(process.pid(), SIGINT) == 0);
+  CHECK(process.wait() == 130);
+  CHECK(Clock::now() - signalled < 4s);
+  CHECK(contains(process.err(), "during the restore"));
+  CHECK(lock_rows(*db) == 0);
+  // Past the statement's would-be end, the restore's transaction has not committed.
+  std::this_thread::sleep_until(signalled + k_sleep + 1s);
+  CHECK(db->user_tables() == std::vector<std::string>{"keep"});
+}
+
 TEST_CASE("A runner whose backend is terminated says the server closed the connection, and why",
           "[interrupt][postgres]") {
   CliProject project;

@@ -22,8 +22,9 @@ struct ProcessResult {
 /// `env` added or overriding (secrets travel here, never in argv); stdin is /dev/null;
 /// stdout and stderr are captured. Throws std::runtime_error when the
 /// program cannot be started, and Interrupted when SIGINT or SIGTERM asked this process to
-/// stop (before or while the child runs: the child then gets SIGTERM, SIGKILL after a
-/// short grace, and is reaped before the throw).
+/// stop (before or while the child runs: the child then gets SIGINT, which PostgreSQL's
+/// client programs answer by cancelling their query, then SIGTERM and SIGKILL after a
+/// second each, and is reaped before the throw).
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env = {});
 

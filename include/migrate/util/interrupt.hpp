@@ -18,6 +18,9 @@ void install_interrupt_handlers();
 /// The signal (SIGINT or SIGTERM) that asked this process to stop; 0 when none did.
 int interrupt_signal() noexcept;
 
+/// "SIGINT" or "SIGTERM".
+const char* signal_name(int signal) noexcept;
+
 /// Throws Interrupted when a signal asked this process to stop.
 void throw_if_interrupted();
 
