@@ -163,8 +163,8 @@ fs::path take_backup(const config::DatabaseUrl& url, int server_version, const s
     util::throw_if_interrupted();  // a copy that could not be stopped: do not publish it
     publish(temp, final_path);
   } catch (const Interrupted& e) {
-    throw Interrupted(e.signal(), std::string("interrupted by ") + e.signal_name() + " during the backup of " + service +
-                                      ": stopped it and removed its partial file; nothing was changed");
+    throw Interrupted(e.signal(), std::string("interrupted by ") + e.signal_name() + " during the backup of " +
+                                      service + ": stopped it and removed its partial file; nothing was changed");
   }
   return final_path;
 }

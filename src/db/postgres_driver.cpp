@@ -495,12 +495,16 @@ class PostgresDriver final : public Driver {
         m_raw = raw;
         if (!m_cancel) {
           m_cancel.reset(PQgetCancel(raw));
-          if (m_cancel) m_cancel_registration = std::make_unique<util::CancelRegistration>(cancel_postgres, m_cancel.get());
+          if (m_cancel) {
+            m_cancel_registration = std::make_unique<util::CancelRegistration>(cancel_postgres, m_cancel.get());
+          }
         }
         const char* name = PQparameterStatus(raw, "application_name");
         std::string sql = "SET client_min_messages TO warning";
         if (name == nullptr || *name == '\0') sql += ";SET application_name TO 'migrate'";
-        if (check_interval) sql += ";SET client_connection_check_interval TO '" + std::string(k_connection_check_interval) + "'";
+        if (check_interval) {
+          sql += ";SET client_connection_check_interval TO '" + std::string(k_connection_check_interval) + "'";
+        }
         tx.exec(sql);
         tx.commit();
         return;

@@ -63,7 +63,9 @@ void throw_if_interrupted(int error_code) {
 class SqliteDriver final : public Driver {
  public:
   SqliteDriver(const std::string& file, int flags, std::string label)
-      : m_db(file, flags, k_busy_timeout_ms), m_label(std::move(label)), m_interrupt(interrupt_sqlite, m_db.getHandle()) {
+      : m_db(file, flags, k_busy_timeout_ms),
+        m_label(std::move(label)),
+        m_interrupt(interrupt_sqlite, m_db.getHandle()) {
     m_db.exec("PRAGMA foreign_keys = ON");
   }
 

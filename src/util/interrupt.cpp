@@ -94,7 +94,8 @@ void sleep_or_throw_if_interrupted(std::chrono::milliseconds duration) {
   throw_if_interrupted();
   const auto deadline = std::chrono::steady_clock::now() + duration;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    // Rounded up: a sleep never ends before its duration.
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd fd{interrupt_fd(), POLLIN, 0};
     ::poll(&fd, 1, static_cast<int>(left.count()));  // EINTR or a readable pipe: look again
