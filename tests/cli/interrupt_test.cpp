@@ -230,6 +230,27 @@ TEST_CASE("An interrupt names the revisions that committed before it", "[interru
   CHECK(lock_rows(*db) == 0);
 }
 
+TEST_CASE("SIGINT during a slow down revision leaves it applied", "[interrupt][sqlite]") {
+  CliProject project;
+  auto db = make_test_database(Dialect::sqlite);
+  project.write("0001_slow.up.sql", "CREATE TABLE b (id int);\n");
+  project.write("0001_slow.down.sql", "DROP TABLE b;\n" + k_slow_sqlite.substr(k_slow_sqlite.find("WITH")));
+  REQUIRE_EXIT(project.run({"up", "--yes", "--no-backup"}, db.get()), 0);
+  robustness::MigrateProcess process(
+      {"--config", project.config().string(), "--database-url", db->url(), "down", "app", "--yes", "--no-backup"}, {},
+      project.dir() / "down");
+  REQUIRE(eventually([&] { return contains(process.out(), "rolling back 1 revision"); }, 10s));
+  std::this_thread::sleep_for(500ms);
+  REQUIRE(::kill(process.pid(), SIGINT) == 0);
+  CHECK(process.wait() == 130);
+  INFO(process.describe());
+  CHECK(contains(process.err(), "revision 0001_slow (down) was cancelled and rolled back; it stays applied; "
+                                "nothing had been rolled back before it"));
+  CHECK(db->history("app") == std::vector<std::string>{"1:slow"});
+  CHECK(db->user_tables() == std::vector<std::string>{"b"});
+  CHECK(lock_rows(*db) == 0);
+}
+
 TEST_CASE("SIGINT while waiting for another runner's lock stops the wait at once", "[interrupt][sqlite]") {
   CliProject project;
   auto db = make_test_database(Dialect::sqlite);
