@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <system_error>
@@ -16,6 +17,7 @@
 #include "migrate/db/sqlite_backup.hpp"
 #include "migrate/util/child_process.hpp"
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 #include "migrate/util/text.hpp"
 
 namespace migrate::backup {
@@ -24,12 +26,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A file that is removed on scope exit unless released.
+// A file that is removed on scope exit unless released, with the journal SQLite may have
+// left beside it.
 class TempFile {
  public:
   explicit TempFile(fs::path path) : m_path(std::move(path)) {}
   ~TempFile() {
-    if (!m_path.empty()) ::unlink(m_path.c_str());
+    if (m_path.empty()) return;
+    ::unlink(m_path.c_str());
+    ::unlink((m_path.string() + "-journal").c_str());
   }
   TempFile(TempFile&& other) noexcept : m_path(std::move(other.m_path)) { other.m_path.clear(); }
   TempFile(const TempFile&) = delete;
@@ -49,11 +54,22 @@ std::string first_lines(const std::string& text, const config::DatabaseUrl& url)
 }
 
 // Runs a client program; one that `connects` gets url's database with no secret in argv.
-util::ProcessResult run_tool(std::vector<std::string> argv, const config::DatabaseUrl& url, bool connects) {
+// server_version: when known (14 and later), the tool's session gets
+// client_connection_check_interval, so that the server ends its query soon after the tool
+// was stopped (an interrupted run) instead of running it to the end.
+util::ProcessResult run_tool(std::vector<std::string> argv, const config::DatabaseUrl& url, bool connects,
+                             int server_version = 0) {
   const PgClientAccess access(url);
   if (connects) argv.insert(argv.end(), access.connection_arguments().begin(), access.connection_arguments().end());
+  std::map<std::string, std::string> env = access.environment();
+  if (server_version >= 140000) {
+    const char* options = std::getenv("PGOPTIONS");
+    env["PGOPTIONS"] = std::string(options != nullptr ? options : "") + " -c client_connection_check_interval=2000";
+  }
   try {
-    return util::run_process(argv, access.environment());
+    return util::run_process(argv, env);
+  } catch (const Interrupted&) {
+    throw;
   } catch (const std::runtime_error& e) {
     throw BackupFailed(e.what());
   }
@@ -118,7 +134,7 @@ void dump_postgres(const config::DatabaseUrl& url, int server_version, BackupFor
   } else {
     argv.insert(argv.end(), {"--format=plain", "--clean", "--if-exists"});
   }
-  const util::ProcessResult result = run_tool(argv, url, /*connects=*/true);
+  const util::ProcessResult result = run_tool(argv, url, /*connects=*/true, server_version);
   if (!result.ok()) {
     throw BackupFailed("pg_dump failed (exit " + std::to_string(result.exit_code) +
                        "): " + first_lines(result.stderr_text, url));
@@ -133,13 +149,19 @@ fs::path take_backup(const config::DatabaseUrl& url, int server_version, const s
                                 : format == BackupFormat::custom ? ".dump"
                                                                  : ".sql";
   const fs::path final_path = store.new_path(service, extension, now);
-  TempFile temp = prepare_temp(final_path);
-  if (url.dialect == Dialect::postgres) {
-    dump_postgres(url, server_version, format, temp.path());
-  } else {
-    db::copy_sqlite_database(url.sqlite_path, temp.path(), /*drop_lock_row=*/true);
+  try {
+    TempFile temp = prepare_temp(final_path);
+    if (url.dialect == Dialect::postgres) {
+      dump_postgres(url, server_version, format, temp.path());
+    } else {
+      db::copy_sqlite_database(url.sqlite_path, temp.path(), /*drop_lock_row=*/true);
+    }
+    util::throw_if_interrupted();  // a copy that could not be stopped: do not publish it
+    publish(temp, final_path);
+  } catch (const Interrupted& e) {
+    throw Interrupted(e.signal(), std::string("interrupted by ") + e.signal_name() + " during the backup of " +
+                                      service + ": stopped it and removed its partial file; nothing was changed");
   }
-  publish(temp, final_path);
   return final_path;
 }
 
@@ -166,11 +188,18 @@ void restore_backup(const config::DatabaseUrl& url, const fs::path& file) {
     script = converted->path();
   }
   const PgTool psql = locate_pg_tool("psql");
-  const util::ProcessResult result =
-      run_tool({psql.path.string(), "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
-                "--single-transaction", "--command=" + std::string(db::k_postgres_clear_schemas_sql),
-                "--file=" + script.string()},
-               url, /*connects=*/true);
+  util::ProcessResult result;
+  try {
+    util::throw_if_interrupted();
+    result = run_tool({psql.path.string(), "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
+                       "--single-transaction", "--command=" + std::string(db::k_postgres_clear_schemas_sql),
+                       "--file=" + script.string()},
+                      url, /*connects=*/true);
+  } catch (const Interrupted& e) {
+    throw Interrupted(e.signal(), std::string("interrupted by ") + e.signal_name() + " during the restore from " +
+                                      file.string() + ": stopped psql before its single transaction committed, "
+                                      "so the server rolls it back; the database is as it was");
+  }
   if (!result.ok()) {
     throw BackupFailed("restore from " + file.string() + " failed and was rolled back: " +
                        first_lines(result.stderr_text, url));

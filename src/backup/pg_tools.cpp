@@ -59,6 +59,8 @@ PgTool locate_pg_tool(const std::string& name) {
   util::ProcessResult version;
   try {
     version = util::run_process({path->string(), "--version"});
+  } catch (const Interrupted&) {
+    throw;
   } catch (const std::runtime_error& e) {
     throw BackupFailed(e.what());
   }

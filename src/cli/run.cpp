@@ -10,6 +10,7 @@
 
 #include "cli/command.hpp"
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 #include "migrate/util/system.hpp"
 
 namespace migrate::cli {
@@ -91,6 +92,7 @@ int run(int argc, char** argv) {
 
   for (int i = 0; i < argc; ++i) options.command_line += (i == 0 ? "" : " ") + std::string(argv[i]);
   configure_logging(options);
+  util::install_interrupt_handlers();
   const bool interactive = util::stdin_is_terminal();
   Output output(options.json, options.quiet, interactive && !options.yes, std::cout, std::cerr);
   const std::unique_ptr<run::RunObserver> progress = make_console_observer(options, std::cout);

@@ -1,6 +1,8 @@
 // PostgreSQL through libpqxx 6.4. Every pqxx exception is translated here (STYLE rule 2).
 #include "db/postgres_driver.hpp"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 
 #include <pqxx/pqxx>
@@ -11,6 +13,7 @@
 #include "db/postgres_session.hpp"
 #include "migrate/source/statement_lexer.hpp"
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 #include "migrate/util/text.hpp"
 
 namespace migrate::db {
@@ -90,6 +93,30 @@ std::string describe(const pqxx::sql_error& e, std::size_t first_line = 1) {
   return first;
 }
 
+// How soon the server notices that a runner is gone (killed, its host lost) while a statement
+// runs, and rolls back its transaction (PostgreSQL 14 and later): without it, a revision
+// whose client died runs on to the end, and commits.
+constexpr std::string_view k_connection_check_interval = "2s";
+
+// The libpq connection under a libpqxx transaction: libpqxx 6.4 hands it out only to
+// large objects, through this protected accessor.
+class RawConnection final : private pqxx::largeobject {
+ public:
+  static PGconn* of(const pqxx::dbtransaction& tx) { return pqxx::largeobject::raw_connection(tx); }
+};
+
+// Run from the SIGINT/SIGTERM handler: PQcancel is async-signal-safe.
+void cancel_postgres(void* cancel) noexcept {
+  char error[256];
+  PQcancel(static_cast<PGcancel*>(cancel), error, sizeof error);
+}
+
+// A statement cancelled by our own interrupt handler (SQLSTATE 57014 is also what a
+// statement_timeout gives): throws Interrupted.
+void throw_if_interrupted(const pqxx::sql_error& e) {
+  if (e.sqlstate() == "57014") util::throw_if_interrupted();
+}
+
 // When a revision of a batch began: epoch seconds kept in the setting migrate.started,
 // or, if the revision reset it (RESET ALL), the receipt of the whole batch.
 const std::string k_batch_started =
@@ -107,7 +134,7 @@ class PostgresDriver final : public Driver {
     try {
       m_conn = std::make_unique<pqxx::connection>(url.conninfo);
       m_notices = std::make_unique<NoticeLogger>(*m_conn);
-      exec("SET client_min_messages TO warning");
+      configure_session();
     } catch (const pqxx::broken_connection& e) {
       throw DatabaseUnreachable(unreachable_message(e.what()));
     } catch (const std::exception& e) {
@@ -218,7 +245,7 @@ class PostgresDriver final : public Driver {
       return outcome;
     } catch (const pqxx::broken_connection& e) {
       const std::string lost = "lost the connection to " + m_url.redacted + " during a batch of revisions: " +
-                               config::redact(e.what(), m_url);
+                               lost_reason(e);
       // The server may have committed some of them: learn which over a new connection,
       // so that they are reported and audited before the error.
       try {
@@ -463,6 +490,10 @@ class PostgresDriver final : public Driver {
     try {
       pqxx::nontransaction tx(*m_conn);
       tx.exec_params("DELETE FROM migration_lock WHERE holder = $1", holder);
+    } catch (const pqxx::broken_connection&) {
+      spdlog::warn("the migration lock row on {} stays behind: the connection is gone, and with it the session "
+                   "lock, so the next runner takes the row over",
+                   m_url.redacted);
     } catch (const std::exception& e) {
       // The row is taken over by the next runner once the session lock is gone.
       spdlog::warn("could not delete the migration lock row on {}: {}", m_url.redacted,
@@ -472,6 +503,60 @@ class PostgresDriver final : public Driver {
   }
 
  private:
+  // One transaction: the cancel handle for the interrupt handler, then the session's
+  // settings. application_name names migrate in pg_stat_activity unless the URL, PGAPPNAME
+  // or the role set one; client_connection_check_interval where the server has it.
+  void configure_session() {
+    for (bool check_interval : {m_conn->server_version() >= 140000, false}) {
+      try {
+        pqxx::work tx(*m_conn);
+        PGconn* raw = RawConnection::of(tx);
+        m_raw = raw;
+        if (!m_cancel) {
+          m_cancel.reset(PQgetCancel(raw));
+          if (m_cancel) {
+            m_cancel_registration = std::make_unique<util::CancelRegistration>(cancel_postgres, m_cancel.get());
+          }
+        }
+        const char* name = PQparameterStatus(raw, "application_name");
+        std::string sql = "SET client_min_messages TO warning";
+        if (name == nullptr || *name == '\0') sql += ";SET application_name TO 'migrate'";
+        if (check_interval) {
+          sql += ";SET client_connection_check_interval TO '" + std::string(k_connection_check_interval) + "'";
+        }
+        tx.exec(sql);
+        tx.commit();
+        return;
+      } catch (const pqxx::sql_error& e) {
+        // A platform without the check (the server refuses any value but 0): go without.
+        if (!check_interval) throw;
+        spdlog::debug("client_connection_check_interval not set: {}", e.what());
+      }
+    }
+  }
+
+  // Why the connection is gone: the server's own last words when it said why (a FATAL
+  // before closing: "terminating connection due to administrator command" on pg_ctl
+  // restart or pg_terminate_backend), which libpq keeps and libpqxx's exception loses.
+  // Once lost, libpqxx may open a new connection (and free this one) on the next use: the
+  // handle is not kept past the first loss.
+  std::string lost_reason(const pqxx::broken_connection& e) {
+    const std::string text = m_raw != nullptr ? PQerrorMessage(m_raw) : "";
+    m_raw = nullptr;
+    std::string reason;
+    for (std::size_t start = 0; start < text.size();) {
+      const std::size_t end = std::min(text.find('\n', start), text.size());
+      const std::string_view line = util::trim(std::string_view(text).substr(start, end - start));
+      if (util::starts_with(line, "FATAL:") && reason.empty()) reason = std::string(util::trim(line.substr(6)));
+      start = end + 1;
+    }
+    if (!reason.empty()) return "the server closed the connection: " + config::redact(reason, m_url);
+    if (text.find("server closed the connection") != std::string::npos) {
+      return "the server closed the connection unexpectedly";
+    }
+    return config::redact(std::string(util::trim(e.what())), m_url);
+  }
+
   std::string unreachable_message(const std::string& detail) const {
     return "cannot connect to " + m_url.redacted + ": " +
            config::redact(std::string(util::trim(detail.substr(0, detail.find('\n')))), m_url);
@@ -484,8 +569,9 @@ class PostgresDriver final : public Driver {
       return body();
     } catch (const pqxx::broken_connection& e) {
       throw DatabaseUnreachable("lost the connection to " + m_url.redacted + " while trying to " +
-                                what + ": " + config::redact(e.what(), m_url));
+                                what + ": " + lost_reason(e));
     } catch (const pqxx::sql_error& e) {
+      throw_if_interrupted(e);
       throw RevisionFailed("cannot " + std::string(what) + ": " + config::redact(describe(e), m_url),
                            e.sqlstate());
     } catch (const pqxx::failure& e) {
@@ -615,9 +701,10 @@ class PostgresDriver final : public Driver {
     } catch (const pqxx::broken_connection& e) {
       throw DatabaseUnreachable("lost the connection to " + m_url.redacted +
                                 " during a transaction (the server rolls it back): " +
-                                config::redact(e.what(), m_url));
+                                lost_reason(e));
     } catch (const pqxx::sql_error& e) {
       rollback_quietly();
+      throw_if_interrupted(e);
       throw RevisionFailed(config::redact(describe(e), m_url), e.sqlstate());
     }
   }
@@ -637,8 +724,9 @@ class PostgresDriver final : public Driver {
       tx.commit();
     } catch (const pqxx::broken_connection& e) {
       throw DatabaseUnreachable("lost the connection to " + m_url.redacted +
-                                " during a transaction (the server rolls it back): " + config::redact(e.what(), m_url));
+                                " during a transaction (the server rolls it back): " + lost_reason(e));
     } catch (const pqxx::sql_error& e) {
+      throw_if_interrupted(e);
       throw RevisionFailed(config::redact(describe(e), m_url), e.sqlstate());
     } catch (const Error&) {
       throw;
@@ -655,8 +743,9 @@ class PostgresDriver final : public Driver {
       tx.exec(std::string(statement.line - 1, '\n') + std::string(statement.text));
     } catch (const pqxx::broken_connection& e) {
       throw DatabaseUnreachable("lost the connection to " + m_url.redacted + " during statement " +
-                                std::to_string(number) + ": " + config::redact(e.what(), m_url));
+                                std::to_string(number) + ": " + lost_reason(e));
     } catch (const pqxx::sql_error& e) {
+      throw_if_interrupted(e);
       throw RevisionFailed(statement_failure(number, statement.first_token_line, config::redact(describe(e), m_url)),
                            e.sqlstate());
     }
@@ -686,6 +775,9 @@ class PostgresDriver final : public Driver {
   bool m_holds_advisory_lock = false;
   Timeouts m_timeouts;  ///< for the revisions that follow (set_timeouts)
   unsigned m_batches = 0;  ///< batches sent on this connection, to name each one's setting
+  PGconn* m_raw = nullptr;  ///< libpqxx's libpq connection, for the server's reason when it is lost
+  std::unique_ptr<PGcancel, void (*)(PGcancel*)> m_cancel{nullptr, PQfreeCancel};
+  std::unique_ptr<util::CancelRegistration> m_cancel_registration;  ///< before m_cancel goes
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "db/driver_messages.hpp"
 #include "db/sqlite_session.hpp"
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 
 namespace migrate::db {
 
@@ -50,10 +51,21 @@ class ImmediateTransaction {
   bool m_open = true;
 };
 
+// Run from the SIGINT/SIGTERM handler: sqlite3_interrupt only sets a flag the running
+// statement polls, and SQLite rolls back the transaction it interrupts.
+void interrupt_sqlite(void* db) noexcept { sqlite3_interrupt(static_cast<sqlite3*>(db)); }
+
+// A statement stopped by our own interrupt handler: throws Interrupted.
+void throw_if_interrupted(int error_code) {
+  if ((error_code & 0xff) == SQLITE_INTERRUPT) util::throw_if_interrupted();
+}
+
 class SqliteDriver final : public Driver {
  public:
   SqliteDriver(const std::string& file, int flags, std::string label)
-      : m_db(file, flags, k_busy_timeout_ms), m_label(std::move(label)) {
+      : m_db(file, flags, k_busy_timeout_ms),
+        m_label(std::move(label)),
+        m_interrupt(interrupt_sqlite, m_db.getHandle()) {
     m_db.exec("PRAGMA foreign_keys = ON");
   }
 
@@ -139,6 +151,7 @@ class SqliteDriver final : public Driver {
         }
       }
       if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+        throw_if_interrupted(sqlite3_extended_errcode(db));
         throw RevisionFailed(statement_failure(number, line, sqlite3_errmsg(db)),
                              std::to_string(sqlite3_extended_errcode(db)));
       }
@@ -295,6 +308,7 @@ class SqliteDriver final : public Driver {
     try {
       return body();
     } catch (const SQLite::Exception& e) {
+      throw_if_interrupted(e.getErrorCode());
       throw RevisionFailed("cannot " + std::string(what) + " in " + m_label + ": " + e.what(),
                            std::to_string(e.getExtendedErrorCode()));
     }
@@ -308,6 +322,7 @@ class SqliteDriver final : public Driver {
       refresh_heartbeat();
       tx.commit();
     } catch (const SQLite::Exception& e) {
+      throw_if_interrupted(e.getErrorCode());
       throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
     }
   }
@@ -326,6 +341,7 @@ class SqliteDriver final : public Driver {
       refresh_heartbeat();
       tx.commit();
     } catch (const SQLite::Exception& e) {
+      throw_if_interrupted(e.getErrorCode());
       throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
     } catch (const Error&) {
       throw;
@@ -413,6 +429,7 @@ class SqliteDriver final : public Driver {
   SQLite::Database m_db;
   std::string m_label;
   std::string m_lock_holder;  ///< set while this driver holds the lock
+  util::CancelRegistration m_interrupt;  ///< SIGINT/SIGTERM interrupt the statement running
 };
 
 }  // namespace

@@ -96,7 +96,7 @@ RunReport run_audited(Operation& operation, const std::function<Preview()>& make
     report.services.push_back(std::move(service));
   }
   if (stopped) {
-    operation.finish_failed(report.failure->message);
+    operation.finish_failed(*report.failure);
   } else {
     operation.finish_ok();
   }

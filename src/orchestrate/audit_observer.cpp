@@ -2,6 +2,7 @@
 #include "migrate/orchestrate/audit_observer.hpp"
 
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 #include "migrate/util/text.hpp"
 
 namespace migrate::orchestrate {
@@ -78,6 +79,24 @@ void AuditObserver::step_failed(const std::string& service, const Revision& revi
   event.ok = false;
   event.error = error;
   event.detail = revision.label() + (direction == run::Direction::up ? " (up)" : " (down)");
+  m_failure_recorded = true;
+  m_log.append(event);
+}
+
+void AuditObserver::interrupted(const std::string& service, const Revision* revision, run::Direction direction,
+                                int signal, std::chrono::milliseconds elapsed) {
+  audit::AuditEvent event;
+  event.event = "interrupted";
+  event.service = service;
+  if (revision != nullptr) event.version = revision->version;
+  event.ok = false;
+  event.duration_ms = elapsed.count();
+  const std::string name = util::signal_name(signal);
+  event.error = "interrupted by " + name;
+  event.detail = "signal " + name + " (" + std::to_string(signal) + ")";
+  if (revision != nullptr) {
+    event.detail += "; " + revision->label() + (direction == run::Direction::up ? " (up)" : " (down)") + " stopped";
+  }
   m_failure_recorded = true;
   m_log.append(event);
 }

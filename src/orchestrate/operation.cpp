@@ -85,21 +85,23 @@ void Operation::finish_ok() {
   record(done);
 }
 
-void Operation::finish_failed(const std::string& error) noexcept {
+void Operation::finish_failed(const Failure& failure) noexcept {
   try {
-    // A failed revision already wrote the run's `fail` line, with its version.
+    // A failed or interrupted revision already wrote the run's line, with its version.
     if (!m_audit_observer->failure_recorded()) {
       audit::AuditEvent fail;
-      fail.event = "fail";
+      fail.event = failure.interrupted() ? "interrupted" : "fail";
       fail.ok = false;
-      fail.error = error;
+      fail.error = failure.message;
+      if (failure.interrupted()) fail.detail = "signal " + failure.signal;
+      fail.duration_ms = elapsed_ms(m_started);
       record(fail);
     }
     audit::AuditEvent done;
     done.event = "done";
     done.ok = false;
     done.duration_ms = elapsed_ms(m_started);
-    done.error = error;
+    done.error = failure.message;
     record(done);
   } catch (const std::exception&) {
     // The original error is the one to report; the audit log's own failure was logged.

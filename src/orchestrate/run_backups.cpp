@@ -51,6 +51,7 @@ std::filesystem::path RunBackups::take(const config::ServiceConfig& service) {
     event.ok = false;
     event.error = e.what();
     m_log.append(event);
+    if (dynamic_cast<const Interrupted*>(&e) != nullptr) throw;  // exit 130/143, not a failure
     throw BackupFailed("backup of " + url.redacted + " failed, so nothing was changed: " + e.what());
   }
   event.duration_ms =

@@ -3,10 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 
 namespace migrate::run {
 
@@ -42,7 +41,14 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
       observer.lock_waiting(service, holder);
       reported_wait = true;
     }
-    std::this_thread::sleep_for(policy.poll_interval);
+    try {
+      util::sleep_or_throw_if_interrupted(policy.poll_interval);
+    } catch (const Interrupted& e) {
+      // Nothing taken yet: nothing to undo.
+      throw Interrupted(e.signal(), std::string("interrupted by ") + e.signal_name() +
+                                        " while waiting for the migration lock of service '" + service +
+                                        "' (held by " + holder.holder + "); nothing was changed");
+    }
   }
   m_last_heartbeat = std::chrono::steady_clock::now();
 }

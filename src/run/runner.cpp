@@ -9,6 +9,7 @@
 #include "migrate/plan/gate.hpp"
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 
 namespace migrate::run {
 
@@ -101,12 +102,16 @@ void fail_named(const std::string& service, const Revision& revision, Direction 
   try {
     body();
   } catch (const LeftDirty& e) {
+    // A statement our interrupt cancelled (or any failure while we stop): run_plan
+    // reports the interrupt instead.
+    if (util::interrupt_signal() != 0) throw;
     observer.step_failed(service, revision, direction, e.what());
     const std::string message = failed + e.what() + timeout_note(e.sqlstate(), timeouts) +
                                 "; it ran outside a transaction, so it is left dirty: " + advice();
     if (e.code() == ExitCode::failed) throw RevisionFailed(message, e.sqlstate());
     throw Error(e.code(), message);
   } catch (const RevisionFailed& e) {
+    if (util::interrupt_signal() != 0) throw;
     observer.step_failed(service, revision, direction, e.what());
     throw RevisionFailed(failed + e.what() + timeout_note(e.sqlstate(), timeouts) +
                              (script.directives.no_transaction ? "; none of it ran" : "; it was rolled back"),
@@ -160,25 +165,54 @@ const RevisionScript& script_of(const Revision& revision, Direction direction) {
   return direction == Direction::up ? revision.up : *revision.down;
 }
 
+// The one line an interrupted run ends with: what was stopped, in what state, and what of
+// the service had committed before.
+std::string interrupted_message(db::Driver& driver, const ServiceRevisions& service, Direction direction, int signal,
+                                bool backed_up, const Revision* running, const std::vector<Revision>& done) {
+  const bool up = direction == Direction::up;
+  std::string message = std::string("interrupted by ") + util::signal_name(signal) + ": service '" +
+                        service.service + "': ";
+  if (running == nullptr) {
+    message += !backed_up     ? "stopped during the backup, before any change"
+               : done.empty() ? "stopped before its first revision ran"
+                              : "stopped between two revisions";
+  } else if (running->step == nullptr && script_of(*running, direction).directives.no_transaction) {
+    // Its row tells whether it got as far as being marked dirty.
+    std::vector<AppliedRevision> history;
+    bool dirty = true;
+    try {
+      history = driver.read_history(service.service);
+      const auto row = std::find_if(history.begin(), history.end(),
+                                    [&](const AppliedRevision& r) { return r.version == running->version; });
+      dirty = row != history.end() && row->dirty;
+    } catch (const Error&) {
+    }
+    message += "revision " + running->label() + (up ? "" : " (down)") +
+               (dirty ? " ran outside a transaction and was stopped partway, so it is left dirty: " +
+                            dirty_advice(service.service, running->version, history)
+                      : " was stopped before it ran; it is " + std::string(up ? "not applied" : "still applied"));
+  } else {
+    message += "revision " + running->label() + (up ? " was cancelled and rolled back; it is not applied"
+                                                    : " (down) was cancelled and rolled back; it stays applied");
+  }
+  if (done.empty()) return message + "; nothing had " + (up ? "been applied" : "been rolled back") + " before it";
+  message += up ? "; applied before it (committed): " : "; rolled back before it (committed): ";
+  for (std::size_t i = 0; i < done.size(); ++i) message += (i == 0 ? "" : ", ") + done[i].label();
+  return message;
+}
+
 bool batchable(const Revision& revision, Direction direction) {
   return revision.step == nullptr && !script_of(revision, direction).directives.no_transaction;
 }
 
-// The shared shape of up and down: under the lock, read the history, check it, plan, then
-// run the planned revisions, alone with `execute` or in batches, reporting every step.
-template <typename Plan, typename Execute>
-std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& service, Direction direction,
-                               const RunSettings& settings, RunObserver& observer,
-                               const BeforeChanges& before_changes, Plan&& make_plan, Execute&& execute) {
-  LockGuard lock(driver, settings.lock, service.service, observer);
-  const std::vector<AppliedRevision> history = driver.read_history(service.service);
-  check_runnable(service, history, settings.allow_drift);
-  std::vector<Revision> plan = make_plan(history);
-  if (plan.empty()) return {};
-  const auto started = Clock::now();
-  observer.service_started(service.service, direction, plan.size());
-  if (before_changes) before_changes();
-  std::vector<Revision> done;
+// The loop of run_plan: runs the plan, moving each revision that committed into done.
+// `running` names the revision in flight (nullptr between revisions), `running_since`
+// when it started.
+template <typename Execute>
+void run_revisions(db::Driver& driver, const ServiceRevisions& service, Direction direction,
+                   const RunSettings& settings, RunObserver& observer, const std::vector<AppliedRevision>& history,
+                   LockGuard& lock, std::vector<Revision>& plan, std::vector<Revision>& done,
+                   const Revision*& running, Clock::time_point& running_since, Execute&& execute) {
   // The driver may serve other services next: leave it without this run's timeouts.
   struct ClearTimeouts {
     db::Driver& driver;
@@ -199,6 +233,10 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
 
   std::size_t limit = 1;  // how many revisions the next batch may hold
   for (std::size_t next = 0; next < plan.size();) {
+    running = nullptr;
+    util::throw_if_interrupted();  // a signal that came between two revisions
+    running = &plan[next];
+    running_since = Clock::now();
     std::size_t end = next;
     std::size_t bytes = 0;
     while (end < plan.size() && end - next < limit && batchable(plan[end], direction)) {
@@ -214,6 +252,7 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
       driver.set_timeouts(timeouts);
       run_step(service.service, revision, direction, script, timeouts, observer, advice_for(revision.version),
                [&] { execute(revision, script, lock); });
+      running = nullptr;
       done.push_back(std::move(revision));
       ++next;
     } else {
@@ -231,6 +270,7 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
         finished.push_back({&plan[next + i], outcome.committed[i]});
       }
       if (!finished.empty()) observer.steps_finished(service.service, finished, direction);
+      running = next + outcome.committed.size() < plan.size() ? &plan[next + outcome.committed.size()] : nullptr;
       for (std::size_t i = 0; i < outcome.committed.size(); ++i) done.push_back(std::move(plan[next + i]));
       if (outcome.lost) std::rethrow_exception(outcome.lost);
       if (outcome.error && outcome.failed_at == outcome.committed.size()) {
@@ -238,6 +278,7 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
         fail_named(service.service, revision, direction, script_of(revision, direction), timeouts_of(revision),
                    observer, advice_for(revision.version), [&] { throw *outcome.error; });
       }
+      running = nullptr;
       next += outcome.committed.size();
       if (outcome.error) {
         // The server refused the whole batch for a later revision's syntax: the ones
@@ -253,6 +294,37 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
       limit = std::max<std::size_t>(limit / 2, 1);
     }
     lock.keep_alive();
+  }
+  running = nullptr;
+}
+
+// The shared shape of up and down: under the lock, read the history, check it, plan, then
+// run the planned revisions, alone with `execute` or in batches, reporting every step.
+template <typename Plan, typename Execute>
+std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& service, Direction direction,
+                               const RunSettings& settings, RunObserver& observer,
+                               const BeforeChanges& before_changes, Plan&& make_plan, Execute&& execute) {
+  LockGuard lock(driver, settings.lock, service.service, observer);
+  const std::vector<AppliedRevision> history = driver.read_history(service.service);
+  check_runnable(service, history, settings.allow_drift);
+  std::vector<Revision> plan = make_plan(history);
+  if (plan.empty()) return {};
+  const auto started = Clock::now();
+  observer.service_started(service.service, direction, plan.size());
+  std::vector<Revision> done;
+  const Revision* running = nullptr;  // the revision (or first of the batch) in flight
+  auto running_since = started;
+  bool backed_up = false;
+  try {
+    if (before_changes) before_changes();
+    backed_up = true;
+    run_revisions(driver, service, direction, settings, observer, history, lock, plan, done, running, running_since,
+                  std::forward<Execute>(execute));
+  } catch (const Error&) {
+    const int signal = util::interrupt_signal();
+    if (signal == 0) throw;
+    observer.interrupted(service.service, running, direction, signal, elapsed_since(running_since));
+    throw Interrupted(signal, interrupted_message(driver, service, direction, signal, backed_up, running, done));
   }
   observer.service_finished(service.service, direction, done.size(), elapsed_since(started));
   return done;

@@ -1,4 +1,5 @@
 // posix_spawn with file actions: no shell, no inherited descriptors but the three we set.
+// On SIGINT/SIGTERM the child is stopped (SIGINT, SIGTERM, then SIGKILL) and reaped.
 #include "migrate/util/child_process.hpp"
 
 #include <fcntl.h>
@@ -8,10 +9,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
+#include <thread>
 
+#include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 #include "migrate/util/text.hpp"
 
 extern char** environ;
@@ -21,6 +28,43 @@ namespace migrate::util {
 namespace {
 
 constexpr std::size_t k_max_output = 64 * 1024;
+
+// How long a child has to exit after SIGINT, and again after SIGTERM, before SIGKILL.
+constexpr std::chrono::milliseconds k_termination_grace{1000};
+
+// Run from the signal handler: kill(2) is async-signal-safe. SIGINT first: PostgreSQL's
+// client programs (psql, pg_dump, pg_restore) answer it by cancelling their query in the
+// server before they exit, where a plain SIGTERM leaves psql's query running there.
+void interrupt_child(void* pid) noexcept { ::kill(*static_cast<pid_t*>(pid), SIGINT); }
+
+[[noreturn]] void throw_stopped(int signal, const std::string& program) {
+  throw Interrupted(signal, std::string("interrupted by ") + signal_name(signal) + ": stopped " +
+                                std::filesystem::path(program).filename().string());
+}
+
+// Whether the child exited within the grace; reaps it if so.
+bool reaped_within_grace(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + k_termination_grace;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const pid_t reaped = ::waitpid(pid, &status, WNOHANG);
+    if (reaped == pid || (reaped < 0 && errno != EINTR)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// SIGINT, SIGTERM, then SIGKILL, each after a grace to exit; reaps the child.
+void stop_and_reap(pid_t pid) {
+  for (int signal : {SIGINT, SIGTERM}) {
+    ::kill(pid, signal);
+    if (reaped_within_grace(pid)) return;
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
 
 std::vector<std::string> child_environment(const std::map<std::string, std::string>& overrides) {
   std::map<std::string, std::string> merged;
@@ -54,6 +98,7 @@ class FileActions {
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env) {
   if (argv.empty()) throw std::runtime_error("run_process: empty argument vector");
+  throw_if_interrupted();
   std::vector<std::string> env_strings = child_environment(env);
   std::vector<std::string> arg_strings = argv;
   std::vector<char*> c_argv;
@@ -86,13 +131,27 @@ ProcessResult run_process(const std::vector<std::string>& argv,
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(spawned));
   }
 
-  // Drain both pipes together so that a child filling one cannot block on it.
+  // From now on a signal stops the child at once (the handler sends SIGINT), and the loop
+  // below then makes sure it is gone and reaped; the third descriptor wakes that loop.
+  auto stop_on_signal = std::make_unique<CancelRegistration>(interrupt_child, &pid);
   ProcessResult result;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {interrupt_fd(), POLLIN, 0}};
+  const auto stop_if_interrupted = [&] {
+    const int signal = interrupt_signal();
+    if (signal == 0) return;
+    stop_and_reap(pid);
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd >= 0) ::close(fds[i].fd);
+    }
+    throw_stopped(signal, argv[0]);
+  };
+
+  // Drain both pipes together so that a child filling one cannot block on it.
   std::string* sinks[2] = {&result.stdout_text, &result.stderr_text};
   char buffer[4096];
   while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-    if (::poll(fds, 2, -1) < 0) {
+    stop_if_interrupted();
+    if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -108,13 +167,18 @@ ProcessResult run_process(const std::vector<std::string>& argv,
       }
     }
   }
-  for (const pollfd& fd : fds) {
-    if (fd.fd >= 0) ::close(fd.fd);
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i].fd >= 0) ::close(fds[i].fd);
+    fds[i].fd = -1;
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw std::runtime_error("waitpid failed for " + argv[0]);
+    stop_if_interrupted();
   }
+  stop_on_signal.reset();  // the pid is free for reuse now
+  // The handler's SIGINT may be what ended it.
+  if (const int signal = interrupt_signal(); signal != 0) throw_stopped(signal, argv[0]);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }

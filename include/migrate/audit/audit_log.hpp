@@ -14,7 +14,7 @@
 namespace migrate::audit {
 
 /// One audit line. `event` is one of start, confirm, decline, backup, restore, import,
-/// apply, rollback, stamp, repair, lock_broken, fail, done.
+/// apply, rollback, stamp, repair, lock_broken, interrupted, fail, done.
 struct AuditEvent {
   std::string event;
   std::string service;  ///< empty for command-wide events

@@ -69,9 +69,10 @@ class Operation {
   void begin();
   /// Writes `done`.
   void finish_ok();
-  /// Writes `fail` (unless a failed revision already wrote it) and `done` with ok=false.
-  /// Never throws: the original error is the one to report.
-  void finish_failed(const std::string& error) noexcept;
+  /// Writes `fail`, or `interrupted` for a signal (unless the run already wrote the
+  /// line, with its revision), and `done` with ok=false. Never throws: the original
+  /// error is the one to report.
+  void finish_failed(const Failure& failure) noexcept;
 
   /// begin(), body(), finish_ok(); on an exception finish_failed() and rethrow.
   template <typename Body>
@@ -86,8 +87,8 @@ class Operation {
         finish_ok();
         return result;
       }
-    } catch (const std::exception& e) {
-      finish_failed(e.what());
+    } catch (...) {
+      finish_failed(current_failure());
       throw;
     }
   }

@@ -40,6 +40,13 @@ class RunObserver {
                              Direction /*direction*/, std::chrono::milliseconds /*elapsed*/) {}
   virtual void step_failed(const std::string& /*service*/, const Revision& /*revision*/,
                            Direction /*direction*/, const std::string& /*error*/) {}
+  /// SIGINT or SIGTERM stopped the run of service: `revision` is the one that was running
+  /// (cancelled and rolled back, or left dirty when it ran outside a transaction), nullptr
+  /// when none was (between revisions, during the backup); `elapsed` since it started (or
+  /// since the service's run started). The revisions that committed before it were
+  /// reported as finished. The run goes on to throw Interrupted.
+  virtual void interrupted(const std::string& /*service*/, const Revision* /*revision*/, Direction /*direction*/,
+                           int /*signal*/, std::chrono::milliseconds /*elapsed*/) {}
   /// Several revisions finished together (one batch), in order. By default, step_finished
   /// for each; an observer that can do the work once for all of them overrides it.
   virtual void steps_finished(const std::string& service, const std::vector<FinishedStep>& steps,
@@ -80,6 +87,10 @@ class ObserverList final : public RunObserver {
   void steps_finished(const std::string& service, const std::vector<FinishedStep>& steps,
                       Direction direction) override {
     for (RunObserver* o : m_observers) o->steps_finished(service, steps, direction);
+  }
+  void interrupted(const std::string& service, const Revision* revision, Direction direction, int signal,
+                   std::chrono::milliseconds elapsed) override {
+    for (RunObserver* o : m_observers) o->interrupted(service, revision, direction, signal, elapsed);
   }
 
  private:

@@ -21,7 +21,10 @@ struct ProcessResult {
 /// Runs argv[0] (a path) with argv. The child's environment is this process's with
 /// `env` added or overriding (secrets travel here, never in argv); stdin is /dev/null;
 /// stdout and stderr are captured. Throws std::runtime_error when the
-/// program cannot be started.
+/// program cannot be started, and Interrupted when SIGINT or SIGTERM asked this process to
+/// stop (before or while the child runs: the child then gets SIGINT, which PostgreSQL's
+/// client programs answer by cancelling their query, then SIGTERM and SIGKILL after a
+/// second each, and is reaped before the throw).
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env = {});
 

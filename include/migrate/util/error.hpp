@@ -14,6 +14,8 @@ enum class ExitCode : int {
   lock_held = 3,    ///< the lock is held by another live runner
   blocked = 4,      ///< drift, dirty state or out-of-order revisions block the run
   unreachable = 5,  ///< the database could not be reached
+  interrupted = 130,  ///< stopped by SIGINT (128 + 2)
+  terminated = 143,   ///< stopped by SIGTERM (128 + 15)
 };
 
 /// Base of every error migrate reports to the user. The message is one line,
@@ -74,6 +76,23 @@ class DatabaseUnreachable : public Error {
  public:
   explicit DatabaseUnreachable(const std::string& message)
       : Error(ExitCode::unreachable, message) {}
+};
+
+/// SIGINT or SIGTERM stopped the command (exit 130 or 143): the statement in flight was
+/// cancelled and its transaction rolled back. The message says what was rolled back and
+/// what had committed before.
+class Interrupted : public Error {
+ public:
+  Interrupted(int signal, const std::string& message)
+      : Error(signal == k_sigterm ? ExitCode::terminated : ExitCode::interrupted, message), m_signal(signal) {}
+  /// The signal's number: 2 (SIGINT) or 15 (SIGTERM).
+  int signal() const noexcept { return m_signal; }
+  /// "SIGINT" or "SIGTERM".
+  const char* signal_name() const noexcept { return m_signal == k_sigterm ? "SIGTERM" : "SIGINT"; }
+
+ private:
+  static constexpr int k_sigterm = 15;  // POSIX fixes SIGINT = 2 and SIGTERM = 15
+  int m_signal;
 };
 
 }  // namespace migrate
