@@ -119,8 +119,15 @@ class PostgresDriver final : public Driver {
       m_conn = std::make_unique<pqxx::connection>(url.conninfo);
       m_notices = std::make_unique<NoticeLogger>(*m_conn);
       exec("SET client_min_messages TO warning");
+      // The runner's own search_path, and the schema its bookkeeping tables live in (or will
+      // be created in: the first schema of that path).
       pqxx::nontransaction tx(*m_conn);
-      m_search_path = tx.exec1("SELECT pg_catalog.current_setting('search_path')")[0].as<std::string>();
+      const pqxx::row own = tx.exec1(
+          "SELECT pg_catalog.current_setting('search_path'), coalesce((SELECT n.nspname FROM pg_catalog.pg_class c "
+          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "
+          "pg_catalog.to_regclass('migration_lock')), pg_catalog.current_schema())");
+      m_search_path = own[0].as<std::string>();
+      if (!own[1].is_null()) m_schema = m_conn->quote_name(own[1].as<std::string>()) + ".";
     } catch (const pqxx::broken_connection& e) {
       throw DatabaseUnreachable(unreachable_message(e.what()));
     } catch (const std::exception& e) {
@@ -318,10 +325,10 @@ class PostgresDriver final : public Driver {
         after_each();
       }
     } catch (...) {
-      reset_session_timeouts();
+      reset_session();
       throw;
     }
-    reset_session_timeouts();
+    reset_session();
   }
 
   void set_dirty(const std::string& service, Version version, bool dirty,
@@ -407,7 +414,8 @@ class PostgresDriver final : public Driver {
     guarded("refresh the migration lock", [&] {
       pqxx::nontransaction tx(*m_conn);
       const pqxx::result updated = tx.exec_params(
-          "UPDATE migration_lock SET heartbeat_at = now() AT TIME ZONE 'utc' WHERE holder = $1", holder);
+          "UPDATE " + m_schema + "migration_lock SET heartbeat_at = now() AT TIME ZONE 'utc' WHERE holder = $1",
+          holder);
       if (updated.affected_rows() == 0) throw LockHeld(lost_lock_message(m_url.redacted));
       return 0;
     });
@@ -653,11 +661,12 @@ class PostgresDriver final : public Driver {
 
   // After a no-transaction revision: back to the role's or server's settings, whatever the
   // revision or its directives SET for the session.
-  void reset_session_timeouts() noexcept {
+  // After a no-transaction revision: the runner's own timeouts, role and search_path again.
+  void reset_session() noexcept {
     try {
-      exec("RESET lock_timeout; RESET statement_timeout");
+      exec("RESET lock_timeout; RESET statement_timeout;" + restore_session());
     } catch (const std::exception& e) {
-      spdlog::debug("could not reset the session's timeouts: {}", config::redact(e.what(), m_url));
+      spdlog::debug("could not reset the session: {}", config::redact(e.what(), m_url));
     }
   }
 
@@ -675,6 +684,7 @@ class PostgresDriver final : public Driver {
   bool m_holds_advisory_lock = false;
   Timeouts m_timeouts;  ///< for the revisions that follow (set_timeouts)
   std::string m_search_path;  ///< the runner's own, restored after each revision
+  std::string m_schema;  ///< "schema." of the bookkeeping tables, for the heartbeat inside a revision
   unsigned m_batches = 0;  ///< batches sent on this connection, to name each one's setting
 };
 
