@@ -22,7 +22,9 @@ namespace migrate::db {
 
 namespace {
 
-constexpr std::chrono::milliseconds k_busy_timeout{5000};  // until the runner gives its --lock-wait
+// The least a statement waits for SQLite's write lock, whatever the lock wait: other
+// runners polling try_lock hold it for moments.
+constexpr std::chrono::milliseconds k_busy_timeout{5000};
 constexpr int k_lock_busy_timeout_ms = 100;
 constexpr int k_reported_violations = 3;
 
@@ -243,7 +245,7 @@ class SqliteDriver final : public Driver {
   }
 
   void set_lock_wait(std::chrono::milliseconds wait) override {
-    m_busy_wait = wait;
+    m_busy_wait = std::max(wait, k_busy_timeout);
     m_db.setBusyTimeout(busy_timeout_ms());
   }
 
@@ -269,7 +271,7 @@ class SqliteDriver final : public Driver {
         // the write lock is no migrate runner.
         if (!attempt.holder || holder_alive(*attempt.holder) == std::optional<bool>(false)) {
           attempt.holder.reset();
-          attempt.blocked_by = foreign_lock_message();
+          attempt.blocked_by = foreign_lock_cause();
         }
       } catch (const SQLite::Exception&) {
         // The writer is committing; who holds the lock is unknown for now.
@@ -449,14 +451,16 @@ class SqliteDriver final : public Driver {
   // A revision's SQLite error: SQLITE_BUSY (the file stayed locked by another connection
   // for the whole lock wait) is a held lock, exit 3, not a failed revision.
   [[noreturn]] void rethrow_translated(const SQLite::Exception& e) const {
-    if (e.getErrorCode() == SQLITE_BUSY) throw LockHeld(foreign_lock_message());
+    if (e.getErrorCode() == SQLITE_BUSY) {
+      throw LockHeld(foreign_lock_cause() + "; waited " + util::format_duration(m_busy_wait) +
+                     "; retry when it is free, or pass a longer --lock-wait");
+    }
     throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
   }
 
-  std::string foreign_lock_message() const {
+  std::string foreign_lock_cause() const {
     return "the SQLite file " + m_label +
-           " is write-locked by another connection (an application?), not by a migrate runner; waited " +
-           util::format_duration(m_busy_wait) + "; retry when it is free, or pass a longer --lock-wait";
+           " is write-locked by another connection (an application?), not by a migrate runner";
   }
 
   int busy_timeout_ms() const {

@@ -38,7 +38,8 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
         0});
     if (std::chrono::steady_clock::now() >= deadline) {
       if (!attempt.holder && !attempt.blocked_by.empty()) {
-        throw LockHeld("cannot take the migration lock for service '" + service + "': " + attempt.blocked_by);
+        throw LockHeld("cannot take the migration lock for service '" + service + "': " + attempt.blocked_by +
+                       "; waited " + util::format_duration(policy.wait) + "; retry later or pass a longer --lock-wait");
       }
       throw LockHeld("the migration lock for service '" + service + "' is held by " + holder.holder +
                      (holder.acquired_at.empty() ? "" : " since " + holder.acquired_at) +

@@ -162,8 +162,9 @@ class Driver {
 
   /// How long what follows may wait for a lock on the database held by a connection that is
   /// not a migrate runner (SQLite: the file's write lock, held by an application) before it
-  /// gives up with LockHeld; the runner passes its --lock-wait. PostgreSQL's waits are set
-  /// by set_timeouts; this default ignores it.
+  /// gives up with LockHeld; the runner passes its --lock-wait (SQLite waits at least 5 s,
+  /// as other runners hold its write lock for moments). PostgreSQL's waits are set by
+  /// set_timeouts; this default ignores it.
   virtual void set_lock_wait(std::chrono::milliseconds /*wait*/) {}
 
   /// Refreshes heartbeat_at of holder's row. Throws LockHeld when the row no longer
