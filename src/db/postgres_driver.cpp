@@ -78,17 +78,32 @@ std::size_t error_line(const std::string& text) {
   return line;
 }
 
+// Whether a server error is a syntax error at a backslash: outside a string, only a psql
+// meta-command (\restrict, \connect …) puts one there, and only psql understands it.
+bool at_meta_command(const std::string& text) {
+  return text.find("syntax error at or near \"\\\"") != std::string::npos;
+}
+
 // "syntax error at or near "x" (line 3)": the first line of a server error, without the
 // "ERROR:" tag, with the line number libpq reports for the statement position, counted
-// from `first_line` of the query sent (a revision's first line within a batch).
-std::string describe(const pqxx::sql_error& e, std::size_t first_line = 1) {
+// from `first_line` of the query sent (a revision's first line within a batch). A line
+// past `last_line` (the revision's last) is in migrate's own statements: never blamed on
+// the file.
+std::string describe(const pqxx::sql_error& e, std::size_t first_line = 1,
+                     std::size_t last_line = std::string::npos) {
   const std::string text = e.what();
   std::string first(util::trim(text.substr(0, text.find('\n'))));
   for (std::string_view tag : {"ERROR:", "FATAL:"}) {
     if (util::starts_with(first, tag)) first = std::string(util::trim(first.substr(tag.size())));
   }
-  if (const std::size_t line = error_line(text); line >= first_line) {
+  if (const std::size_t line = error_line(text); line > last_line) {
+    first += " (in migrate's own bookkeeping statement after the revision, not in its file)";
+  } else if (line >= first_line) {
     first += " (line " + std::to_string(line - first_line + 1) + ")";
+    if (at_meta_command(text)) {
+      first += ": a psql meta-command (\\restrict, \\connect, \\i …) is not SQL; remove it from the file "
+               "(pg_dump 15.14+ writes \\restrict and \\unrestrict lines)";
+    }
   }
   return first;
 }
@@ -135,6 +150,15 @@ class PostgresDriver final : public Driver {
       m_conn = std::make_unique<pqxx::connection>(url.conninfo);
       m_notices = std::make_unique<NoticeLogger>(*m_conn);
       configure_session();
+      // The runner's own search_path, and the schema its bookkeeping tables live in (or will
+      // be created in: the first schema of that path).
+      pqxx::nontransaction tx(*m_conn);
+      const pqxx::row own = tx.exec1(
+          "SELECT pg_catalog.current_setting('search_path'), coalesce((SELECT n.nspname FROM pg_catalog.pg_class c "
+          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "
+          "pg_catalog.to_regclass('migration_lock')), pg_catalog.current_schema())");
+      m_search_path = own[0].as<std::string>();
+      if (!own[1].is_null()) m_schema = m_conn->quote_name(own[1].as<std::string>()) + ".";
     } catch (const pqxx::broken_connection& e) {
       throw DatabaseUnreachable(unreachable_message(e.what()));
     } catch (const std::exception& e) {
@@ -175,14 +199,14 @@ class PostgresDriver final : public Driver {
     // an explicit transaction. "BEGIN;" shares the revision's first line so that line
     // numbers in server errors match the file.
     reject_nul(sql);
-    run_in_transaction(sql + "\n;\n" + insert_statement(row, k_elapsed_ms) + ";\n",
-                       HistoryCheck{row.service, row.version, true});
+    run_in_transaction(sql + "\n;\n" + restore_session() + insert_statement(row, k_elapsed_ms) + ";\n",
+                       HistoryCheck{row.service, row.version, true}, line_count(sql));
   }
 
   void revert(const std::string& sql, const std::string& service, Version version) override {
     reject_nul(sql);
-    run_in_transaction(sql + "\n;\n" + delete_statement(service, version) + ";\n",
-                       HistoryCheck{service, version, false});
+    run_in_transaction(sql + "\n;\n" + restore_session() + delete_statement(service, version) + ";\n",
+                       HistoryCheck{service, version, false}, line_count(sql));
   }
 
   // The whole batch travels as one simple query, each step in its own BEGIN … COMMIT:
@@ -213,7 +237,7 @@ class PostgresDriver final : public Driver {
       std::string segment = "BEGIN;SELECT set_config('migrate.started', extract(epoch FROM clock_timestamp())::text, "
                             "true);" + timeout_settings(step.timeouts, "LOCAL ");
       segment += step.sql;
-      segment += "\n;\n";
+      segment += "\n;\n" + restore_session();
       segment += kind == BatchKind::apply
                      ? insert_statement(step.row, k_batch_elapsed_ms, k_batch_applied_at)
                      : delete_statement(step.row.service, step.row.version);
@@ -274,7 +298,10 @@ class PostgresDriver final : public Driver {
         const auto later = std::upper_bound(first_lines.begin(), first_lines.end(), line);
         outcome.failed_at = static_cast<std::size_t>(later - first_lines.begin()) - 1;
       }
-      outcome.error.emplace(config::redact(describe(e, first_lines.at(outcome.failed_at)), m_url), e.sqlstate());
+      const std::size_t first = first_lines.at(outcome.failed_at);
+      outcome.error.emplace(
+          config::redact(describe(e, first, first + line_count(steps.at(outcome.failed_at).sql) - 1), m_url),
+          e.sqlstate());
       return outcome;
     }
   }
@@ -306,12 +333,14 @@ class PostgresDriver final : public Driver {
 
   void apply_step(const StepBody& body, const HistoryRow& row) override {
     step_transaction(body, [&](pqxx::work& tx, std::int64_t elapsed_ms) {
+      tx.exec(restore_session());
       tx.exec(insert_statement(row, std::to_string(elapsed_ms)));
     });
   }
 
   void revert_step(const StepBody& body, const std::string& service, Version version) override {
     step_transaction(body, [&](pqxx::work& tx, std::int64_t) {
+      tx.exec(restore_session());
       tx.exec_params("DELETE FROM schema_migrations WHERE service = $1 AND version = $2", service, version);
     });
   }
@@ -340,10 +369,10 @@ class PostgresDriver final : public Driver {
         after_each();
       }
     } catch (...) {
-      reset_session_timeouts();
+      reset_session();
       throw;
     }
-    reset_session_timeouts();
+    reset_session();
   }
 
   void set_dirty(const std::string& service, Version version, bool dirty,
@@ -429,7 +458,8 @@ class PostgresDriver final : public Driver {
     guarded("refresh the migration lock", [&] {
       pqxx::nontransaction tx(*m_conn);
       const pqxx::result updated = tx.exec_params(
-          "UPDATE migration_lock SET heartbeat_at = now() AT TIME ZONE 'utc' WHERE holder = $1", holder);
+          "UPDATE " + m_schema + "migration_lock SET heartbeat_at = now() AT TIME ZONE 'utc' WHERE holder = $1",
+          holder);
       if (updated.affected_rows() == 0) throw LockHeld(lost_lock_message(m_url.redacted));
       return 0;
     });
@@ -681,7 +711,10 @@ class PostgresDriver final : public Driver {
   // libpq's escaping (PQescapeStringConn), the equivalent of binding for a batch. With a
   // check, the same query reads the history row back after the COMMIT: a revision is
   // never reported done unless its row shows it (the batch's settle query does the same).
-  void run_in_transaction(const std::string& body, const std::optional<HistoryCheck>& check = std::nullopt) {
+  // revision_lines: how many lines of body are the revision's own (errors past them are
+  // migrate's, never blamed on a line of the user's file).
+  void run_in_transaction(const std::string& body, const std::optional<HistoryCheck>& check = std::nullopt,
+                          std::size_t revision_lines = std::string::npos) {
     try {
       pqxx::nontransaction tx(*m_conn);
       std::string query = "BEGIN;" + timeout_settings(m_timeouts, "LOCAL ") + body + "COMMIT;";
@@ -705,8 +738,20 @@ class PostgresDriver final : public Driver {
     } catch (const pqxx::sql_error& e) {
       rollback_quietly();
       throw_if_interrupted(e);
-      throw RevisionFailed(config::redact(describe(e), m_url), e.sqlstate());
+      throw RevisionFailed(config::redact(describe(e, 1, revision_lines), m_url), e.sqlstate());
     }
+  }
+
+  // After a revision's statements, in its transaction, before its history row: the
+  // runner's own role and search_path again, so that the row lands in the runner's
+  // schema_migrations with the runner's rights (a pg_dump file empties search_path, a
+  // revision may SET ROLE), and nothing of it leaks into the revisions after it.
+  std::string restore_session() const {
+    return "RESET ROLE;SELECT pg_catalog.set_config('search_path', " + m_conn->quote(m_search_path) + ", false);";
+  }
+
+  static std::size_t line_count(std::string_view sql) {
+    return 1 + static_cast<std::size_t>(std::count(sql.begin(), sql.end(), '\n'));
   }
 
   // Runs body in a libpqxx transaction (rolled back by its destructor on any exception),
@@ -753,11 +798,12 @@ class PostgresDriver final : public Driver {
 
   // After a no-transaction revision: back to the role's or server's settings, whatever the
   // revision or its directives SET for the session.
-  void reset_session_timeouts() noexcept {
+  // After a no-transaction revision: the runner's own timeouts, role and search_path again.
+  void reset_session() noexcept {
     try {
-      exec("RESET lock_timeout; RESET statement_timeout");
+      exec("RESET lock_timeout; RESET statement_timeout;" + restore_session());
     } catch (const std::exception& e) {
-      spdlog::debug("could not reset the session's timeouts: {}", config::redact(e.what(), m_url));
+      spdlog::debug("could not reset the session: {}", config::redact(e.what(), m_url));
     }
   }
 
@@ -774,6 +820,8 @@ class PostgresDriver final : public Driver {
   std::unique_ptr<NoticeLogger> m_notices;
   bool m_holds_advisory_lock = false;
   Timeouts m_timeouts;  ///< for the revisions that follow (set_timeouts)
+  std::string m_search_path;  ///< the runner's own, restored after each revision
+  std::string m_schema;  ///< "schema." of the bookkeeping tables, for the heartbeat inside a revision
   unsigned m_batches = 0;  ///< batches sent on this connection, to name each one's setting
   PGconn* m_raw = nullptr;  ///< libpqxx's libpq connection, for the server's reason when it is lost
   std::unique_ptr<PGcancel, void (*)(PGcancel*)> m_cancel{nullptr, PQfreeCancel};

@@ -14,15 +14,20 @@
 #include "migrate/db/bookkeeping_schema.hpp"
 #include "db/driver_messages.hpp"
 #include "db/sqlite_session.hpp"
+#include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
+#include "migrate/util/system.hpp"
 
 namespace migrate::db {
 
 namespace {
 
-constexpr int k_busy_timeout_ms = 5000;
+// The least a statement waits for SQLite's write lock, whatever the lock wait: other
+// runners polling try_lock hold it for moments.
+constexpr std::chrono::milliseconds k_busy_timeout{5000};
 constexpr int k_lock_busy_timeout_ms = 100;
+constexpr int k_reported_violations = 3;
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back by the destructor unless committed.
 // (SQLiteCpp 3.2.1's Transaction only issues a deferred BEGIN, which can deadlock two
@@ -60,13 +65,47 @@ void throw_if_interrupted(int error_code) {
   if ((error_code & 0xff) == SQLITE_INTERRUPT) util::throw_if_interrupted();
 }
 
+// PRAGMA foreign_keys is a no-op inside a transaction, and with it on, a revision that
+// rebuilds a table (SQLite's 12-step procedure: create, copy, DROP TABLE, rename) deletes
+// every referencing row through ON DELETE CASCADE. So revisions run with foreign keys off,
+// set before BEGIN, and are checked with PRAGMA foreign_key_check before COMMIT. Off for
+// this scope unless an enclosing one (a batch) turned them off already; on again after,
+// on the failure path too (the transaction is rolled back first: it is the inner scope).
+class ForeignKeysOff {
+ public:
+  ForeignKeysOff(SQLite::Database& db, bool& off) : m_db(db), m_off(off) {
+    if (m_off) return;
+    m_db.exec("PRAGMA foreign_keys = OFF");
+    m_off = true;
+    m_owner = true;
+  }
+  ~ForeignKeysOff() {
+    if (!m_owner) return;
+    m_off = false;
+    try {
+      m_db.exec("PRAGMA foreign_keys = ON");
+    } catch (const SQLite::Exception& e) {
+      spdlog::warn("could not turn SQLite foreign keys back on: {}", e.what());
+    }
+  }
+  ForeignKeysOff(const ForeignKeysOff&) = delete;
+  ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+
+ private:
+  SQLite::Database& m_db;
+  bool& m_off;
+  bool m_owner = false;
+};
+
 class SqliteDriver final : public Driver {
  public:
   SqliteDriver(const std::string& file, int flags, std::string label)
-      : m_db(file, flags, k_busy_timeout_ms),
+      : m_db(file, flags, static_cast<int>(k_busy_timeout.count())),
         m_label(std::move(label)),
         m_interrupt(interrupt_sqlite, m_db.getHandle()) {
-    m_db.exec("PRAGMA foreign_keys = ON");
+    // legacy_alter_table off (SQLite's default, made sure of): RENAME TO rewrites the
+    // references to the renamed table, as the 12-step procedure expects.
+    m_db.exec("PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF");
   }
 
   Dialect dialect() const override { return Dialect::sqlite; }
@@ -94,7 +133,7 @@ class SqliteDriver final : public Driver {
 
   void apply(const std::string& sql, const HistoryRow& row) override {
     reject_nul(sql);
-    in_transaction([&] {
+    revision_transaction([&] {
       const auto started = std::chrono::steady_clock::now();
       exec_inside(sql);
       insert(row, std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -104,10 +143,20 @@ class SqliteDriver final : public Driver {
 
   void revert(const std::string& sql, const std::string& service, Version version) override {
     reject_nul(sql);
-    in_transaction([&] {
+    revision_transaction([&] {
       exec_inside(sql);
       remove(service, version);
     });
+  }
+
+  BatchOutcome run_batch(BatchKind kind, const std::vector<BatchStep>& steps) override {
+    // Foreign keys off once for the whole batch, not around each of its transactions.
+    std::optional<ForeignKeysOff> off;
+    guarded("turn foreign keys off", [&] {
+      off.emplace(m_db, m_foreign_keys_off);
+      return 0;
+    });
+    return Driver::run_batch(kind, steps);
   }
 
   void apply_step(const StepBody& body, const HistoryRow& row) override {
@@ -211,14 +260,20 @@ class SqliteDriver final : public Driver {
     });
   }
 
+  void set_lock_wait(std::chrono::milliseconds wait) override {
+    m_busy_wait = std::max(wait, k_busy_timeout);
+    m_db.setBusyTimeout(busy_timeout_ms());
+  }
+
   LockAttempt try_lock(const std::string& holder, std::chrono::milliseconds stale_after) override {
     // Another runner's revision may hold SQLite's write lock for a long time: wait for it
     // only briefly here and report "not acquired", so that LockGuard keeps polling.
     m_db.setBusyTimeout(k_lock_busy_timeout_ms);
     struct RestoreTimeout {
       SQLite::Database& db;
-      ~RestoreTimeout() { db.setBusyTimeout(k_busy_timeout_ms); }
-    } restore{m_db};
+      int timeout_ms;
+      ~RestoreTimeout() { db.setBusyTimeout(timeout_ms); }
+    } restore{m_db, busy_timeout_ms()};
     try {
       return take_lock(holder, stale_after);
     } catch (const RevisionFailed& e) {
@@ -228,6 +283,12 @@ class SqliteDriver final : public Driver {
       LockAttempt attempt;
       try {
         attempt.holder = m_db.tableExists("migration_lock") ? lock_row() : std::nullopt;
+        // No runner's row, or the row of a runner of this host that is gone: whoever holds
+        // the write lock is no migrate runner.
+        if (!attempt.holder || holder_alive(*attempt.holder) == std::optional<bool>(false)) {
+          attempt.holder.reset();
+          attempt.blocked_by = foreign_lock_cause();
+        }
       } catch (const SQLite::Exception&) {
         // The writer is committing; who holds the lock is unknown for now.
       }
@@ -242,8 +303,7 @@ class SqliteDriver final : public Driver {
       ImmediateTransaction tx(m_db);
       m_db.exec(std::string(k_sqlite_bookkeeping_sql));
       std::optional<LockInfo> current = lock_row();
-      const double stale_seconds = static_cast<double>(stale_after.count()) / 1000.0;
-      if (current && current->heartbeat_age_seconds < stale_seconds) {
+      if (current && !holder_gone(*current, stale_after)) {
         attempt.holder = current;
         return attempt;  // rolled back: nothing to keep
       }
@@ -271,7 +331,13 @@ class SqliteDriver final : public Driver {
     });
   }
 
-  std::optional<bool> lock_session_alive() override { return std::nullopt; }
+  std::optional<bool> lock_session_alive() override {
+    return guarded("read migration_lock", [&]() -> std::optional<bool> {
+      if (!m_db.tableExists("migration_lock")) return std::nullopt;
+      const std::optional<LockInfo> current = lock_row();
+      return current ? holder_alive(*current) : std::nullopt;
+    });
+  }
 
   std::optional<LockInfo> break_lock(const std::string& holder) override {
     return guarded("break the migration lock", [&]() -> std::optional<LockInfo> {
@@ -314,6 +380,22 @@ class SqliteDriver final : public Driver {
     }
   }
 
+  // A revision's transaction: foreign keys off around it (see ForeignKeysOff), checked
+  // before the commit; SQLite's write lock waited for up to the lock wait.
+  template <typename Body>
+  void revision_transaction(Body&& body) {
+    try {
+      ForeignKeysOff off(m_db, m_foreign_keys_off);
+      ImmediateTransaction tx(m_db);
+      body();
+      check_foreign_keys();
+      refresh_heartbeat();
+      tx.commit();
+    } catch (const SQLite::Exception& e) {
+      rethrow_translated(e);
+    }
+  }
+
   template <typename Body>
   void in_transaction(Body&& body) {
     try {
@@ -332,17 +414,18 @@ class SqliteDriver final : public Driver {
   template <typename Record>
   void step_transaction(const StepBody& body, Record&& record) {
     try {
+      ForeignKeysOff off(m_db, m_foreign_keys_off);
       ImmediateTransaction tx(m_db);
       SqliteSession session(m_db);
       const auto started = std::chrono::steady_clock::now();
       body(session);
       record(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
                  .count());
+      check_foreign_keys();
       refresh_heartbeat();
       tx.commit();
     } catch (const SQLite::Exception& e) {
-      throw_if_interrupted(e.getErrorCode());
-      throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
+      rethrow_translated(e);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {
@@ -401,6 +484,66 @@ class SqliteDriver final : public Driver {
                     query.getColumn(2).getString(), query.getColumn(3).getDouble()};
   }
 
+  // A revision's SQLite error: SQLITE_BUSY (the file stayed locked by another connection
+  // for the whole lock wait) is a held lock, exit 3, not a failed revision.
+  [[noreturn]] void rethrow_translated(const SQLite::Exception& e) const {
+    throw_if_interrupted(e.getErrorCode());
+    if (e.getErrorCode() == SQLITE_BUSY) {
+      throw LockHeld(foreign_lock_cause() + "; waited " + util::format_duration(m_busy_wait) +
+                     "; retry when it is free, or pass a longer --lock-wait");
+    }
+    throw RevisionFailed(e.what(), std::to_string(e.getExtendedErrorCode()));
+  }
+
+  std::string foreign_lock_cause() const {
+    return "the SQLite file " + m_label +
+           " is write-locked by another connection (an application?), not by a migrate runner";
+  }
+
+  int busy_timeout_ms() const {
+    return static_cast<int>(std::min<std::chrono::milliseconds::rep>(m_busy_wait.count(), 2'000'000'000));
+  }
+
+  // With foreign keys off, nothing checked the revision's rows: PRAGMA foreign_key_check
+  // does, before COMMIT (step 10 of SQLite's table-rebuild procedure).
+  void check_foreign_keys() {
+    SQLite::Statement check(m_db, "PRAGMA foreign_key_check");
+    std::string found;
+    int violations = 0;
+    while (check.executeStep()) {
+      if (++violations > k_reported_violations) continue;
+      const SQLite::Column rowid = check.getColumn(1);
+      found += (violations > 1 ? "; " : "") + check.getColumn(0).getString() + " row " +
+               (rowid.isNull() ? std::string("(without rowid)") : "rowid " + rowid.getString()) +
+               " references a missing row of " + check.getColumn(2).getString();
+    }
+    if (violations == 0) return;
+    if (violations > k_reported_violations) found += "; …";
+    throw RevisionFailed("foreign key check failed before commit: " + std::to_string(violations) +
+                         " row(s) violate foreign keys (" + found +
+                         "); rolled back. Revisions run with foreign_keys off, as SQLite's table-rebuild "
+                         "procedure needs, so ON DELETE/ON UPDATE actions do not fire in them: delete or fix "
+                         "those rows in the revision itself");
+  }
+
+  // Whether the holder of the lock row is gone: a process of this host by its pid, at once
+  // (alive, it is never taken over, however old its heartbeat: it may be inside one long
+  // statement); a holder on another host when its heartbeat is older than stale_after.
+  bool holder_gone(const LockInfo& holder, std::chrono::milliseconds stale_after) {
+    if (const std::optional<bool> alive = holder_alive(holder)) return !*alive;
+    return holder.heartbeat_age_seconds >= static_cast<double>(stale_after.count()) / 1000.0;
+  }
+
+  // util::local_holder_alive for the lock row's holder: nullopt for another host's.
+  std::optional<bool> holder_alive(const LockInfo& holder) {
+    SQLite::Statement query(m_db,
+                            "SELECT (julianday('now') - julianday(acquired_at)) * 86400.0 "
+                            "FROM migration_lock WHERE holder = ?");
+    query.bind(1, holder.holder);
+    const double held_for = query.executeStep() ? query.getColumn(0).getDouble() : 0.0;
+    return util::local_holder_alive(holder.holder, held_for);
+  }
+
   // Inside a write transaction: its commit refreshes the lock's heartbeat too, so however
   // long a revision ran, the lock is never seen stale between its commit and the next
   // heartbeat (nobody can write, and so take the lock over, while it runs).
@@ -430,6 +573,8 @@ class SqliteDriver final : public Driver {
   std::string m_label;
   std::string m_lock_holder;  ///< set while this driver holds the lock
   util::CancelRegistration m_interrupt;  ///< SIGINT/SIGTERM interrupt the statement running
+  std::chrono::milliseconds m_busy_wait = k_busy_timeout;  ///< how long to wait for SQLite's write lock
+  bool m_foreign_keys_off = false;  ///< inside a ForeignKeysOff scope
 };
 
 }  // namespace

@@ -13,6 +13,8 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
                      RunObserver& observer)
     : m_driver(driver), m_policy(policy) {
   const auto deadline = std::chrono::steady_clock::now() + policy.wait;
+  // What the run does next waits as long for a database lock that is not a runner's.
+  driver.set_lock_wait(policy.wait);
   bool reported_wait = false;
   for (;;) {
     db::LockAttempt attempt = driver.try_lock(policy.holder, policy.stale_after);
@@ -30,8 +32,14 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
       }
       break;
     }
-    const db::LockInfo holder = attempt.holder.value_or(db::LockInfo{"another migrate runner", "", "", 0});
+    const db::LockInfo holder = attempt.holder.value_or(db::LockInfo{
+        attempt.blocked_by.empty() ? "another migrate runner" : "another connection, not a migrate runner", "", "",
+        0});
     if (std::chrono::steady_clock::now() >= deadline) {
+      if (!attempt.holder && !attempt.blocked_by.empty()) {
+        throw LockHeld("cannot take the migration lock for service '" + service + "': " + attempt.blocked_by +
+                       "; waited " + util::format_duration(policy.wait) + "; retry later or pass a longer --lock-wait");
+      }
       throw LockHeld("the migration lock for service '" + service + "' is held by " + holder.holder +
                      (holder.acquired_at.empty() ? "" : " since " + holder.acquired_at) +
                      "; waited " + util::format_duration(policy.wait) + "; retry later or pass a longer --lock-wait");

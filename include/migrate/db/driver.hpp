@@ -44,6 +44,9 @@ struct LockAttempt {
   bool acquired = false;
   std::optional<LockInfo> holder;  ///< not acquired: who holds it (if known)
   std::optional<LockInfo> broken;  ///< acquired: the dead holder whose row was taken over
+  /// Not acquired although no live runner holds it: what is in the way (SQLite: another
+  /// connection's write lock on the file); empty otherwise.
+  std::string blocked_by;
 };
 
 /// One transactional SQL revision of a batch: its script, the history change that goes with
@@ -152,8 +155,17 @@ class Driver {
 
   /// Tries once to take the lock for holder, creating the bookkeeping tables first when
   /// missing. Takes over the row of a holder known dead (PostgreSQL: its advisory lock
-  /// is gone; SQLite: its heartbeat is older than stale_after). Never blocks in the server.
+  /// is gone; SQLite: a holder on this host whose process is gone, at once, or one on
+  /// another host whose heartbeat is older than stale_after; a live process on this host
+  /// is never taken over). Never blocks in the server.
   virtual LockAttempt try_lock(const std::string& holder, std::chrono::milliseconds stale_after) = 0;
+
+  /// How long what follows may wait for a lock on the database held by a connection that is
+  /// not a migrate runner (SQLite: the file's write lock, held by an application) before it
+  /// gives up with LockHeld; the runner passes its --lock-wait (SQLite waits at least 5 s,
+  /// as other runners hold its write lock for moments). PostgreSQL's waits are set by
+  /// set_timeouts; this default ignores it.
+  virtual void set_lock_wait(std::chrono::milliseconds /*wait*/) {}
 
   /// Refreshes heartbeat_at of holder's row. Throws LockHeld when the row no longer
   /// names holder: the lock was broken or taken over, and the caller must stop.
@@ -163,7 +175,8 @@ class Driver {
   virtual void unlock(const std::string& holder) noexcept = 0;
 
   /// Whether a live session holds the lock (PostgreSQL: its advisory lock is held by
-  /// some backend; nullopt where that cannot be known, as on SQLite).
+  /// some backend; SQLite: the holder row names a process of this host that still runs;
+  /// nullopt where that cannot be known, as for a SQLite holder on another host).
   virtual std::optional<bool> lock_session_alive() = 0;
 
   /// Breaks the lock of `holder` (empty: a lock with no row, only a session lock on
