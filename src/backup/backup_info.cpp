@@ -25,7 +25,9 @@ void write_info(const fs::path& file, const BackupInfo& info) {
   const std::string text =
       nlohmann::ordered_json{{"database", info.database}, {"url", info.url}, {"services", services}}.dump(2) + "\n";
   const fs::path final_path = info_path(file);
-  const fs::path temp = fs::path(final_path.string() + "." + std::to_string(::getpid()) + ".partial");
+  // Hidden, like a backup's own partial file, so a killed run's leftover is never listed.
+  const fs::path temp =
+      final_path.parent_path() / ("." + final_path.filename().string() + "." + std::to_string(::getpid()) + ".partial");
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw BackupFailed("cannot write " + final_path.string() + ": " + std::strerror(errno));
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;

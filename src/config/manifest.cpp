@@ -1,6 +1,8 @@
 // Loads migrate.toml with toml++; every toml++ error becomes a ConfigError here.
 #include "migrate/config/manifest.hpp"
 
+#include <cctype>
+#include <map>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -184,9 +186,21 @@ Manifest parse_manifest(std::string_view text, const fs::path& path) {
   // toml++ keeps keys sorted; the manifest's own order (the tie break) is source order.
   std::vector<ServiceConfig> in_file_order;
   std::vector<std::pair<toml::source_position, std::size_t>> positions;
+  std::map<std::string, std::string> folded;  // lowercase name -> the name as written
   for (const auto& [name, node] : *services) {
     positions.emplace_back(node.source().begin, in_file_order.size());
     in_file_order.push_back(parse_service(manifest.path, manifest.dir, name.str(), node));
+    // Backups and the SQLite default are files named after the service: on a
+    // case-insensitive file system `App` and `app` would share them.
+    std::string lower(name.str());
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const auto [existing, fresh] = folded.emplace(lower, std::string(name.str()));
+    if (!fresh) {
+      throw ConfigError(at(manifest.path, node, "services '" + existing->second + "' and '" +
+                                                    std::string(name.str()) +
+                                                    "' differ only in case: their backups and SQLite files would "
+                                                    "collide on a case-insensitive file system; rename one"));
+    }
   }
   std::sort(positions.begin(), positions.end(), [](const auto& a, const auto& b) {
     return a.first.line != b.first.line ? a.first.line < b.first.line : a.first.column < b.first.column;

@@ -3,6 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <system_error>
+
 #include "migrate/config/environment.hpp"
 #include "migrate/db/driver.hpp"
 #include "migrate/util/error.hpp"
@@ -12,10 +15,22 @@ namespace migrate::orchestrate {
 
 namespace {
 
+// A SQLite file answers once its folder exists: a read-only open of a missing file sees an
+// empty database, but no run could create the file in a folder that is not there.
+void check_sqlite_folder(const config::DatabaseUrl& url) {
+  if (url.dialect != Dialect::sqlite) return;
+  std::error_code ec;
+  const std::filesystem::path folder = url.sqlite_path.parent_path();
+  if (!std::filesystem::is_directory(folder, ec)) {
+    throw DatabaseUnreachable("the folder " + folder.string() + " of " + url.redacted + " does not exist");
+  }
+}
+
 void wait_for(const config::DatabaseUrl& url, std::chrono::steady_clock::time_point deadline) {
   bool reported = false;
   for (;;) {
     try {
+      check_sqlite_folder(url);
       db::open_driver(url, db::OpenMode::read_only)->read_history("");
       return;
     } catch (const DatabaseUnreachable& e) {

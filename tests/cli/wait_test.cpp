@@ -46,3 +46,17 @@ TEST_CASE("wait rejects a timeout that is not a duration", "[cli]") {
   CHECK(result.exit_code == 2);
   CHECK(contains(result.err, "--timeout"));
 }
+
+TEST_CASE("wait on a SQLite database whose folder does not exist gives up with exit 5", "[cli]") {
+  TempDir project;
+  project.write("migrate.toml", single_service_manifest());
+  project.write("services/app/migrations/0001_one.up.sql", "CREATE TABLE one (id INTEGER);\n");
+  const std::string url = "sqlite://" + (project.path() / "no-such-folder" / "app.db").string();
+  const CliResult result = run_migrate(
+      {"--config", (project.path() / "migrate.toml").string(), "--database-url", url, "wait", "--timeout", "1s"});
+  INFO(describe(result));
+  CHECK(result.exit_code == 5);
+  CHECK_FALSE(contains(result.out, "answers"));
+  CHECK(contains(result.err, "no-such-folder"));
+  CHECK_FALSE(std::filesystem::exists(project.path() / "no-such-folder"));
+}

@@ -409,3 +409,10 @@ TEST_CASE("a bad URL in a variable is a usage error naming the variable, not the
     CHECK(message.find("hunter2") == std::string::npos);
   }
 }
+
+TEST_CASE("service names that differ only in case are a config error naming both", "[unit]") {
+  const std::string message =
+      config_error_of("[services.App]\nmigrations = \"a\"\n[services.app]\nmigrations = \"b\"\n");
+  CHECK_THAT(message, Catch::Contains("'App'") && Catch::Contains("'app'") && Catch::Contains("differ only in case"));
+  CHECK(names_of(parse("[services.app]\nmigrations = \"a\"\n[services.app2]\nmigrations = \"b\"\n")).size() == 2);
+}
