@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "migrate/plan/gate.hpp"
+#include "migrate/plan/history_changes.hpp"
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
@@ -153,13 +154,7 @@ void revert_alone(db::Driver& driver, const RevisionScript& script, const std::s
 }
 
 // Consecutive transactional SQL revisions go to the driver in batches (on PostgreSQL one
-// round trip each). A batch starts at one revision and doubles while batches finish within
-// k_batch_time, so a slow revision mostly runs alone and progress stays close to live,
-// while a run of quick ones shares round trips, the audit log's fsync and the lock's
-// heartbeat.
-constexpr std::size_t k_max_batch = 256;
-constexpr std::size_t k_max_batch_bytes = std::size_t{1} << 20;
-constexpr std::chrono::milliseconds k_batch_time{100};
+// round trip each), sized by plan::BatchSizer.
 
 const RevisionScript& script_of(const Revision& revision, Direction direction) {
   return direction == Direction::up ? revision.up : *revision.down;
@@ -231,7 +226,7 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
     return settings.timeouts.overridden_by(script_of(revision, direction).directives.timeouts);
   };
 
-  std::size_t limit = 1;  // how many revisions the next batch may hold
+  plan::BatchSizer sizer;
   for (std::size_t next = 0; next < plan.size();) {
     running = nullptr;
     util::throw_if_interrupted();  // a signal that came between two revisions
@@ -239,9 +234,9 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
     running_since = Clock::now();
     std::size_t end = next;
     std::size_t bytes = 0;
-    while (end < plan.size() && end - next < limit && batchable(plan[end], direction)) {
+    while (end < plan.size() && batchable(plan[end], direction) &&
+           sizer.may_add(end - next, bytes, script_of(plan[end], direction).sql.size())) {
       bytes += script_of(plan[end], direction).sql.size();
-      if (end > next && bytes > k_max_batch_bytes) break;
       ++end;
     }
     const auto batch_started = Clock::now();
@@ -283,16 +278,11 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
       if (outcome.error) {
         // The server refused the whole batch for a later revision's syntax: the ones
         // before that revision did not run and go again, in a batch that ends there.
-        limit = outcome.failed_at - outcome.committed.size();
+        sizer.refused_at(outcome.failed_at - outcome.committed.size());
         continue;
       }
     }
-    const auto took = Clock::now() - batch_started;
-    if (took < k_batch_time / 2) {
-      limit = std::min(limit * 2, k_max_batch);
-    } else if (took > k_batch_time) {
-      limit = std::max<std::size_t>(limit / 2, 1);
-    }
+    sizer.finished(elapsed_since(batch_started));
     lock.keep_alive();
   }
   running = nullptr;
@@ -380,61 +370,32 @@ std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& servi
 
 StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, std::optional<Version> target,
                       const RunSettings& settings, RunObserver& observer) {
-  const auto exists = [&](Version v) {
-    return std::any_of(service.revisions.begin(), service.revisions.end(),
-                       [&](const Revision& r) { return r.version == v; });
-  };
-  // "Every revision up to 0 applied" with no revision 0 is nothing applied: base.
-  if (target && !exists(*target) && *target != 0) {
-    throw UsageError("service '" + service.service + "' has no revision " + format_version(*target));
-  }
-  const Version version = target ? *target : -1;  // below every version: nothing at or under it
+  plan::check_stamp_target(service.service, service.revisions, target);
   LockGuard lock(driver, settings.lock, service.service, observer);
-  const std::vector<AppliedRevision> history = driver.read_history(service.service);
-
+  const plan::StampChanges changes =
+      plan::make_stamp_changes(service.revisions, driver.read_history(service.service), target);
   StampResult result;
   std::vector<db::HistoryRow> insert;
-  for (const AppliedRevision& row : history) {
-    if (row.version > version || row.dirty) result.removed.push_back(row.version);
+  for (const Revision* revision : changes.record) {
+    insert.push_back(history_row(service.service, *revision, settings));
+    result.recorded.push_back(revision->version);
   }
-  for (const Revision& revision : service.revisions) {
-    if (revision.version > version) break;
-    const auto row = std::find_if(history.begin(), history.end(),
-                                  [&](const AppliedRevision& r) { return r.version == revision.version; });
-    if (row == history.end() || row->dirty) {
-      insert.push_back(history_row(service.service, revision, settings));
-      result.recorded.push_back(revision.version);
-    }
-  }
-  driver.record_history(service.service, insert, result.removed);
-  // A dirty row at or below the target was re-recorded clean, not removed.
-  result.removed.erase(std::remove_if(result.removed.begin(), result.removed.end(),
-                                      [&](Version v) { return v <= version; }),
-                       result.removed.end());
+  driver.record_history(service.service, insert, changes.remove);
+  result.removed = changes.unapplied;
   return result;
 }
 
 RepairResult run_repair(db::Driver& driver, const ServiceRevisions& service, const RunSettings& settings,
                         RunObserver& observer) {
   LockGuard lock(driver, settings.lock, service.service, observer);
-  const std::vector<AppliedRevision> history = driver.read_history(service.service);
+  const plan::RepairChanges changes =
+      plan::make_repair_changes(service.revisions, driver.read_history(service.service));
   RepairResult result;
+  result.missing = changes.missing;
   std::vector<db::HistoryRow> rewrite;
-  for (const AppliedRevision& row : history) {
-    const auto on_disk = std::find_if(service.revisions.begin(), service.revisions.end(),
-                                      [&](const Revision& r) { return r.version == row.version; });
-    if (on_disk == service.revisions.end()) {
-      result.missing.push_back(row.version);
-      continue;
-    }
-    const db::HistoryRow wanted = history_row(service.service, *on_disk, settings);
-    if (!row.dirty && row.checksum == wanted.checksum && row.name == wanted.name && row.kind == wanted.kind) {
-      continue;
-    }
-    RepairResult::Change change{row.version, row.dirty, row.checksum != wanted.checksum || row.name != wanted.name ||
-                                                            row.kind != wanted.kind};
-    result.changes.push_back(change);
-    rewrite.push_back(wanted);
+  for (const plan::RepairChange& change : changes.changes) {
+    result.changes.push_back({change.revision->version, change.was_dirty, change.rerecorded});
+    rewrite.push_back(history_row(service.service, *change.revision, settings));
   }
   if (!rewrite.empty()) driver.rewrite_history(rewrite);
   return result;
