@@ -81,9 +81,12 @@ int render_run(Output& output, const RunReport& report, const std::string& key, 
       message = nothing_to_do;
       break;
     case RunReport::Outcome::declined:
+      // Not confirmed: like a run refused for want of --yes, exit 2 (a pipeline must not
+      // take it for a done deploy).
       message = up ? "Cancelled; nothing was applied." : "Cancelled; nothing was rolled back.";
       output.always() << message << "\n";
-      return output.success({{"declined", true}, {"message", message}, {"services", Json::object()}});
+      return output.document(false, static_cast<int>(ExitCode::usage), "declined at the prompt: " + message,
+                             {{"declined", true}, {"services", Json::object()}});
     case RunReport::Outcome::done:
     case RunReport::Outcome::failed:
       message = (up ? "applied " : "rolled back ") + std::to_string(report.committed()) + " revision(s)";

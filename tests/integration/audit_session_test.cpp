@@ -103,7 +103,7 @@ void check_events(const std::vector<nlohmann::json>& lines, const std::vector<Ex
 // How the second run's prompt goes.
 enum class Prompt {
   no_terminal,  ///< no terminal and no --yes: refused with exit 2
-  declined,     ///< a terminal, answered "n": cancelled with exit 0
+  declined,     ///< a terminal, answered "n": cancelled with exit 2 (not confirmed)
 };
 
 std::vector<test::CliResult> scripted_session(const Project& project, test::TestDatabase& db,
@@ -130,7 +130,7 @@ std::vector<test::CliResult> scripted_session(const Project& project, test::Test
     ITEST_CHECK_EXIT(results.back(), 2);
   } else {
     results.push_back(project.run_on_terminal({"up"}, "n\n", with_env.env));
-    ITEST_CHECK_EXIT(results.back(), 0);
+    ITEST_CHECK_EXIT(results.back(), 2);
     CHECK_THAT(results.back().out, Catch::Contains("Proceed? [y/N]"));
   }
   check_same(snapshot(db), before);
@@ -273,8 +273,9 @@ TEST_CASE("prompts on a terminal: y proceeds, anything else changes nothing", "[
 
   const std::string answer = GENERATE(as<std::string>{}, "n\n", "\n", "", "no\n", "yes please\n");
   INFO("typed: '" << answer << "'");
+  // Declined: nothing done, exit 2 (not confirmed), as without a terminal and --yes.
   const test::CliResult declined = project.run_on_terminal({"up"}, answer, env);
-  ITEST_CHECK_EXIT(declined, 0);
+  ITEST_CHECK_EXIT(declined, 2);
   CHECK(db->history("app").empty());
   CHECK(project.backup_entries().empty());
 
@@ -284,12 +285,12 @@ TEST_CASE("prompts on a terminal: y proceeds, anything else changes nothing", "[
   CHECK(project.backup_entries().size() == 1);
 
   const test::CliResult down_declined = project.run_on_terminal({"down", "app"}, answer, env);
-  ITEST_CHECK_EXIT(down_declined, 0);
+  ITEST_CHECK_EXIT(down_declined, 2);
   CHECK(db->history("app") == std::vector<std::string>{"1:users"});
 
   const auto backups = project.backup_entries();
   const test::CliResult restore_declined = project.run_on_terminal({"restore", "app"}, answer, env);
-  ITEST_CHECK_EXIT(restore_declined, 0);
+  ITEST_CHECK_EXIT(restore_declined, 2);
   CHECK(db->history("app") == std::vector<std::string>{"1:users"});
   CHECK(project.backup_entries() == backups);
 

@@ -90,6 +90,7 @@ class LockCommand final : public Command {
   int release(const GlobalOptions& options, Io& io) {
     const auto operation = open_operation(options, io, "lock release");
     Json services = Json::object();
+    bool declined = false;
     for (const orchestrate::LockRelease& release : orchestrate::release_lock(*operation, m_service)) {
       switch (release.outcome) {
         case orchestrate::LockRelease::Outcome::free:
@@ -101,12 +102,17 @@ class LockCommand final : public Command {
           break;
         case orchestrate::LockRelease::Outcome::declined:
           io.output.always() << "Cancelled; the lock on " << release.database << " was left alone.\n";
+          declined = true;
           break;
       }
       Json entry{{"outcome", to_string(release.outcome)}, {"database", release.database}};
       if (!release.holder.empty()) entry["holder"] = release.holder;
       entry["session_terminated"] = release.session_terminated;
       services[release.service] = std::move(entry);
+    }
+    if (declined) {
+      return io.output.document(false, static_cast<int>(ExitCode::usage),
+                                "declined at the prompt: the lock was left alone", {{"services", services}});
     }
     return io.output.success({{"services", services}});
   }

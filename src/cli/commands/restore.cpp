@@ -36,7 +36,9 @@ class RestoreCommand final : public Command {
     const Json file = report.plan.file.string();
     if (report.declined) {
       io.output.always() << "Cancelled; nothing was restored.\n";
-      return io.output.success({{"declined", true}, {"service", report.plan.service}, {"file", file}});
+      return io.output.document(false, static_cast<int>(ExitCode::usage),
+                                "declined at the prompt: nothing was restored",
+                                {{"declined", true}, {"service", report.plan.service}, {"file", file}});
     }
     io.output.text() << "restored " << report.plan.service << " from " << report.plan.file.string() << "\n";
     Json resets = Json::array();
