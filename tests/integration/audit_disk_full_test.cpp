@@ -193,4 +193,41 @@ TEST_CASE("a disk with no room for the audit log's reserve stops up before any c
   CHECK(db->user_tables().empty());
 }
 
+TEST_CASE("a backup that runs out of disk stops up before any change and leaves no file behind",
+          "[integration][backup][diskfull][postgres]") {
+  for (const Dialect dialect : {Dialect::sqlite, Dialect::postgres}) {
+    INFO("dialect " << to_string(dialect));
+    const SmallDisk disk("512k");
+    const auto db = test::make_test_database(dialect);
+    // About 2 MB of rows: more than the backup folder's disk holds.
+    db->exec("CREATE TABLE payload (id INTEGER PRIMARY KEY, body TEXT)");
+    for (int chunk = 0; chunk < 8; ++chunk) {
+      std::string insert = "INSERT INTO payload (id, body) VALUES ";
+      for (int i = 0; i < 64; ++i) {
+        const int id = chunk * 64 + i;
+        insert += (i == 0 ? "" : ", ") + std::string("(") + std::to_string(id) + ", '" + std::string(4096, 'p') + "')";
+      }
+      db->exec(insert);
+    }
+    Project project("[services.app]\nmigrations = \"services/app/migrations\"\n");
+    project.set_manifest("[defaults]\nbackup_dir = \"" + (disk.path() / "backups").string() +
+                         "\"\naudit_log = \"migration-audit.log\"\n\n[services.app]\nmigrations = "
+                         "\"services/app/migrations\"\n");
+    project.add("app", 1, "items", "CREATE TABLE items (id INTEGER);\n", "DROP TABLE items;\n");
+    const test::CliResult result = project.run({"up", "--yes", "--database-url", db->url()});
+    INFO(describe(result));
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.err, Catch::Contains("backup of") && Catch::Contains("nothing was changed"));
+    CHECK(db->history("app").empty());
+    CHECK(db->user_tables() == std::vector<std::string>{"payload"});
+    // No backup, no hidden partial file, no SQLite journal: nothing that looks like a backup.
+    std::vector<std::string> left;
+    std::error_code ec;
+    for (fs::directory_iterator it(disk.path() / "backups", ec), end; !ec && it != end; it.increment(ec)) {
+      left.push_back(it->path().filename().string());
+    }
+    CHECK(left.empty());
+  }
+}
+
 }  // namespace migrate::itest
