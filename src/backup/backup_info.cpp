@@ -52,7 +52,7 @@ std::optional<BackupInfo> read_info(const fs::path& file) {
   }
   BackupInfo info;
   info.database = document["database"].get<std::string>();
-  info.url = document.value("url", "");
+  if (document.contains("url") && document["url"].is_string()) info.url = document["url"].get<std::string>();
   if (document.contains("services") && document["services"].is_object()) {
     for (const auto& [service, head] : document["services"].items()) {
       std::optional<Version> version;

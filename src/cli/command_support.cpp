@@ -5,6 +5,7 @@
 #include "cli/command.hpp"
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
 #include "migrate/util/system.hpp"
 #include "migrate/util/text.hpp"
 
@@ -24,7 +25,11 @@ orchestrate::Answer ask(const GlobalOptions& options, Io& io, const std::string&
   }
   io.output.prompt() << "Proceed? [y/N] " << std::flush;
   std::string answer;
-  if (!std::getline(io.in, answer)) return orchestrate::Answer::no;
+  if (!std::getline(io.in, answer)) {
+    // Ctrl-C at the question (the read fails with EINTR) stops the command; it is no answer.
+    util::throw_if_interrupted();
+    return orchestrate::Answer::no;
+  }
   const std::string_view reply = util::trim(answer);
   const bool yes = reply == "y" || reply == "Y" || reply == "yes" || reply == "YES" || reply == "Yes";
   return yes ? orchestrate::Answer::yes : orchestrate::Answer::no;

@@ -1,4 +1,4 @@
-// A database's identity read through libpq's own connection-string parser.
+// A database's identity read through libpq's own connection-string parser and defaults.
 #include "migrate/config/database_identity.hpp"
 
 #include <libpq-fe.h>
@@ -11,21 +11,32 @@ namespace migrate::config {
 
 namespace {
 
-std::map<std::string, std::string> libpq_options(const std::string& conninfo) {
-  std::map<std::string, std::string> values;
-  char* error = nullptr;
-  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(conninfo.c_str(), &error),
-                                                                              &PQconninfoFree);
-  PQfreemem(error);
-  if (!options) return values;
-  for (const PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
+using Options = std::map<std::string, std::string>;
+
+Options to_map(PQconninfoOption* options) {
+  Options values;
+  if (options == nullptr) return values;
+  for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
     if (option->val != nullptr && *option->val != '\0') values[option->keyword] = option->val;
   }
   return values;
 }
 
-std::string value_or(const std::map<std::string, std::string>& values, const std::string& key,
-                     const std::string& fallback) {
+// What the URL says, then what libpq would take from the environment (PGHOST, PGPORT,
+// PGDATABASE, PGUSER, PGSERVICE) and its built-in defaults (the port, the OS user): the
+// same reading libpq makes when it connects, short of opening a service file.
+Options effective_options(const std::string& conninfo) {
+  char* error = nullptr;
+  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> parsed(PQconninfoParse(conninfo.c_str(), &error),
+                                                                             &PQconninfoFree);
+  PQfreemem(error);
+  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> defaults(PQconndefaults(), &PQconninfoFree);
+  Options values = to_map(defaults.get());
+  for (auto& [key, value] : to_map(parsed.get())) values[key] = value;
+  return values;
+}
+
+std::string value_or(const Options& values, const std::string& key, const std::string& fallback) {
   const auto it = values.find(key);
   return it == values.end() ? fallback : it->second;
 }
@@ -38,10 +49,15 @@ std::string database_identity(const DatabaseUrl& url) {
     const std::filesystem::path canonical = std::filesystem::weakly_canonical(url.sqlite_path, ec);
     return "sqlite:" + (ec ? url.sqlite_path : canonical).string();
   }
-  const auto values = libpq_options(url.conninfo);
-  const std::string host = value_or(values, "host", value_or(values, "hostaddr", "localhost"));
+  const Options values = effective_options(url.conninfo);
+  const std::string host = value_or(values, "host", value_or(values, "hostaddr", "[local socket]"));
   const std::string user = value_or(values, "user", "");
-  return "postgres://" + host + ":" + value_or(values, "port", "5432") + "/" + value_or(values, "dbname", user);
+  std::string identity =
+      "postgres://" + host + ":" + value_or(values, "port", "5432") + "/" + value_or(values, "dbname", user);
+  // A service file may name the host and database: two services are two databases.
+  const std::string service = value_or(values, "service", "");
+  if (!service.empty()) identity += "?service=" + service;
+  return identity;
 }
 
 }  // namespace migrate::config

@@ -112,6 +112,13 @@ ServiceConfig parse_service(const fs::path& path, const fs::path& dir, std::stri
     throw ConfigError(at(path, node, "invalid service name '" + std::string(name) +
                                          "': use letters, digits, '-' and '_' (at most 63)"));
   }
+  // `current --json` and `lock --json` put each service beside these keys of the envelope.
+  for (const char* reserved : {"success", "error", "exit_code", "services", "interrupted", "signal"}) {
+    if (name == reserved) {
+      throw ConfigError(at(path, node, "service name '" + std::string(name) +
+                                           "' is reserved (a field of migrate's --json output); rename it"));
+    }
+  }
   const toml::table* table = node.as_table();
   if (table == nullptr) throw ConfigError(at(path, node, where + " must be a table"));
   reject_unknown_keys(path, *table, where,

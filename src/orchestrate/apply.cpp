@@ -57,9 +57,11 @@ RunReport run_audited(Operation& operation, const std::function<Preview()>& make
                       const RunService& run_service) {
   RunReport report;
   RunRecorder recorder;
+  // The recorder first: it never throws, and the audit observer may throw after a commit
+  // (its line could not be written); the report must still list what committed.
   run::ObserverList observers;
-  observers.add(operation.observer());
   observers.add(recorder);
+  observers.add(operation.observer());
   Preview preview;
   operation.begin();
   try {
@@ -97,8 +99,14 @@ RunReport run_audited(Operation& operation, const std::function<Preview()>& make
   }
   if (stopped) {
     operation.finish_failed(*report.failure);
-  } else {
+    return report;
+  }
+  try {
     operation.finish_ok();
+  } catch (...) {
+    // Everything committed, but the audit log could not say so: a failure all the same.
+    report.failure = current_failure();
+    report.outcome = RunReport::Outcome::failed;
   }
   return report;
 }
@@ -124,7 +132,9 @@ RunReport apply(Operation& operation, const ApplyRequest& given, const ShowPrevi
       });
 }
 
-RunReport rollback(Operation& operation, const RollbackRequest& request, const ShowPreview& show) {
+RunReport rollback(Operation& operation, const RollbackRequest& given, const ShowPreview& show) {
+  RollbackRequest request = given;
+  request.service = sole_service(operation.project().manifest(), request.service, "down");
   const config::ServiceConfig& service = *operation.select(request.service).front();
   return run_audited(
       operation, [&] { return preview_rollback(operation.project(), service, request); },

@@ -22,7 +22,7 @@ std::vector<TakenBackup> backup_now(Operation& operation, const std::string& nam
     for (const config::ServiceConfig* service : services) {
       const config::DatabaseUrl& url = operation.project().url(*service);
       // One backup per database, as in a run.
-      if (!databases.insert(url.key()).second) continue;
+      if (!databases.insert(config::database_identity(url)).second) continue;
       taken.push_back({service->name, url.redacted, run_backups.take(*service)});
     }
     return taken;

@@ -67,19 +67,23 @@ NewRevision new_revision(const config::Manifest& manifest, const std::string& se
     }
   }
   const std::string stem = format_version(result.version) + "_" + name;
+  // Each file is listed once written (write_new_file never replaces one), so a failure
+  // removes only what this call wrote: an up file without its down file would be a
+  // revision nobody meant.
+  const auto write = [&](const std::filesystem::path& file, const std::string& text) {
+    util::write_new_file(file, text);
+    result.files.push_back(file);
+  };
   try {
     if (cpp) {
-      result.files.push_back(service.migrations_dir / (stem + ".cpp"));
-      util::write_new_file(result.files.back(), step_skeleton(service.name, stem));
+      write(service.migrations_dir / (stem + ".cpp"), step_skeleton(service.name, stem));
     } else {
-      result.files.push_back(service.migrations_dir / (stem + ".up.sql"));
-      util::write_new_file(result.files.back(), source::revision_skeleton(source::FileRole::up, service.name, stem));
-      result.files.push_back(service.migrations_dir / (stem + ".down.sql"));
-      util::write_new_file(result.files.back(),
-                           source::revision_skeleton(source::FileRole::down, service.name, stem));
+      write(service.migrations_dir / (stem + ".up.sql"),
+            source::revision_skeleton(source::FileRole::up, service.name, stem));
+      write(service.migrations_dir / (stem + ".down.sql"),
+            source::revision_skeleton(source::FileRole::down, service.name, stem));
     }
   } catch (const std::runtime_error& e) {
-    // The up file without its down file would be a revision nobody meant.
     for (const auto& file : result.files) std::filesystem::remove(file, ec);
     throw UsageError(e.what());
   }

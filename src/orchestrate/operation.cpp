@@ -79,6 +79,9 @@ std::int64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
 }  // namespace
 
 void Operation::finish_ok() {
+  // Set before the write: a line that was written but not synced must not be followed
+  // by a second `done` from finish_failed.
+  m_finished = true;
   audit::AuditEvent done;
   done.event = "done";
   done.duration_ms = elapsed_ms(m_started);
@@ -86,6 +89,8 @@ void Operation::finish_ok() {
 }
 
 void Operation::finish_failed(const Failure& failure) noexcept {
+  if (m_finished) return;
+  m_finished = true;
   try {
     // A failed or interrupted revision already wrote the run's line, with its version.
     if (!m_audit_observer->failure_recorded()) {

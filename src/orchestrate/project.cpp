@@ -59,11 +59,12 @@ db::Driver& Project::driver(const config::ServiceConfig& service) {
 }
 
 std::vector<const config::ServiceConfig*> Project::sharing_database(const config::ServiceConfig& service) {
-  const std::string key = url(service).key();
+  // By identity, not by URL text: two spellings of one database are one database.
+  const std::string identity = config::database_identity(url(service));
   std::vector<const config::ServiceConfig*> sharing;
   for (const config::ServiceConfig& other : m_manifest.services) {
     try {
-      if (url(other).key() == key) sharing.push_back(&other);
+      if (&other == &service || config::database_identity(url(other)) == identity) sharing.push_back(&other);
     } catch (const Error&) {
       // Another service's URL that does not resolve cannot be this database.
     }

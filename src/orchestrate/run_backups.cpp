@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "migrate/config/database_identity.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::orchestrate {
@@ -13,7 +14,7 @@ RunBackups::RunBackups(Project& project, audit::AuditLog& log, Options options,
 
 void RunBackups::before_changes(const config::ServiceConfig& service) {
   const config::DatabaseUrl& url = m_project.url(service);
-  if (!m_done.insert(url.key()).second) return;
+  if (!m_done.insert(config::database_identity(url)).second) return;
   if (m_options.skip) {
     audit::AuditEvent event;
     event.event = "backup";

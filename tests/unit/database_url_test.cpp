@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "migrate/config/database_identity.hpp"
 #include "migrate/config/database_url.hpp"
 #include "migrate/util/error.hpp"
 
@@ -350,4 +351,21 @@ TEST_CASE("a backslash in an unquoted key=value password escapes as libpq reads 
   CHECK(url.password == "a b");
   CHECK(url.redacted == "host=db password=*** dbname=app");
   CHECK(redact("migrate --database-url 'host=db password=a\\ b'", url) == "migrate --database-url 'host=db password=***'");
+}
+
+TEST_CASE("a database's identity ignores how the URL is spelled and who logs in, never holds a password",
+          "[unit]") {
+  using migrate::config::database_identity;
+  const auto identity = [](const std::string& text) {
+    return database_identity(migrate::config::parse_database_url(text, "/srv/app", "test"));
+  };
+  CHECK(identity("postgres://app:s3cret@db.lan:5432/homelab") == identity("postgresql://ops@db.lan/homelab?sslmode=prefer"));
+  CHECK(identity("postgres://app:s3cret@db.lan:5432/homelab") == identity("host=db.lan dbname=homelab user=x password=y"));
+  CHECK(identity("postgres://app@db.lan/homelab") != identity("postgres://app@db.lan/staging"));
+  CHECK(identity("postgres://app@db.lan/homelab") != identity("postgres://app@db.lan:5433/homelab"));
+  CHECK(identity("postgres://app@db.lan/homelab") != identity("postgres://app@other.lan/homelab"));
+  CHECK(identity("service=staging") != identity("service=prod"));
+  CHECK(identity("postgres://app:s3cret@db.lan/homelab").find("s3cret") == std::string::npos);
+  CHECK(identity("sqlite:var/app.db") == identity("sqlite:///srv/app/var/app.db"));
+  CHECK(identity("sqlite:var/app.db") != identity("sqlite:var/other.db"));
 }

@@ -416,3 +416,11 @@ TEST_CASE("service names that differ only in case are a config error naming both
   CHECK_THAT(message, Catch::Contains("'App'") && Catch::Contains("'app'") && Catch::Contains("differ only in case"));
   CHECK(names_of(parse("[services.app]\nmigrations = \"a\"\n[services.app2]\nmigrations = \"b\"\n")).size() == 2);
 }
+
+TEST_CASE("service names that are fields of the JSON envelope are reserved", "[unit]") {
+  for (const char* name : {"success", "services", "exit_code", "error"}) {
+    INFO(name);
+    CHECK_THAT(config_error_of(std::string("[services.") + name + "]\nmigrations = \"a\"\n"),
+               Catch::Contains("is reserved"));
+  }
+}

@@ -67,7 +67,7 @@ class Operation {
 
   /// Writes the `start` line (for up and down together with their next line).
   void begin();
-  /// Writes `done`.
+  /// Writes `done`. Throws when the audit log cannot take it.
   void finish_ok();
   /// Writes `fail`, or `interrupted` for a signal (unless the run already wrote the
   /// line, with its revision), and `done` with ok=false. Never throws: the original
@@ -102,6 +102,7 @@ class Operation {
   std::unique_ptr<AuditObserver> m_audit_observer;
   run::ObserverList m_observers;
   std::chrono::steady_clock::time_point m_started;
+  bool m_finished = false;  ///< `done` was written (or its write was tried): never twice
 };
 
 /// Lock policy and recording settings for a run: the lock wait given, the rest from the

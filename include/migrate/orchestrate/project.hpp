@@ -48,7 +48,8 @@ class Project {
   db::Driver& driver(const config::ServiceConfig& service);
 
   /// Every service of the manifest whose database is the service's own (itself
-  /// included), in manifest order. Services whose URL cannot be resolved are left out.
+  /// included), in manifest order, compared by config::database_identity (however the
+  /// URLs are spelled). Services whose URL cannot be resolved are left out.
   std::vector<const config::ServiceConfig*> sharing_database(const config::ServiceConfig& service);
 
   /// What a backup of the service's database records: the database's identity and

@@ -42,7 +42,7 @@ class RunBackups {
   audit::AuditLog& m_log;
   Options m_options;
   std::function<std::chrono::system_clock::time_point()> m_clock;
-  std::set<std::string> m_done;  ///< DatabaseUrl::key() of databases handled in this run
+  std::set<std::string> m_done;  ///< config::database_identity of the databases handled in this run
   std::vector<std::filesystem::path> m_taken;
 };
 
