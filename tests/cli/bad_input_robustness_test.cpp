@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -254,19 +253,12 @@ void hand_over(const fs::path& root) {
 
 // Whether the user that CliOptions::unprivileged runs as can open path with flags.
 bool unprivileged_can_open(const fs::path& path, int flags) {
-  const UserIds user = unprivileged_user();
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    if (::geteuid() != user.uid && (::setgid(user.gid) != 0 || ::setuid(user.uid) != 0)) ::_exit(2);
-    const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
-    ::_exit(fd >= 0 ? 0 : 1);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) != 2);
-  return WEXITSTATUS(status) == 0;
+  CliOptions options;
+  options.unprivileged = true;
+  const int code = run_forked([&] { return ::open(path.c_str(), flags | O_CLOEXEC, 0600) >= 0 ? 0 : 1; }, options);
+  REQUIRE(code < 128);  // exited, not killed by a signal
+  REQUIRE(code != 125);  // the runner could not drop to the unprivileged user
+  return code == 0;
 }
 
 }  // namespace

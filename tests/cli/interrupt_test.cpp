@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "cli/cli_fixtures.hpp"
-#include "robustness/migrate_process.hpp"
 
 namespace migrate::test {
 
@@ -66,11 +65,9 @@ std::vector<std::string> up_arguments(const CliProject& project, const TestDatab
 }
 
 // Starts `migrate up` on a slow revision 0001 and waits until its statement runs.
-std::unique_ptr<robustness::MigrateProcess> start_slow_up(const CliProject& project, TestDatabase& db) {
+std::unique_ptr<ChildProcess> start_slow_up(const CliProject& project, TestDatabase& db) {
   project.write("0001_slow.up.sql", db.dialect() == Dialect::postgres ? k_slow_postgres : k_slow_sqlite);
-  auto process = std::make_unique<robustness::MigrateProcess>(up_arguments(project, db),
-                                                              std::map<std::string, std::string>{},
-                                                              project.dir() / "up");
+  auto process = start_migrate(up_arguments(project, db));
   const bool running = eventually(
       [&] {
         if (db.dialect() == Dialect::postgres) {
@@ -91,8 +88,8 @@ void check_interrupted(Dialect dialect, int signal) {
   auto db = make_test_database(dialect);
   auto process = start_slow_up(project, *db);
   const auto signalled = Clock::now();
-  REQUIRE(::kill(process->pid(), signal) == 0);
-  const int code = process->wait();
+  REQUIRE(process->send_signal(signal));
+  const int code = process->wait().exit_code;
   const auto exited = Clock::now() - signalled;
   INFO(process->describe());
   // (a) the documented exit code, at once.
@@ -144,7 +141,7 @@ void check_killed(Dialect dialect) {
   auto process = start_slow_up(project, *db);
   const auto signalled = Clock::now();
   process->kill();
-  CHECK(process->wait() == 128 + SIGKILL);
+  CHECK(process->wait().exit_code == 128 + SIGKILL);
   if (dialect == Dialect::postgres) {
     // (b) client_connection_check_interval: the server sees the client gone and stops.
     std::this_thread::sleep_until(signalled + 4s);
@@ -200,9 +197,9 @@ TEST_CASE("A second SIGINT exits at once, and the statement is still cancelled i
   auto db = make_test_database(Dialect::postgres);
   auto process = start_slow_up(project, *db);
   const auto signalled = Clock::now();
-  REQUIRE(::kill(process->pid(), SIGINT) == 0);
-  REQUIRE(::kill(process->pid(), SIGINT) == 0);
-  CHECK(process->wait() == 130);
+  REQUIRE(process->send_signal(SIGINT));
+  REQUIRE(process->send_signal(SIGINT));
+  CHECK(process->wait().exit_code == 130);
   CHECK(Clock::now() - signalled < 3s);
   std::this_thread::sleep_until(signalled + 4s);
   CHECK(runner_statements(*db) == 0);
@@ -217,11 +214,11 @@ TEST_CASE("An interrupt names the revisions that committed before it", "[interru
   auto db = make_test_database(Dialect::sqlite);
   project.write("0001_quick.up.sql", "CREATE TABLE a (id int);\n");
   project.write("0002_slow.up.sql", k_slow_sqlite);
-  robustness::MigrateProcess process(up_arguments(project, *db), {}, project.dir() / "up");
+  ChildProcess process(migrate_command(up_arguments(project, *db)));
   REQUIRE(eventually([&] { return contains(process.out(), "applied     app 0001_quick"); }, 10s));
   std::this_thread::sleep_for(500ms);
-  REQUIRE(::kill(process.pid(), SIGTERM) == 0);
-  CHECK(process.wait() == 143);
+  REQUIRE(process.send_signal(SIGTERM));
+  CHECK(process.wait().exit_code == 143);
   INFO(process.describe());
   CHECK(contains(process.err(), "revision 0002_slow was cancelled and rolled back; it is not applied; "
                                 "applied before it (committed): 0001_quick"));
@@ -236,13 +233,12 @@ TEST_CASE("SIGINT during a slow down revision leaves it applied", "[interrupt][s
   project.write("0001_slow.up.sql", "CREATE TABLE b (id int);\n");
   project.write("0001_slow.down.sql", "DROP TABLE b;\n" + k_slow_sqlite.substr(k_slow_sqlite.find("WITH")));
   REQUIRE_EXIT(project.run({"up", "--yes", "--no-backup"}, db.get()), 0);
-  robustness::MigrateProcess process(
-      {"--config", project.config().string(), "--database-url", db->url(), "down", "app", "--yes", "--no-backup"}, {},
-      project.dir() / "down");
+  ChildProcess process(migrate_command(
+      {"--config", project.config().string(), "--database-url", db->url(), "down", "app", "--yes", "--no-backup"}));
   REQUIRE(eventually([&] { return contains(process.out(), "rolling back 1 revision"); }, 10s));
   std::this_thread::sleep_for(500ms);
-  REQUIRE(::kill(process.pid(), SIGINT) == 0);
-  CHECK(process.wait() == 130);
+  REQUIRE(process.send_signal(SIGINT));
+  CHECK(process.wait().exit_code == 130);
   INFO(process.describe());
   CHECK(contains(process.err(), "revision 0001_slow (down) was cancelled and rolled back; it stays applied; "
                                 "nothing had been rolled back before it"));
@@ -258,14 +254,13 @@ TEST_CASE("SIGINT while waiting for another runner's lock stops the wait at once
   REQUIRE_EXIT(project.run({"up", "--yes", "--no-backup"}, db.get()), 0);
   project.add_table(2, "b");
   db->exec("INSERT INTO migration_lock (lock_id, holder) VALUES (1, 'someone@elsewhere:1')");
-  robustness::MigrateProcess process(
+  ChildProcess process(migrate_command(
       {"--config", project.config().string(), "--database-url", db->url(), "--lock-wait", "60s", "up", "--yes",
-       "--no-backup"},
-      {}, project.dir() / "up");
+       "--no-backup"}));
   REQUIRE(eventually([&] { return contains(process.err(), "waiting for the migration lock"); }, 10s));
   const auto signalled = Clock::now();
-  REQUIRE(::kill(process.pid(), SIGINT) == 0);
-  CHECK(process.wait() == 130);
+  REQUIRE(process.send_signal(SIGINT));
+  CHECK(process.wait().exit_code == 130);
   CHECK(Clock::now() - signalled < 3s);
   INFO(process.describe());
   CHECK(contains(process.err(), "interrupted by SIGINT while waiting for the migration lock of service 'app' "
@@ -278,7 +273,7 @@ TEST_CASE("SIGINT during a no-transaction revision leaves it dirty and says so",
   CliProject project;
   auto db = make_test_database(Dialect::postgres);
   project.write("0001_slow.up.sql", "-- migrate:no-transaction\nCREATE TABLE b (id int);\nSELECT pg_sleep(6);\n");
-  robustness::MigrateProcess process(up_arguments(project, *db), {}, project.dir() / "up");
+  ChildProcess process(migrate_command(up_arguments(project, *db)));
   REQUIRE(eventually(
       [&] {
         return std::stoi(db->scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -286,8 +281,8 @@ TEST_CASE("SIGINT during a no-transaction revision leaves it dirty and says so",
       },
       10s));
   const auto signalled = Clock::now();
-  REQUIRE(::kill(process.pid(), SIGINT) == 0);
-  CHECK(process.wait() == 130);
+  REQUIRE(process.send_signal(SIGINT));
+  CHECK(process.wait().exit_code == 130);
   CHECK(Clock::now() - signalled < 3s);
   INFO(process.describe());
   CHECK(contains(process.err(), "0001_slow ran outside a transaction and was stopped partway, so it is left dirty"));
@@ -306,8 +301,8 @@ TEST_CASE("SIGINT during a pg_dump backup stops pg_dump and leaves no backup fil
   pqxx::connection holder(db->url());
   pqxx::work hold(holder);
   hold.exec("LOCK TABLE held IN ACCESS EXCLUSIVE MODE");
-  robustness::MigrateProcess process(
-      {"--config", project.config().string(), "--database-url", db->url(), "up", "--yes"}, {}, project.dir() / "up");
+  ChildProcess process(migrate_command(
+      {"--config", project.config().string(), "--database-url", db->url(), "up", "--yes"}));
   REQUIRE(eventually(
       [&] {
         return std::stoi(db->scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -315,8 +310,8 @@ TEST_CASE("SIGINT during a pg_dump backup stops pg_dump and leaves no backup fil
       },
       10s));
   const auto signalled = Clock::now();
-  REQUIRE(::kill(process.pid(), SIGINT) == 0);
-  const int code = process.wait();
+  REQUIRE(process.send_signal(SIGINT));
+  const int code = process.wait().exit_code;
   INFO(process.describe());
   CHECK(code == 130);
   CHECK(Clock::now() - signalled < 4s);
@@ -343,9 +338,8 @@ TEST_CASE("SIGINT during a restore stops psql before its transaction commits", "
   project.add_table(1, "a");  // a service needs revisions
   const std::filesystem::path file = project.dir() / "slow.sql";
   std::ofstream(file) << "CREATE TABLE restored (id int);\nSELECT pg_sleep(6);\n";
-  robustness::MigrateProcess process({"--config", project.config().string(), "--database-url", db->url(), "restore",
-                                      "app", file.string(), "--yes", "--no-backup"},
-                                     {}, project.dir() / "restore");
+  ChildProcess process(migrate_command({"--config", project.config().string(), "--database-url", db->url(), "restore",
+                                      "app", file.string(), "--yes", "--no-backup"}));
   const bool running = eventually(
       [&] {
         return std::stoi(db->scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -359,8 +353,8 @@ TEST_CASE("SIGINT during a restore stops psql before its transaction commits", "
   INFO(process.describe());
   REQUIRE(running);
   const auto signalled = Clock::now();
-  REQUIRE(::kill(process.pid(), SIGINT) == 0);
-  CHECK(process.wait() == 130);
+  REQUIRE(process.send_signal(SIGINT));
+  CHECK(process.wait().exit_code == 130);
   CHECK(Clock::now() - signalled < 4s);
   CHECK(contains(process.err(), "during the restore"));
   CHECK(lock_rows(*db) == 0);
@@ -376,7 +370,7 @@ TEST_CASE("A runner whose backend is terminated says the server closed the conne
   auto process = start_slow_up(project, *db);
   db->exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
            "AND application_name = 'migrate' AND query LIKE '%pg_sleep%'");
-  const int code = process->wait();
+  const int code = process->wait().exit_code;
   INFO(process->describe());
   CHECK(code == 5);
   CHECK(contains(process->err(), "the server closed the connection"));

@@ -4,7 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "cli/cli_fixtures.hpp"
+#include "support/child_process.hpp"
 #include "migrate/util/system.hpp"
 
 using migrate::Dialect;
@@ -28,12 +28,9 @@ namespace {
 
 // The pid of a process that has exited and been reaped.
 pid_t gone_pid() {
-  const pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  REQUIRE(child > 0);
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  return child;
+  migrate::test::ChildProcess child([] { return 0; }, {});
+  child.wait();  // reaped
+  return child.pid();
 }
 
 void plant_lock_row(migrate::test::TestDatabase& db, const std::string& holder, const std::string& heartbeat_at) {

@@ -4,7 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -17,6 +16,7 @@
 #include "migrate/run/lock_guard.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/system.hpp"
+#include "support/child_process.hpp"
 
 using migrate::Dialect;
 using migrate::test::count_rows;
@@ -49,12 +49,9 @@ std::string sqlite_path(const migrate::test::TestDatabase& database) {
 
 // The pid of a process that has exited and been reaped: no process has it (until reused).
 pid_t gone_pid() {
-  const pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  REQUIRE(child > 0);
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  return child;
+  migrate::test::ChildProcess child([] { return 0; }, {});
+  child.wait();  // reaped
+  return child.pid();
 }
 
 std::string holder_on_this_host(pid_t pid) { return migrate::util::user_at_host() + ":" + std::to_string(pid); }

@@ -25,7 +25,7 @@ namespace migrate::itest {
 namespace {
 
 // A tmpfs of `size` mounted on a fresh folder for the scope. Mounting needs root, as the
-// test suite runs (see cli_runner's unprivileged option).
+// test suite runs (see CliOptions::unprivileged in support/child_process.hpp).
 class SmallDisk {
  public:
   explicit SmallDisk(const std::string& size) {

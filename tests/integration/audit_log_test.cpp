@@ -5,13 +5,13 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <regex>
 #include <string>
 #include <vector>
@@ -198,35 +198,29 @@ TEST_CASE("4 processes appending to one audit log at once write only whole lines
   // Lines well above PIPE_BUF (4096), so that only the lock keeps them whole.
   const std::string padding(6000, 'x');
 
-  std::vector<pid_t> children;
+  std::vector<std::unique_ptr<test::ChildProcess>> children;
   for (int child = 0; child < k_children; ++child) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      int code = 0;
-      try {
-        audit::AuditLog log(path, "up", "child" + std::to_string(child), "host", {});
-        for (int i = 0; i < k_events; ++i) {
-          audit::AuditEvent event;
-          event.event = "apply";
-          event.service = "svc" + std::to_string(child);
-          event.version = i + 1;
-          event.duration_ms = i;
-          event.detail = std::to_string(child) + ":" + std::to_string(i) + ":" + padding;
-          log.append(event);
-        }
-      } catch (...) {
-        code = 1;
-      }
-      ::_exit(code);
-    }
-    children.push_back(pid);
+    // A forked copy of this process; it exits 1 when the body throws.
+    children.push_back(std::make_unique<test::ChildProcess>(
+        [&, child] {
+          audit::AuditLog log(path, "up", "child" + std::to_string(child), "host", {});
+          for (int i = 0; i < k_events; ++i) {
+            audit::AuditEvent event;
+            event.event = "apply";
+            event.service = "svc" + std::to_string(child);
+            event.version = i + 1;
+            event.duration_ms = i;
+            event.detail = std::to_string(child) + ":" + std::to_string(i) + ":" + padding;
+            log.append(event);
+          }
+          return 0;
+        },
+        test::CliOptions{}));
   }
-  for (const pid_t pid : children) {
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
+  for (const auto& child : children) {
+    const test::CliResult result = child->wait();
+    INFO(describe(result));
+    CHECK(result.exit_code == 0);
   }
 
   const auto events = read_log(path);
@@ -289,30 +283,22 @@ TEST_CASE("a write cut short by a file size limit leaves no fragment: the line i
   const auto before = fs::file_size(path);
   // In a child: RLIMIT_FSIZE makes write(2) stop part way and then fail with EFBIG, as a
   // full disk does with ENOSPC.
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int code = 0;
+  const int code = test::run_forked([&] {
+    int result = 0;
+    audit::AuditLog log(path, "up", "u", "h", {});
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{static_cast<rlim_t>(before + 100), static_cast<rlim_t>(before + 100)};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) return 3;
     try {
-      audit::AuditLog log(path, "up", "u", "h", {});
-      ::signal(SIGXFSZ, SIG_IGN);
-      const rlimit limit{static_cast<rlim_t>(before + 100), static_cast<rlim_t>(before + 100)};
-      if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(3);
-      try {
-        log.append(apply_event(2, "0002_" + std::string(6000, 'x')));
-        code = 4;  // the write must fail
-      } catch (const Error& e) {
-        if (std::string(e.what()).find("File too large") == std::string::npos) code = 5;
-      }
-    } catch (...) {
-      code = 6;
+      log.append(apply_event(2, "0002_" + std::string(6000, 'x')));
+      result = 4;  // the write must fail
+    } catch (const Error& e) {
+      if (std::string(e.what()).find("File too large") == std::string::npos) result = 5;
     }
-    ::_exit(code);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+    return result;
+  });
+  REQUIRE(code < 128);  // exited, not killed by a signal
+  CHECK(code == 0);
   CHECK(fs::file_size(path) == before);
   {
     audit::AuditLog log(path, "up", "u", "h", {});

@@ -3,13 +3,12 @@
 // and the PostgreSQL password appears in no line and in no output.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <regex>
 #include <string>
 #include <vector>
@@ -312,14 +311,11 @@ TEST_CASE("4 migrate processes appending to one audit log at once write only who
   }
   const Project project(manifest);
   const test::TempDir databases;
-  std::vector<std::string> env_strings;
-  for (const char* name : {"PATH", "HOME", "USER", "LANG"}) {
-    if (const char* value = std::getenv(name)) env_strings.push_back(std::string(name) + "=" + value);
-  }
+  test::CliOptions options;  // stdout and stderr drained and dropped
   for (int s = 1; s <= k_services; ++s) {
     const std::string service = "svc" + std::to_string(s);
-    env_strings.push_back("SVC" + std::to_string(s) + "_DATABASE_URL=sqlite://" +
-                          (databases.path() / (service + ".db")).string());
+    options.env["SVC" + std::to_string(s) + "_DATABASE_URL"] =
+        "sqlite://" + (databases.path() / (service + ".db")).string();
     for (int v = 1; v <= k_revisions; ++v) {
       // Long names make long apply lines (the name is the line's detail).
       project.add(service, v, "revision_with_a_long_name_" + std::string(200, 'n'),
@@ -327,33 +323,14 @@ TEST_CASE("4 migrate processes appending to one audit log at once write only who
     }
   }
 
-  std::vector<pid_t> children;
+  std::vector<std::unique_ptr<test::ChildProcess>> children;
   for (int s = 1; s <= k_services; ++s) {
-    std::vector<std::string> args{MIGRATE_BINARY, "--config", project.config().string(), "-q",
-                                  "up",           "svc" + std::to_string(s), "--yes"};
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (std::string& entry : env_strings) envp.push_back(entry.data());
-    envp.push_back(nullptr);
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      const int null = ::open("/dev/null", O_RDWR);
-      ::dup2(null, STDIN_FILENO);
-      ::dup2(null, STDOUT_FILENO);
-      ::dup2(null, STDERR_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    children.push_back(pid);
+    children.push_back(project.start({"-q", "up", "svc" + std::to_string(s), "--yes"}, nullptr, options));
   }
-  for (const pid_t pid : children) {
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
+  for (const auto& child : children) {
+    const test::CliResult result = child->wait();
+    INFO(describe(result));
+    CHECK(result.exit_code == 0);
   }
 
   const auto lines = project.audit();  // fails on any line that is not JSON

@@ -4,8 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -53,20 +51,16 @@ TEST_CASE("a backup killed midway does not stop the next backup of the same seco
   const auto now = std::chrono::system_clock::now();
 
   write_killing_pg_dump(dir);
-  const pid_t runner = ::fork();
-  REQUIRE(runner >= 0);
-  if (runner == 0) {
+  // The runner: a forked copy of this process.
+  const int runner_exit = test::run_forked([&] {
     ::setenv("PATH", (dir.path() / "bin").c_str(), 1);
     try {
       backup::take_backup(url, server_version, "app", store, backup::BackupFormat::plain, now);
     } catch (...) {
     }
-    ::_exit(0);  // not reached: the fake pg_dump kills us
-  }
-  int status = 0;
-  REQUIRE(::waitpid(runner, &status, 0) == runner);
-  REQUIRE(WIFSIGNALED(status));
-  REQUIRE(WTERMSIG(status) == SIGKILL);
+    return 0;  // not reached: the fake pg_dump kills us
+  });
+  REQUIRE(runner_exit == 128 + SIGKILL);
   INFO("the killed runner left its partial file");
   REQUIRE(hidden_entries(store.dir()).size() == 1);
 

@@ -1,4 +1,4 @@
-// Helpers of the backup, restore and audit integration tests: a project folder with a
+// Helpers of the backup, restore and audit integration tests: the test project with a
 // [defaults] block, the real PostgreSQL client programs, and whole-database snapshots.
 // Everything lives in migrate::itest so it never collides with other test helpers.
 #pragma once
@@ -12,70 +12,28 @@
 #include <vector>
 
 #include "migrate/util/child_process.hpp"
-#include "support/cli_runner.hpp"
-#include "support/temp_dir.hpp"
-#include "support/test_database.hpp"
+#include "support/test_project.hpp"
 
 namespace migrate::itest {
 
 namespace fs = std::filesystem;
 
-/// Exit code, stdout and stderr of a run, for INFO messages.
-std::string describe(const test::CliResult& result);
+using test::describe;
+using test::service_toml;
+using test::split_lines;
+using test::url_password;
 
-/// Lines of text, without the trailing empty one.
-std::vector<std::string> split_lines(const std::string& text);
-
-/// The password of a postgres://user:password@host URL ("" when it has none).
-std::string url_password(const std::string& url);
-
-/// `[services.<name>]` with its migrations folder, an optional database_url_env and depends_on.
-std::string service_toml(const std::string& name, const std::string& url_env = "",
-                         const std::vector<std::string>& depends_on = {});
-
-/// A temporary project: migrate.toml with
+/// The test project with manifest_with_defaults(services_toml, keep_backups):
 /// [defaults] backup_dir = "migration-backups", audit_log = "migration-audit.log",
 /// keep_backups = N, plus the given services.
-class Project {
+class Project : public test::TestProject {
  public:
-  explicit Project(const std::string& services_toml, int keep_backups = 10);
-
-  const fs::path& dir() const { return m_dir.path(); }
-  fs::path config() const { return dir() / "migrate.toml"; }
-  fs::path backup_dir() const { return dir() / "migration-backups"; }
-  fs::path audit_log() const { return dir() / "migration-audit.log"; }
-
-  /// Rewrites the manifest (the [defaults] block is passed in full by the caller).
-  void set_manifest(const std::string& text) const;
-
-  /// NNNN_name.up.sql (and .down.sql unless down is empty) in services/<service>/migrations.
-  void add(const std::string& service, int version, const std::string& name, const std::string& up,
-           const std::string& down = "") const;
-
-  /// `migrate --config <manifest> args...`.
-  test::CliResult run(const std::vector<std::string>& args, const test::CliOptions& options = {}) const;
-
-  /// The same with stdin a terminal on which `typed` was typed (e.g. "n\n").
-  test::CliResult run_on_terminal(const std::vector<std::string>& args, const std::string& typed,
-                                  const std::map<std::string, std::string>& env = {}) const;
-
-  /// Every entry of the backup folder (hidden ones too), by name; empty when absent.
-  std::vector<std::string> backup_entries() const;
-
-  /// The audit log's lines, each parsed (the test fails on a line that is not JSON).
-  std::vector<nlohmann::json> audit() const;
-
- private:
-  test::TempDir m_dir;
+  explicit Project(const std::string& services_toml, int keep_backups = 10)
+      : TestProject(test::manifest_with_defaults(services_toml, keep_backups)) {}
 };
 
-/// Runs `migrate args...` like test::run_migrate (minimal environment plus env), but with
-/// stdin a pseudo-terminal on which `typed` has been typed, so that prompts are asked.
-test::CliResult run_migrate_on_terminal(const std::vector<std::string>& args,
-                                        const std::map<std::string, std::string>& env, const std::string& typed);
-
 /// The audit lines of the log's last command (from its last `start` on).
-std::vector<nlohmann::json> last_run(const Project& project);
+std::vector<nlohmann::json> last_run(const test::TestProject& project);
 
 /// The `event` field of each line.
 std::vector<std::string> event_names(const std::vector<nlohmann::json>& lines);
@@ -123,16 +81,6 @@ std::vector<std::string> backup_names(const std::vector<std::string>& entries, c
 
 }  // namespace migrate::itest
 
-#define ITEST_REQUIRE_EXIT(result, expected)                     \
-  do {                                                           \
-    const ::migrate::test::CliResult& itest_result_ = (result); \
-    INFO(::migrate::itest::describe(itest_result_));             \
-    REQUIRE(itest_result_.exit_code == (expected));              \
-  } while (false)
-
-#define ITEST_CHECK_EXIT(result, expected)                       \
-  do {                                                           \
-    const ::migrate::test::CliResult& itest_result_ = (result); \
-    INFO(::migrate::itest::describe(itest_result_));             \
-    CHECK(itest_result_.exit_code == (expected));                \
-  } while (false)
+// The integration tests' names of CHECK_EXIT and REQUIRE_EXIT.
+#define ITEST_REQUIRE_EXIT(result, expected) REQUIRE_EXIT(result, expected)
+#define ITEST_CHECK_EXIT(result, expected) CHECK_EXIT(result, expected)

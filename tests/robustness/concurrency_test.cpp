@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "integration/integration_support.hpp"
-#include "robustness/migrate_process.hpp"
+#include "support/child_process.hpp"
 #include "robustness/workload_project.hpp"
 #include "robustness/workload_state.hpp"
 
@@ -28,17 +28,15 @@ int rounds() {
 constexpr int k_services = 2;
 constexpr int k_revisions_per_service = 12;
 
-using Runners = std::vector<std::unique_ptr<MigrateProcess>>;
+using Runners = std::vector<std::unique_ptr<test::ChildProcess>>;
 
 // Starts `processes` plain runs on db behind one gate, opens it, and waits for every one.
-Runners run_at_once(const WorkloadProject& project, const test::TestDatabase& db, int processes, int round) {
-  StartGate gate;
+Runners run_at_once(const WorkloadProject& project, const test::TestDatabase& db, int processes) {
+  test::StartGate gate;
+  test::CliOptions options;
+  options.gate = &gate;
   Runners runners;
-  for (int i = 0; i < processes; ++i) {
-    runners.push_back(std::make_unique<MigrateProcess>(
-        project.up_args(db), std::map<std::string, std::string>{},
-        project.output_stem("round" + std::to_string(round) + "_runner" + std::to_string(i)), &gate));
-  }
+  for (int i = 0; i < processes; ++i) runners.push_back(test::start_migrate(project.up_args(db), options));
   gate.open();
   for (auto& runner : runners) runner->wait();
   return runners;
@@ -57,7 +55,7 @@ void check_round(const WorkloadProject& project, test::TestDatabase& db, const R
                  const itest::Snapshot& reference, Figures& figures) {
   for (const auto& runner : runners) {
     INFO(runner->describe());
-    CHECK(runner->wait() == 0);
+    CHECK(runner->wait().exit_code == 0);
     figures.runs += 1;
     figures.waited += contains(runner->err(), "waiting for the migration lock") ? 1 : 0;
     const bool applied_none = contains(runner->out(), "nothing to apply") || contains(runner->out(), "applied 0 ");
@@ -98,7 +96,7 @@ void run_rounds(Dialect dialect, int processes) {
   for (int round = 1; round <= round_count; ++round) {
     INFO(to_string(dialect) << " round " << round << " of " << round_count << ", " << processes << " processes");
     const auto db = test::make_test_database(dialect);
-    const Runners runners = run_at_once(project, *db, processes, round);
+    const Runners runners = run_at_once(project, *db, processes);
     check_round(project, *db, runners, reference, figures);
     project.clear_audit();
   }

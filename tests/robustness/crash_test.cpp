@@ -21,7 +21,7 @@
 
 #include "integration/integration_support.hpp"
 #include "robustness/backup_check.hpp"
-#include "robustness/migrate_process.hpp"
+#include "support/child_process.hpp"
 #include "robustness/workload_project.hpp"
 #include "robustness/workload_state.hpp"
 
@@ -66,19 +66,18 @@ std::chrono::microseconds calibrate(const WorkloadProject& project, Dialect dial
 
 // A run killed at a chosen moment, and the state it left.
 struct KilledRun {
-  std::unique_ptr<MigrateProcess> process;
+  std::unique_ptr<test::ChildProcess> process;
   std::vector<RevisionState> state;
 };
 
 // Starts a run, kills it after `delay`, and checks the state and audit log it left.
 KilledRun kill_run(const WorkloadProject& project, const test::TestDatabase& db, std::chrono::microseconds delay,
-                   int trial, Figures& figures) {
+                   Figures& figures) {
   KilledRun run;
-  run.process = std::make_unique<MigrateProcess>(project.up_args(db), std::map<std::string, std::string>{},
-                                                 project.output_stem("trial" + std::to_string(trial)));
+  run.process = test::start_migrate(project.up_args(db));
   std::this_thread::sleep_for(delay);
   run.process->kill();
-  const int code = run.process->wait();
+  const int code = run.process->wait().exit_code;
   INFO(run.process->describe());
   CHECK((run.process->killed() || code == 0));
   figures.finished_before_kill += run.process->killed() ? 0 : 1;
@@ -189,7 +188,7 @@ void run_trials(Dialect dialect, int trials, std::uint64_t seed, const std::stri
                             << delay.count() << " us");
     const auto db = test::make_test_database(dialect);
     project.clear_audit();
-    const KilledRun killed = kill_run(project, *db, delay, trial, figures);
+    const KilledRun killed = kill_run(project, *db, delay, figures);
     count_kill_moment(killed.state, figures);
     figures.left_dirty += any_dirty(killed.state) ? 1 : 0;
     check_next_run(project, *db, killed, figures);
