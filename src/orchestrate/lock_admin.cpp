@@ -25,7 +25,7 @@ std::vector<LockRelease> release_lock(Operation& operation, const std::string& n
       const std::string database = operation.project().url(*service).redacted;
       if (!seen.insert(database).second) continue;
       db::Driver& driver = operation.project().driver(*service);
-      const std::optional<db::LockInfo> lock = driver.read_lock();
+      const std::optional<LockInfo> lock = driver.read_lock();
       const bool alive = driver.lock_session_alive().value_or(false);
       LockRelease release{service->name, database, LockRelease::Outcome::free, {}, false};
       if (!lock && !alive) {
@@ -40,7 +40,7 @@ std::vector<LockRelease> release_lock(Operation& operation, const std::string& n
         releases.push_back(release);
         break;
       }
-      const std::optional<db::LockInfo> removed = driver.break_lock(lock ? lock->holder : std::string());
+      const std::optional<LockInfo> removed = driver.break_lock(lock ? lock->holder : std::string());
       if (removed) release.holder = removed->holder;
       release.outcome = LockRelease::Outcome::released;
       release.session_terminated = alive;

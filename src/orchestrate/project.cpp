@@ -35,10 +35,10 @@ const config::DatabaseUrl& Project::url(const config::ServiceConfig& service) {
   return it->second;
 }
 
-const run::ServiceRevisions& Project::revisions(const config::ServiceConfig& service) {
+const ServiceRevisions& Project::revisions(const config::ServiceConfig& service) {
   auto it = m_revisions.find(service.name);
   if (it == m_revisions.end()) {
-    run::ServiceRevisions loaded{service.name,
+    ServiceRevisions loaded{service.name,
                                  source::load_revisions(service.migrations_dir, url(service).dialect, service.name)};
     it = m_revisions.emplace(service.name, std::move(loaded)).first;
   }

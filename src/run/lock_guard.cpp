@@ -17,7 +17,7 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
   driver.set_lock_wait(policy.wait);
   bool reported_wait = false;
   for (;;) {
-    db::LockAttempt attempt = driver.try_lock(policy.holder, policy.stale_after);
+    LockAttempt attempt = driver.try_lock(policy.holder, policy.stale_after);
     if (attempt.acquired) {
       if (attempt.broken) {
         spdlog::warn("took over the migration lock of {} (held since {}, holder is gone)",
@@ -32,7 +32,7 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
       }
       break;
     }
-    const db::LockInfo holder = attempt.holder.value_or(db::LockInfo{
+    const LockInfo holder = attempt.holder.value_or(LockInfo{
         attempt.blocked_by.empty() ? "another migrate runner" : "another connection, not a migrate runner", "", "",
         0});
     if (std::chrono::steady_clock::now() >= deadline) {

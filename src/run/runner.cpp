@@ -50,7 +50,7 @@ bool check_runnable_unlocked(db::Driver& driver, const ServiceRevisions& service
 
 namespace {
 
-db::HistoryRow history_row(const std::string& service, const Revision& revision,
+HistoryRow history_row(const std::string& service, const Revision& revision,
                            const RunSettings& settings) {
   return {service, revision.version, revision.name, std::string(to_string(revision.kind)),
           revision.checksum, settings.applied_by, false};
@@ -133,7 +133,7 @@ void run_step(const std::string& service, const Revision& revision, Direction di
 
 // A no-transaction up: the history row is written dirty first and made clean after the
 // last statement, so a crash in between leaves the revision visibly half-done.
-void apply_alone(db::Driver& driver, const RevisionScript& script, db::HistoryRow row, LockGuard& lock) {
+void apply_alone(db::Driver& driver, const RevisionScript& script, HistoryRow row, LockGuard& lock) {
   row.dirty = true;
   driver.record_history(row.service, {row}, {});
   const auto started = Clock::now();
@@ -251,15 +251,15 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
       done.push_back(std::move(revision));
       ++next;
     } else {
-      std::vector<db::BatchStep> steps;
+      std::vector<BatchStep> steps;
       for (std::size_t i = next; i < end; ++i) {
         const Revision& revision = plan[i];
         steps.push_back({script_of(revision, direction).sql, history_row(service.service, revision, settings),
                          timeouts_of(revision)});
         observer.step_started(service.service, revision, direction);
       }
-      const db::BatchOutcome outcome = driver.run_batch(
-          direction == Direction::up ? db::BatchKind::apply : db::BatchKind::revert, steps);
+      const BatchOutcome outcome = driver.run_batch(
+          direction == Direction::up ? BatchKind::apply : BatchKind::revert, steps);
       std::vector<FinishedStep> finished;
       for (std::size_t i = 0; i < outcome.committed.size(); ++i) {
         finished.push_back({&plan[next + i], outcome.committed[i]});
@@ -339,7 +339,7 @@ std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service
         return plan;
       },
       [&](const Revision& revision, const RevisionScript& script, LockGuard& lock) {
-        const db::HistoryRow row = history_row(service.service, revision, settings);
+        const HistoryRow row = history_row(service.service, revision, settings);
         if (revision.step != nullptr) {
           return driver.apply_step([&](step::Session& session) { revision.step->up(session); }, row);
         }
@@ -375,7 +375,7 @@ StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, std::
   const plan::StampChanges changes =
       plan::make_stamp_changes(service.revisions, driver.read_history(service.service), target);
   StampResult result;
-  std::vector<db::HistoryRow> insert;
+  std::vector<HistoryRow> insert;
   for (const Revision* revision : changes.record) {
     insert.push_back(history_row(service.service, *revision, settings));
     result.recorded.push_back(revision->version);
@@ -392,7 +392,7 @@ RepairResult run_repair(db::Driver& driver, const ServiceRevisions& service, con
       plan::make_repair_changes(service.revisions, driver.read_history(service.service));
   RepairResult result;
   result.missing = changes.missing;
-  std::vector<db::HistoryRow> rewrite;
+  std::vector<HistoryRow> rewrite;
   for (const plan::RepairChange& change : changes.changes) {
     result.changes.push_back({change.revision->version, change.was_dirty, change.rerecorded});
     rewrite.push_back(history_row(service.service, *change.revision, settings));

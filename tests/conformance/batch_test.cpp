@@ -13,9 +13,9 @@
 
 using migrate::Dialect;
 using migrate::Revision;
-using migrate::db::BatchKind;
-using migrate::db::BatchOutcome;
-using migrate::db::BatchStep;
+using migrate::BatchKind;
+using migrate::BatchOutcome;
+using migrate::BatchStep;
 using migrate::test::make_revision;
 using migrate::test::make_row;
 using migrate::test::make_test_database;

@@ -165,7 +165,7 @@ TEST_CASE("an apply whose history row cannot be written rolls its SQL back",
   CHECK(database->history("svc") == std::vector<std::string>{"1:first"});
 
   // A checksum that is not 64 hex digits is refused by the table, with the same effect.
-  migrate::db::HistoryRow bad = make_row("svc", 2, "bad_checksum");
+  migrate::HistoryRow bad = make_row("svc", 2, "bad_checksum");
   bad.checksum = "not-a-checksum";
   CHECK_THROWS_AS(driver->apply("CREATE TABLE third (id INTEGER);", bad), RevisionFailed);
   CHECK(database->schema() == schema_before);

@@ -16,7 +16,7 @@
 
 using migrate::Dialect;
 using migrate::db::Driver;
-using migrate::db::LockAttempt;
+using migrate::LockAttempt;
 using migrate::test::k_ten_minutes;
 using migrate::test::make_row;
 using migrate::test::make_test_database;
@@ -244,7 +244,7 @@ TEST_CASE("break_lock does nothing when the lock changed hands since it was show
   CHECK(database->scalar("SELECT holder FROM migration_lock") == "newcomer@host:2");
   holder->heartbeat("newcomer@host:2");  // still its lock, still alive
 
-  const std::optional<migrate::db::LockInfo> broken = breaker->break_lock("newcomer@host:2");
+  const std::optional<migrate::LockInfo> broken = breaker->break_lock("newcomer@host:2");
   REQUIRE(broken);
   CHECK(broken->holder == "newcomer@host:2");
   CHECK(migrate::test::count_rows(*database, "migration_lock") == 0);
@@ -480,7 +480,7 @@ TEST_CASE("LockGuard releases the lock when the observer refuses a takeover", "[
   // An observer that cannot record the takeover (the audit log is full) aborts the run.
   class RefusingObserver final : public migrate::run::RunObserver {
    public:
-    void lock_broken(const std::string&, const migrate::db::LockInfo&) override {
+    void lock_broken(const std::string&, const migrate::LockInfo&) override {
       throw std::runtime_error("cannot write the audit log");
     }
   } observer;

@@ -10,7 +10,7 @@
 
 using migrate::Dialect;
 using migrate::Revision;
-using migrate::run::ServiceRevisions;
+using migrate::ServiceRevisions;
 using migrate::test::make_revision;
 using migrate::test::make_test_database;
 using migrate::test::settings;

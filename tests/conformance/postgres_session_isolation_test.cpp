@@ -63,10 +63,10 @@ TEST_CASE("a PostgreSQL revision that empties search_path (a pg_dump file) is re
     driver->apply(next, make_row("app", 2, "plain"));
   }
   SECTION("in one batch") {
-    std::vector<migrate::db::BatchStep> steps;
+    std::vector<migrate::BatchStep> steps;
     steps.push_back({baseline, make_row("app", 1, "baseline"), {}});
     steps.push_back({next, make_row("app", 2, "plain"), {}});
-    const migrate::db::BatchOutcome outcome = driver->run_batch(migrate::db::BatchKind::apply, steps);
+    const migrate::BatchOutcome outcome = driver->run_batch(migrate::BatchKind::apply, steps);
     CHECK_FALSE(outcome.error);
     CHECK(outcome.committed.size() == 2);
   }
@@ -88,10 +88,10 @@ TEST_CASE("a PostgreSQL revision that says SET ROLE is recorded by the runner, a
     driver->apply(mine, make_row("app", 2, "mine"));
   }
   SECTION("in one batch") {
-    std::vector<migrate::db::BatchStep> steps;
+    std::vector<migrate::BatchStep> steps;
     steps.push_back({owned, make_row("app", 1, "owned"), {}});
     steps.push_back({mine, make_row("app", 2, "mine"), {}});
-    const migrate::db::BatchOutcome outcome = driver->run_batch(migrate::db::BatchKind::apply, steps);
+    const migrate::BatchOutcome outcome = driver->run_batch(migrate::BatchKind::apply, steps);
     CHECK_FALSE(outcome.error);
   }
   SECTION("in a C++ step") {

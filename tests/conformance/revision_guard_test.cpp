@@ -25,8 +25,8 @@ TEST_CASE("SQL with a NUL byte is refused before any of it runs", "[conformance]
 
   CHECK_THROWS_AS(driver->apply(sql, make_row("svc", 1, "a")), RevisionFailed);
   CHECK_THROWS_AS(driver->execute_each(sql, [] {}), RevisionFailed);
-  const migrate::db::BatchOutcome outcome = driver->run_batch(
-      migrate::db::BatchKind::apply,
+  const migrate::BatchOutcome outcome = driver->run_batch(
+      migrate::BatchKind::apply,
       {{"CREATE TABLE ok (x int);", make_row("svc", 1, "ok"), {}}, {sql, make_row("svc", 2, "a"), {}}});
   CHECK(outcome.error);
   CHECK(outcome.failed_at == 1);

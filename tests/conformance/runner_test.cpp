@@ -13,7 +13,7 @@
 using migrate::Dialect;
 using migrate::Revision;
 using migrate::Version;
-using migrate::run::ServiceRevisions;
+using migrate::ServiceRevisions;
 using migrate::test::make_revision;
 using migrate::test::make_row;
 using migrate::test::make_test_database;
@@ -49,7 +49,7 @@ std::vector<std::string> labels(const std::vector<Revision>& revisions) {
 class WaitingObserver final : public migrate::run::RunObserver {
  public:
   std::atomic<bool> waiting{false};
-  void lock_waiting(const std::string&, const migrate::db::LockInfo&) override { waiting = true; }
+  void lock_waiting(const std::string&, const migrate::LockInfo&) override { waiting = true; }
 };
 
 }  // namespace
@@ -196,7 +196,7 @@ TEST_CASE("a dirty history row blocks run_up and run_down", "[conformance][postg
   to_one.to = 1;
   REQUIRE(migrate::run::run_up(*driver, service, to_one, settings(), observer).size() == 1);
   // Revision 2 stopped partway (as a no-transaction revision can): its row is dirty.
-  migrate::db::HistoryRow dirty = make_row("svc", 2, "create_extra", true);
+  migrate::HistoryRow dirty = make_row("svc", 2, "create_extra", true);
   dirty.checksum = service.revisions[1].checksum;
   driver->record_history("svc", {dirty}, {});
   const std::string schema = database->schema();
@@ -394,7 +394,7 @@ TEST_CASE("run_stamp refuses an unknown version and clears a dirty row at its ta
   CHECK_THROWS_AS(migrate::run::run_stamp(*driver, service, 7, settings(), observer), migrate::UsageError);
   CHECK(database->history("svc") == std::vector<std::string>{"1:create_notes"});
 
-  migrate::db::HistoryRow dirty = make_row("svc", 2, "create_extra", true);
+  migrate::HistoryRow dirty = make_row("svc", 2, "create_extra", true);
   dirty.checksum = service.revisions[1].checksum;
   driver->record_history("svc", {dirty}, {});
   const auto result = migrate::run::run_stamp(*driver, service, 2, settings(), observer);

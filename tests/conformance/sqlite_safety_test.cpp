@@ -109,10 +109,10 @@ TEST_CASE("a SQLite table rebuild in a revision keeps the rows that reference th
 
   SECTION("applied alone") { driver->apply(k_rebuild_users, make_row("app", 2, "rebuild_users")); }
   SECTION("in a batch") {
-    std::vector<migrate::db::BatchStep> steps;
+    std::vector<migrate::BatchStep> steps;
     steps.push_back({k_rebuild_users, make_row("app", 2, "rebuild_users"), {}});
     steps.push_back({"CREATE INDEX posts_user ON posts (user_id);", make_row("app", 3, "index"), {}});
-    const migrate::db::BatchOutcome outcome = driver->run_batch(migrate::db::BatchKind::apply, steps);
+    const migrate::BatchOutcome outcome = driver->run_batch(migrate::BatchKind::apply, steps);
     CHECK_FALSE(outcome.error);
     CHECK(outcome.committed.size() == 2);
   }
@@ -161,7 +161,7 @@ TEST_CASE("a SQLite lock holder of this host whose process is gone is taken over
   plant_lock_row(*database, dead, k_now, k_now);
 
   CHECK(driver->lock_session_alive() == std::optional<bool>(false));
-  const migrate::db::LockAttempt attempt = driver->try_lock("next@test:2", k_ten_minutes);
+  const migrate::LockAttempt attempt = driver->try_lock("next@test:2", k_ten_minutes);
   CHECK(attempt.acquired);
   REQUIRE(attempt.broken);
   CHECK(attempt.broken->holder == dead);
@@ -177,7 +177,7 @@ TEST_CASE("a live SQLite lock holder of this host is never taken over, however o
   plant_lock_row(*database, live, k_now, k_long_ago);
 
   CHECK(driver->lock_session_alive() == std::optional<bool>(true));
-  const migrate::db::LockAttempt attempt = driver->try_lock("next@test:2", 1ms);
+  const migrate::LockAttempt attempt = driver->try_lock("next@test:2", 1ms);
   CHECK_FALSE(attempt.acquired);
   REQUIRE(attempt.holder);
   CHECK(attempt.holder->holder == live);
@@ -217,7 +217,7 @@ TEST_CASE("a SQLite file write-locked by an application is named as such when th
   driver->unlock("setup@test:1");
   ForeignWriter writer(sqlite_path(*database));
 
-  const migrate::db::LockAttempt attempt = driver->try_lock("next@test:2", k_ten_minutes);
+  const migrate::LockAttempt attempt = driver->try_lock("next@test:2", k_ten_minutes);
   CHECK_FALSE(attempt.acquired);
   CHECK_FALSE(attempt.holder);
   CHECK_THAT(attempt.blocked_by, Catch::Contains("write-locked by another connection"));

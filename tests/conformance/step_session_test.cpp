@@ -96,7 +96,7 @@ migrate::run::RunSettings run_settings() {
   return result;
 }
 
-migrate::db::HistoryRow cpp_row(const std::string& service, migrate::Version version, const std::string& name) {
+migrate::HistoryRow cpp_row(const std::string& service, migrate::Version version, const std::string& name) {
   return {service, version, name, "cpp", migrate::util::sha256_hex(name), "tester@step", false};
 }
 
@@ -550,7 +550,7 @@ TEST_CASE("run_up reports a throwing C++ step by name and message, with no histo
   const std::string checksum = migrate::util::sha256_hex("0005_backfill_notes.cpp");
   const StepDefinition step{"svc", 5, "backfill_notes", exploding_up, nullptr, "0005_backfill_notes.cpp",
                             checksum.c_str()};
-  const migrate::run::ServiceRevisions service{"svc", {notes_table(), step_revision(step)}};
+  const migrate::ServiceRevisions service{"svc", {notes_table(), step_revision(step)}};
   RecordingObserver observer;
   const std::string message =
       revision_failure([&] { migrate::run::run_up(*driver, service, {}, run_settings(), observer); });
@@ -574,7 +574,7 @@ TEST_CASE("run_up records a C++ step as kind cpp with its checksum, and run_down
   const std::string checksum = migrate::util::sha256_hex("0002_fill_notes.cpp");
   const StepDefinition step{"svc", 2, "fill_notes", fill_notes_up, fill_notes_down, "0002_fill_notes.cpp",
                             checksum.c_str()};
-  const migrate::run::ServiceRevisions service{"svc", {notes_table(), step_revision(step)}};
+  const migrate::ServiceRevisions service{"svc", {notes_table(), step_revision(step)}};
   RecordingObserver observer;
   CHECK(migrate::run::run_up(*driver, service, {}, run_settings(), observer).size() == 2);
   CHECK(database->history("svc") == std::vector<std::string>{"1:create_notes", "2:fill_notes"});

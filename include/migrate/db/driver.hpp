@@ -12,68 +12,18 @@
 #include <vector>
 
 #include "migrate/config/database_url.hpp"
+#include "migrate/model/batch.hpp"
 #include "migrate/model/dialect.hpp"
+#include "migrate/model/history_row.hpp"
+#include "migrate/model/lock_info.hpp"
 #include "migrate/model/revision.hpp"
 #include "migrate/step/step.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::db {
 
-/// A schema_migrations row to write. applied_at comes from the database clock, and
-/// duration_ms is measured by the driver (0 for rows recorded without running anything).
-struct HistoryRow {
-  std::string service;
-  Version version = 0;
-  std::string name;
-  std::string kind;  ///< "sql" or "cpp"
-  std::string checksum;
-  std::string applied_by;
-  bool dirty = false;
-};
-
-/// The migration_lock row.
-struct LockInfo {
-  std::string holder;
-  std::string acquired_at;
-  std::string heartbeat_at;
-  double heartbeat_age_seconds = 0;
-};
-
-/// The outcome of one try to take the lock.
-struct LockAttempt {
-  bool acquired = false;
-  std::optional<LockInfo> holder;  ///< not acquired: who holds it (if known)
-  std::optional<LockInfo> broken;  ///< acquired: the dead holder whose row was taken over
-  /// Not acquired although no live runner holds it: what is in the way (SQLite: another
-  /// connection's write lock on the file); empty otherwise.
-  std::string blocked_by;
-};
-
-/// One transactional SQL revision of a batch: its script, the history change that goes with
-/// it, and the limits it runs under.
-struct BatchStep {
-  std::string_view sql;
-  HistoryRow row;  ///< apply: inserted; revert: the (service, version) row deleted
-  Timeouts timeouts;
-};
-
-/// Whether a batch applies its steps (inserting their rows) or reverts them (deleting them).
-enum class BatchKind { apply, revert };
-
-/// What a batch did. The steps before failed_at committed, each in its own transaction,
-/// and `committed` holds how long each took. When failed_at < the batch's size, `error` is
-/// that step's failure, worded as apply/revert would word it (its lines are its file's);
-/// if more steps than `committed` precede failed_at, they did not run: the server
-/// refused the whole message before running any of it, and the caller runs them again.
-/// When the batch cannot go on (the connection was lost; the history does not show a step
-/// that ran), `lost` holds the error, to be thrown once the steps that committed (read
-/// back, over a new connection if need be) are reported.
-struct BatchOutcome {
-  std::vector<std::chrono::milliseconds> committed;
-  std::size_t failed_at = 0;
-  std::optional<RevisionFailed> error;
-  std::exception_ptr lost;
-};
+/// The lock row's value under its old name, for callers that spell it db::LockInfo.
+using LockInfo = migrate::LockInfo;
 
 /// The body of a C++ step (or of an import), given a session inside the transaction.
 using StepBody = std::function<void(step::Session&)>;
