@@ -143,7 +143,7 @@ const std::string k_batch_elapsed_ms =
     "((extract(epoch FROM clock_timestamp())::float8 - " + k_batch_started + ") * 1000)::integer";
 const std::string k_batch_applied_at = "to_timestamp(" + k_batch_started + ") AT TIME ZONE 'utc'";
 
-class PostgresDriver final : public Driver {
+class PostgresDriver final : public Driver, public HistoryTable, public MigrationLock {
  public:
   explicit PostgresDriver(const config::DatabaseUrl& url) : m_url(url) {
     try {
@@ -172,9 +172,13 @@ class PostgresDriver final : public Driver {
 
   Dialect dialect() const override { return Dialect::postgres; }
 
+  HistoryTable& history() override { return *this; }
+
+  MigrationLock& lock() override { return *this; }
+
   int server_version() const override { return m_conn->server_version(); }
 
-  std::vector<AppliedRevision> read_history(const std::string& service) override {
+  std::vector<AppliedRevision> read(const std::string& service) override {
     return guarded("read schema_migrations", [&] {
       std::vector<AppliedRevision> history;
       if (!table_exists("schema_migrations")) return history;
@@ -387,7 +391,7 @@ class PostgresDriver final : public Driver {
     });
   }
 
-  void rewrite_history(const std::vector<HistoryRow>& rows) override {
+  void rewrite(const std::vector<HistoryRow>& rows) override {
     guarded("rewrite schema_migrations", [&] {
       pqxx::work tx(*m_conn);
       for (const HistoryRow& row : rows) {
@@ -401,7 +405,7 @@ class PostgresDriver final : public Driver {
     });
   }
 
-  void record_history(const std::string& service, const std::vector<HistoryRow>& insert,
+  void record(const std::string& service, const std::vector<HistoryRow>& insert,
                       const std::vector<Version>& remove) override {
     std::string batch;
     for (Version version : remove) batch += delete_statement(service, version) + ";\n";
@@ -409,7 +413,7 @@ class PostgresDriver final : public Driver {
     run_in_transaction(batch);
   }
 
-  std::optional<LockInfo> read_lock() override {
+  std::optional<LockInfo> read() override {
     return guarded("read migration_lock", [&]() -> std::optional<LockInfo> {
       if (!table_exists("migration_lock")) return std::nullopt;
       pqxx::nontransaction tx(*m_conn);
@@ -423,7 +427,7 @@ class PostgresDriver final : public Driver {
       if (m_holds_advisory_lock) {
         // Session advisory locks nest: a second pg_try_advisory_lock would succeed and
         // unlock() would then release only one level. Held is held, even by us.
-        attempt.holder = read_lock();
+        attempt.holder = read();
         return attempt;
       }
       {
@@ -431,7 +435,7 @@ class PostgresDriver final : public Driver {
         if (!tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(k_advisory_lock_key) + ")")[0]
                  .as<bool>()) {
           tx.commit();
-          attempt.holder = table_exists("migration_lock") ? read_lock() : std::nullopt;
+          attempt.holder = table_exists("migration_lock") ? read() : std::nullopt;
           return attempt;
         }
       }
@@ -465,7 +469,7 @@ class PostgresDriver final : public Driver {
     });
   }
 
-  std::optional<bool> lock_session_alive() override {
+  std::optional<bool> session_alive() override {
     return guarded("look up the migration lock's session", [&] {
       pqxx::nontransaction tx(*m_conn);
       return !tx.exec(std::string("SELECT pid FROM pg_locks WHERE ") + k_advisory_lock_held + " LIMIT 1").empty();

@@ -97,7 +97,7 @@ class ForeignKeysOff {
   bool m_owner = false;
 };
 
-class SqliteDriver final : public Driver {
+class SqliteDriver final : public Driver, public HistoryTable, public MigrationLock {
  public:
   SqliteDriver(const std::string& file, int flags, std::string label)
       : m_db(file, flags, static_cast<int>(k_busy_timeout.count())),
@@ -110,9 +110,13 @@ class SqliteDriver final : public Driver {
 
   Dialect dialect() const override { return Dialect::sqlite; }
 
+  HistoryTable& history() override { return *this; }
+
+  MigrationLock& lock() override { return *this; }
+
   int server_version() const override { return 0; }
 
-  std::vector<AppliedRevision> read_history(const std::string& service) override {
+  std::vector<AppliedRevision> read(const std::string& service) override {
     return guarded("read schema_migrations", [&] {
       std::vector<AppliedRevision> history;
       if (!m_db.tableExists("schema_migrations")) return history;
@@ -229,7 +233,7 @@ class SqliteDriver final : public Driver {
     });
   }
 
-  void rewrite_history(const std::vector<HistoryRow>& rows) override {
+  void rewrite(const std::vector<HistoryRow>& rows) override {
     in_transaction([&] {
       for (const HistoryRow& row : rows) {
         SQLite::Statement update(m_db,
@@ -245,7 +249,7 @@ class SqliteDriver final : public Driver {
     });
   }
 
-  void record_history(const std::string& service, const std::vector<HistoryRow>& insert_rows,
+  void record(const std::string& service, const std::vector<HistoryRow>& insert_rows,
                       const std::vector<Version>& remove_versions) override {
     in_transaction([&] {
       for (Version version : remove_versions) remove(service, version);
@@ -253,14 +257,14 @@ class SqliteDriver final : public Driver {
     });
   }
 
-  std::optional<LockInfo> read_lock() override {
+  std::optional<LockInfo> read() override {
     return guarded("read migration_lock", [&]() -> std::optional<LockInfo> {
       if (!m_db.tableExists("migration_lock")) return std::nullopt;
       return lock_row();
     });
   }
 
-  void set_lock_wait(std::chrono::milliseconds wait) override {
+  void set_wait(std::chrono::milliseconds wait) override {
     m_busy_wait = std::max(wait, k_busy_timeout);
     m_db.setBusyTimeout(busy_timeout_ms());
   }
@@ -331,7 +335,7 @@ class SqliteDriver final : public Driver {
     });
   }
 
-  std::optional<bool> lock_session_alive() override {
+  std::optional<bool> session_alive() override {
     return guarded("read migration_lock", [&]() -> std::optional<bool> {
       if (!m_db.tableExists("migration_lock")) return std::nullopt;
       const std::optional<LockInfo> current = lock_row();

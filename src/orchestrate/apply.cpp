@@ -20,7 +20,7 @@ Preview preview_apply(Project& project, const std::vector<const config::ServiceC
   for (const config::ServiceConfig* service : services) {
     const ServiceRevisions& revisions = project.revisions(*service);
     db::Driver& driver = project.driver(*service);
-    const auto history = driver.read_history(service->name);
+    const auto history = driver.history().read(service->name);
     const bool excused = run::check_runnable_unlocked(driver, revisions, history, request.allow_drift);
     preview.services.push_back({service, project.url(*service).redacted,
                                 plan::make_up_plan(service->name, revisions.revisions, history, request.target),
@@ -32,7 +32,7 @@ Preview preview_apply(Project& project, const std::vector<const config::ServiceC
 Preview preview_rollback(Project& project, const config::ServiceConfig& service, const RollbackRequest& request) {
   const ServiceRevisions& revisions = project.revisions(service);
   db::Driver& driver = project.driver(service);
-  const auto history = driver.read_history(service.name);
+  const auto history = driver.history().read(service.name);
   // A dirty row let pass here is still in the history, so the plan is never empty for
   // it and the locked run checks it again.
   (void)run::check_runnable_unlocked(driver, revisions, history, request.allow_drift);

@@ -77,7 +77,7 @@ backup::BackupInfo Project::backup_info(const config::ServiceConfig& service) {
   info.url = url(service).redacted;
   db::Driver& connection = driver(service);
   for (const config::ServiceConfig* other : sharing_database(service)) {
-    const auto history = connection.read_history(other->name);
+    const auto history = connection.history().read(other->name);
     info.services[other->name] = history.empty() ? std::nullopt : std::optional<Version>(history.back().version);
   }
   return info;

@@ -46,7 +46,7 @@ inline run::RunSettings settings() {
 /// Takes the lock for holder (creating the bookkeeping tables), as a runner does before
 /// it applies anything.
 inline void take_lock(db::Driver& driver, const std::string& holder = "conformance@test:1") {
-  const LockAttempt attempt = driver.try_lock(holder, k_ten_minutes);
+  const LockAttempt attempt = driver.lock().try_lock(holder, k_ten_minutes);
   REQUIRE(attempt.acquired);
 }
 

@@ -38,7 +38,7 @@ TEST_CASE("SQL with a NUL byte is refused before any of it runs", "[conformance]
   CHECK_THROWS_AS(driver->revert(sql, "svc", 1), RevisionFailed);
   // The connection is still usable, with no transaction left open.
   driver->apply("CREATE TABLE after (x int);", make_row("svc", 3, "after"));
-  CHECK(driver->read_history("svc").back().version == 3);
+  CHECK(driver->history().read("svc").back().version == 3);
 }
 
 TEST_CASE("on SQLite a revision that ends migrate's transaction fails without its history row",

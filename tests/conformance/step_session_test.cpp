@@ -425,7 +425,7 @@ TEST_CASE("apply_step commits a step with its history row, a throwing step leave
     CHECK(count_rows(*database, "things") == 0);
     CHECK_FALSE(has_table(*database, "made_by_step"));
     CHECK(history_rows(*database) == 0);
-    CHECK(driver->read_history("svc").empty());
+    CHECK(driver->history().read("svc").empty());
 
     // The connection is usable afterwards.
     driver->apply_step([](Session& db) { db.execute("INSERT INTO things (id) VALUES ($1)", {integer(9)}); },
@@ -455,7 +455,7 @@ TEST_CASE("apply_step commits a step with its history row, a throwing step leave
         },
         cpp_row("svc", 5, "fill_things"));
     CHECK(count_rows(*database, "things") == 1);
-    const std::vector<migrate::AppliedRevision> history = driver->read_history("svc");
+    const std::vector<migrate::AppliedRevision> history = driver->history().read("svc");
     REQUIRE(history.size() == 1);
     CHECK(history[0].version == 5);
     CHECK(history[0].name == "fill_things");
@@ -474,13 +474,13 @@ TEST_CASE("apply_step commits a step with its history row, a throwing step leave
     });
     CHECK_THAT(message, Contains("cannot undo this one"));
     CHECK(count_rows(*database, "things") == 1);
-    CHECK(driver->read_history("svc").size() == 1);
+    CHECK(driver->history().read("svc").size() == 1);
 
     driver->revert_step(
         [](Session& db) { db.execute("DELETE FROM things WHERE note = $1", {std::string("made by step")}); }, "svc",
         5);
     CHECK(count_rows(*database, "things") == 0);
-    CHECK(driver->read_history("svc").empty());
+    CHECK(driver->history().read("svc").empty());
     CHECK(history_rows(*database) == 0);
   }
 
@@ -581,7 +581,7 @@ TEST_CASE("run_up records a C++ step as kind cpp with its checksum, and run_down
   CHECK(database->scalar("SELECT kind || ' ' || checksum FROM schema_migrations WHERE version = 2") ==
         "cpp " + checksum);
   CHECK(count_rows(*database, "notes") == 2);
-  CHECK_NOTHROW(migrate::run::check_runnable(service, driver->read_history("svc"), false));
+  CHECK_NOTHROW(migrate::run::check_runnable(service, driver->history().read("svc"), false));
 
   migrate::plan::DownTarget one;
   CHECK(migrate::run::run_down(*driver, service, one, run_settings(), observer).size() == 1);
