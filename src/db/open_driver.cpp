@@ -1,5 +1,5 @@
 // Picks the driver for a URL's dialect.
-#include "db/postgres_driver.hpp"
+#include "db/postgres/postgres_driver.hpp"
 #include "db/sqlite_driver.hpp"
 
 namespace migrate::db {
