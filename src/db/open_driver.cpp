@@ -1,6 +1,6 @@
 // Picks the driver for a URL's dialect.
-#include "db/postgres_driver.hpp"
-#include "db/sqlite_driver.hpp"
+#include "db/postgres/postgres_driver.hpp"
+#include "db/sqlite/sqlite_driver.hpp"
 
 namespace migrate::db {
 

@@ -18,9 +18,9 @@ Preview preview_apply(Project& project, const std::vector<const config::ServiceC
                       const ApplyRequest& request) {
   Preview preview{run::Direction::up, {}};
   for (const config::ServiceConfig* service : services) {
-    const run::ServiceRevisions& revisions = project.revisions(*service);
+    const ServiceRevisions& revisions = project.revisions(*service);
     db::Driver& driver = project.driver(*service);
-    const auto history = driver.read_history(service->name);
+    const auto history = driver.history().read(service->name);
     const bool excused = run::check_runnable_unlocked(driver, revisions, history, request.allow_drift);
     preview.services.push_back({service, project.url(*service).redacted,
                                 plan::make_up_plan(service->name, revisions.revisions, history, request.target),
@@ -30,9 +30,9 @@ Preview preview_apply(Project& project, const std::vector<const config::ServiceC
 }
 
 Preview preview_rollback(Project& project, const config::ServiceConfig& service, const RollbackRequest& request) {
-  const run::ServiceRevisions& revisions = project.revisions(service);
+  const ServiceRevisions& revisions = project.revisions(service);
   db::Driver& driver = project.driver(service);
-  const auto history = driver.read_history(service.name);
+  const auto history = driver.history().read(service.name);
   // A dirty row let pass here is still in the history, so the plan is never empty for
   // it and the locked run checks it again.
   (void)run::check_runnable_unlocked(driver, revisions, history, request.allow_drift);
@@ -46,7 +46,7 @@ Preview preview_rollback(Project& project, const config::ServiceConfig& service,
 namespace {
 
 // Runs one service of a run: (service, its revisions, observer, before_changes).
-using RunService = std::function<void(const config::ServiceConfig&, const run::ServiceRevisions&,
+using RunService = std::function<void(const config::ServiceConfig&, const ServiceRevisions&,
                                       run::RunObserver&, const run::BeforeChanges&)>;
 
 // The frame both verbs share. `make_preview` reads the plan, `what` words the
@@ -123,7 +123,7 @@ RunReport apply(Operation& operation, const ApplyRequest& given, const ShowPrevi
       operation, [&] { return preview_apply(operation.project(), services, request); },
       [](const Preview& preview) { return "apply " + std::to_string(preview.total()) + " revision(s)"; },
       request.service, request.backups, show,
-      [&](const config::ServiceConfig& service, const run::ServiceRevisions& revisions, run::RunObserver& observer,
+      [&](const config::ServiceConfig& service, const ServiceRevisions& revisions, run::RunObserver& observer,
           const run::BeforeChanges& before_changes) {
         run::RunSettings settings = operation.settings();
         settings.allow_drift = request.allow_drift;
@@ -142,7 +142,7 @@ RunReport rollback(Operation& operation, const RollbackRequest& given, const Sho
         return "roll back " + std::to_string(preview.total()) + " revision(s) of " + service.name;
       },
       service.name, request.backups, show,
-      [&](const config::ServiceConfig& target, const run::ServiceRevisions& revisions, run::RunObserver& observer,
+      [&](const config::ServiceConfig& target, const ServiceRevisions& revisions, run::RunObserver& observer,
           const run::BeforeChanges& before_changes) {
         run::RunSettings settings = operation.settings();
         settings.allow_drift = request.allow_drift;

@@ -7,7 +7,7 @@
 
 namespace migrate::orchestrate {
 
-void AuditObserver::lock_broken(const std::string& service, const db::LockInfo& dead) {
+void AuditObserver::lock_broken(const std::string& service, const LockInfo& dead) {
   audit::AuditEvent event;
   event.event = "lock_broken";
   event.service = service;

@@ -97,7 +97,7 @@ std::vector<ServiceReset> plan_resets(Project& project, const config::ServiceCon
   for (const config::ServiceConfig* other : sharing) {
     ServiceReset reset;
     reset.service = other->name;
-    const auto history = driver.read_history(other->name);
+    const auto history = driver.history().read(other->name);
     if (!history.empty()) reset.now = history.back().version;
     if (file.info && file.info->services.count(other->name) != 0) {
       reset.known = true;

@@ -34,7 +34,7 @@ std::string sole_service(const config::Manifest& manifest, const std::string& gi
 StampReport stamp(Operation& operation, const StampRequest& request) {
   const config::ServiceConfig& service = *operation.select(request.service).front();
   return operation.audited([&] {
-    const run::ServiceRevisions& revisions = operation.project().revisions(service);
+    const ServiceRevisions& revisions = operation.project().revisions(service);
     StampReport report{service.name, std::nullopt, {}};
     if (request.target == "head") {
       if (!revisions.revisions.empty()) report.target = revisions.revisions.back().version;

@@ -9,8 +9,8 @@ std::vector<LockState> lock_status(Project& project, const std::string& name) {
   std::vector<LockState> states;
   for (const config::ServiceConfig* service : project.select(name)) {
     db::Driver& driver = project.driver(*service);
-    LockState state{service->name, project.url(*service).redacted, driver.read_lock(), std::nullopt};
-    state.session_alive = driver.lock_session_alive();
+    LockState state{service->name, project.url(*service).redacted, driver.lock().read(), std::nullopt};
+    state.session_alive = driver.lock().session_alive();
     states.push_back(std::move(state));
   }
   return states;
@@ -25,8 +25,8 @@ std::vector<LockRelease> release_lock(Operation& operation, const std::string& n
       const std::string database = operation.project().url(*service).redacted;
       if (!seen.insert(database).second) continue;
       db::Driver& driver = operation.project().driver(*service);
-      const std::optional<db::LockInfo> lock = driver.read_lock();
-      const bool alive = driver.lock_session_alive().value_or(false);
+      const std::optional<LockInfo> lock = driver.lock().read();
+      const bool alive = driver.lock().session_alive().value_or(false);
       LockRelease release{service->name, database, LockRelease::Outcome::free, {}, false};
       if (!lock && !alive) {
         releases.push_back(release);
@@ -40,7 +40,7 @@ std::vector<LockRelease> release_lock(Operation& operation, const std::string& n
         releases.push_back(release);
         break;
       }
-      const std::optional<db::LockInfo> removed = driver.break_lock(lock ? lock->holder : std::string());
+      const std::optional<LockInfo> removed = driver.lock().break_lock(lock ? lock->holder : std::string());
       if (removed) release.holder = removed->holder;
       release.outcome = LockRelease::Outcome::released;
       release.session_terminated = alive;

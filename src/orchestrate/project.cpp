@@ -35,10 +35,10 @@ const config::DatabaseUrl& Project::url(const config::ServiceConfig& service) {
   return it->second;
 }
 
-const run::ServiceRevisions& Project::revisions(const config::ServiceConfig& service) {
+const ServiceRevisions& Project::revisions(const config::ServiceConfig& service) {
   auto it = m_revisions.find(service.name);
   if (it == m_revisions.end()) {
-    run::ServiceRevisions loaded{service.name,
+    ServiceRevisions loaded{service.name,
                                  source::load_revisions(service.migrations_dir, url(service).dialect, service.name)};
     it = m_revisions.emplace(service.name, std::move(loaded)).first;
   }
@@ -78,7 +78,7 @@ backup::BackupInfo Project::backup_info(const config::ServiceConfig& service) {
   info.url = url(service).redacted;
   db::Driver& connection = driver(service);
   for (const config::ServiceConfig* other : sharing_database(service)) {
-    const auto history = connection.read_history(other->name);
+    const auto history = connection.history().read(other->name);
     info.services[other->name] = history.empty() ? std::nullopt : std::optional<Version>(history.back().version);
   }
   return info;

@@ -31,7 +31,7 @@ void wait_for(const config::DatabaseUrl& url, std::chrono::steady_clock::time_po
   for (;;) {
     try {
       check_sqlite_folder(url);
-      db::open_driver(url, db::OpenMode::read_only)->read_history("");
+      db::open_driver(url, db::OpenMode::read_only)->history().read("");
       return;
     } catch (const DatabaseUnreachable& e) {
       if (std::chrono::steady_clock::now() >= deadline) throw;

@@ -14,10 +14,10 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
     : m_driver(driver), m_policy(policy) {
   const auto deadline = std::chrono::steady_clock::now() + policy.wait;
   // What the run does next waits as long for a database lock that is not a runner's.
-  driver.set_lock_wait(policy.wait);
+  driver.lock().set_wait(policy.wait);
   bool reported_wait = false;
   for (;;) {
-    db::LockAttempt attempt = driver.try_lock(policy.holder, policy.stale_after);
+    LockAttempt attempt = driver.lock().try_lock(policy.holder, policy.stale_after);
     if (attempt.acquired) {
       if (attempt.broken) {
         spdlog::warn("took over the migration lock of {} (held since {}, holder is gone)",
@@ -26,13 +26,13 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
           observer.lock_broken(service, *attempt.broken);
         } catch (...) {
           // No destructor runs for a constructor that throws: release here.
-          driver.unlock(policy.holder);
+          driver.lock().unlock(policy.holder);
           throw;
         }
       }
       break;
     }
-    const db::LockInfo holder = attempt.holder.value_or(db::LockInfo{
+    const LockInfo holder = attempt.holder.value_or(LockInfo{
         attempt.blocked_by.empty() ? "another migrate runner" : "another connection, not a migrate runner", "", "",
         0});
     if (std::chrono::steady_clock::now() >= deadline) {
@@ -61,12 +61,12 @@ LockGuard::LockGuard(db::Driver& driver, const LockPolicy& policy, const std::st
   m_last_heartbeat = std::chrono::steady_clock::now();
 }
 
-LockGuard::~LockGuard() { m_driver.unlock(m_policy.holder); }
+LockGuard::~LockGuard() { m_driver.lock().unlock(m_policy.holder); }
 
 void LockGuard::keep_alive() {
   const auto now = std::chrono::steady_clock::now();
   if (now - m_last_heartbeat < m_policy.stale_after / 4) return;
-  m_driver.heartbeat(m_policy.holder);
+  m_driver.lock().heartbeat(m_policy.holder);
   m_last_heartbeat = now;
 }
 

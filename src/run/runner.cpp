@@ -40,7 +40,7 @@ bool check_runnable_unlocked(db::Driver& driver, const ServiceRevisions& service
   // A live holder (PostgreSQL: its session lock is held; SQLite: its row is there, maybe
   // stale) may be running that revision right now.
   bool excused = false;
-  if (plan::find_dirty(history) && driver.read_lock() && driver.lock_session_alive().value_or(true)) {
+  if (plan::find_dirty(history) && driver.lock().read() && driver.lock().session_alive().value_or(true)) {
     for (AppliedRevision& row : history) row.dirty = false;
     excused = true;
   }
@@ -50,7 +50,7 @@ bool check_runnable_unlocked(db::Driver& driver, const ServiceRevisions& service
 
 namespace {
 
-db::HistoryRow history_row(const std::string& service, const Revision& revision,
+HistoryRow history_row(const std::string& service, const Revision& revision,
                            const RunSettings& settings) {
   return {service, revision.version, revision.name, std::string(to_string(revision.kind)),
           revision.checksum, settings.applied_by, false};
@@ -133,23 +133,23 @@ void run_step(const std::string& service, const Revision& revision, Direction di
 
 // A no-transaction up: the history row is written dirty first and made clean after the
 // last statement, so a crash in between leaves the revision visibly half-done.
-void apply_alone(db::Driver& driver, const RevisionScript& script, db::HistoryRow row, LockGuard& lock) {
+void apply_alone(db::Driver& driver, const RevisionScript& script, HistoryRow row, LockGuard& lock) {
   row.dirty = true;
-  driver.record_history(row.service, {row}, {});
+  driver.history().record(row.service, {row}, {});
   const auto started = Clock::now();
   dirty_on_error([&] {
     driver.execute_each(script.sql, [&] { lock.keep_alive(); });
-    driver.set_dirty(row.service, row.version, false, elapsed_since(started).count());
+    driver.history().set_dirty(row.service, row.version, false, elapsed_since(started).count());
   });
 }
 
 // A no-transaction down: the row turns dirty first and goes away after the last statement.
 void revert_alone(db::Driver& driver, const RevisionScript& script, const std::string& service,
                   Version version, LockGuard& lock) {
-  driver.set_dirty(service, version, true);
+  driver.history().set_dirty(service, version, true);
   dirty_on_error([&] {
     driver.execute_each(script.sql, [&] { lock.keep_alive(); });
-    driver.record_history(service, {}, {version});
+    driver.history().record(service, {}, {version});
   });
 }
 
@@ -176,7 +176,7 @@ std::string interrupted_message(db::Driver& driver, const ServiceRevisions& serv
     std::vector<AppliedRevision> history;
     bool dirty = true;
     try {
-      history = driver.read_history(service.service);
+      history = driver.history().read(service.service);
       const auto row = std::find_if(history.begin(), history.end(),
                                     [&](const AppliedRevision& r) { return r.version == running->version; });
       dirty = row != history.end() && row->dirty;
@@ -216,7 +216,7 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
   const auto advice_for = [&](Version version) {
     return [&, version] {
       try {
-        return dirty_advice(service.service, version, driver.read_history(service.service));
+        return dirty_advice(service.service, version, driver.history().read(service.service));
       } catch (const Error&) {
         return dirty_advice(service.service, version, history);
       }
@@ -251,15 +251,15 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
       done.push_back(std::move(revision));
       ++next;
     } else {
-      std::vector<db::BatchStep> steps;
+      std::vector<BatchStep> steps;
       for (std::size_t i = next; i < end; ++i) {
         const Revision& revision = plan[i];
         steps.push_back({script_of(revision, direction).sql, history_row(service.service, revision, settings),
                          timeouts_of(revision)});
         observer.step_started(service.service, revision, direction);
       }
-      const db::BatchOutcome outcome = driver.run_batch(
-          direction == Direction::up ? db::BatchKind::apply : db::BatchKind::revert, steps);
+      const BatchOutcome outcome = driver.run_batch(
+          direction == Direction::up ? BatchKind::apply : BatchKind::revert, steps);
       std::vector<FinishedStep> finished;
       for (std::size_t i = 0; i < outcome.committed.size(); ++i) {
         finished.push_back({&plan[next + i], outcome.committed[i]});
@@ -295,7 +295,7 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
                                const RunSettings& settings, RunObserver& observer,
                                const BeforeChanges& before_changes, Plan&& make_plan, Execute&& execute) {
   LockGuard lock(driver, settings.lock, service.service, observer);
-  const std::vector<AppliedRevision> history = driver.read_history(service.service);
+  const std::vector<AppliedRevision> history = driver.history().read(service.service);
   check_runnable(service, history, settings.allow_drift);
   std::vector<Revision> plan = make_plan(history);
   if (plan.empty()) return {};
@@ -339,7 +339,7 @@ std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service
         return plan;
       },
       [&](const Revision& revision, const RevisionScript& script, LockGuard& lock) {
-        const db::HistoryRow row = history_row(service.service, revision, settings);
+        const HistoryRow row = history_row(service.service, revision, settings);
         if (revision.step != nullptr) {
           return driver.apply_step([&](step::Session& session) { revision.step->up(session); }, row);
         }
@@ -373,14 +373,14 @@ StampResult run_stamp(db::Driver& driver, const ServiceRevisions& service, std::
   plan::check_stamp_target(service.service, service.revisions, target);
   LockGuard lock(driver, settings.lock, service.service, observer);
   const plan::StampChanges changes =
-      plan::make_stamp_changes(service.revisions, driver.read_history(service.service), target);
+      plan::make_stamp_changes(service.revisions, driver.history().read(service.service), target);
   StampResult result;
-  std::vector<db::HistoryRow> insert;
+  std::vector<HistoryRow> insert;
   for (const Revision* revision : changes.record) {
     insert.push_back(history_row(service.service, *revision, settings));
     result.recorded.push_back(revision->version);
   }
-  driver.record_history(service.service, insert, changes.remove);
+  driver.history().record(service.service, insert, changes.remove);
   result.removed = changes.unapplied;
   return result;
 }
@@ -389,15 +389,15 @@ RepairResult run_repair(db::Driver& driver, const ServiceRevisions& service, con
                         RunObserver& observer) {
   LockGuard lock(driver, settings.lock, service.service, observer);
   const plan::RepairChanges changes =
-      plan::make_repair_changes(service.revisions, driver.read_history(service.service));
+      plan::make_repair_changes(service.revisions, driver.history().read(service.service));
   RepairResult result;
   result.missing = changes.missing;
-  std::vector<db::HistoryRow> rewrite;
+  std::vector<HistoryRow> rewrite;
   for (const plan::RepairChange& change : changes.changes) {
     result.changes.push_back({change.revision->version, change.was_dirty, change.rerecorded});
     rewrite.push_back(history_row(service.service, *change.revision, settings));
   }
-  if (!rewrite.empty()) driver.rewrite_history(rewrite);
+  if (!rewrite.empty()) driver.history().rewrite(rewrite);
   return result;
 }
 

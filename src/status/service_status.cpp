@@ -34,7 +34,7 @@ std::string_view to_string(State state) noexcept {
 ServiceStatus summarize(const std::string& service, const std::string& database,
                         const std::vector<Revision>& revisions,
                         const std::vector<AppliedRevision>& history,
-                        const std::optional<db::LockInfo>& lock) {
+                        const std::optional<LockInfo>& lock) {
   ServiceStatus status;
   status.service = service;
   status.database = database;

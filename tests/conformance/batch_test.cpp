@@ -13,9 +13,9 @@
 
 using migrate::Dialect;
 using migrate::Revision;
-using migrate::db::BatchKind;
-using migrate::db::BatchOutcome;
-using migrate::db::BatchStep;
+using migrate::BatchKind;
+using migrate::BatchOutcome;
+using migrate::BatchStep;
 using migrate::test::make_revision;
 using migrate::test::make_row;
 using migrate::test::make_test_database;
@@ -81,7 +81,7 @@ TEST_CASE("run_batch commits each step with its history row and reports each one
   // each step from its own start.
   if (dialect == Dialect::postgres) CHECK(outcome.committed[1] >= 200ms);
   CHECK(outcome.committed[1] > outcome.committed[2]);
-  const auto rows = driver->read_history("svc");
+  const auto rows = driver->history().read("svc");
   REQUIRE(rows.size() == 4);
   // The recorded duration is the same measurement taken when the row is written: a
   // statement before the reported one on PostgreSQL; on SQLite before the commit, which the
@@ -181,7 +181,7 @@ TEST_CASE("run_up batches quick revisions and still stops exactly at the failing
   CHECK(std::count_if(observer.events.begin(), observer.events.end(), [](const std::string& event) {
           return event.rfind("finished ", 0) == 0;
         }) == 5);
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 }
 
 TEST_CASE("a revision that resets the session inside a batch is counted once and nothing runs twice",

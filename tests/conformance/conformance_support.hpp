@@ -46,12 +46,12 @@ inline run::RunSettings settings() {
 /// Takes the lock for holder (creating the bookkeeping tables), as a runner does before
 /// it applies anything.
 inline void take_lock(db::Driver& driver, const std::string& holder = "conformance@test:1") {
-  const db::LockAttempt attempt = driver.try_lock(holder, k_ten_minutes);
+  const LockAttempt attempt = driver.lock().try_lock(holder, k_ten_minutes);
   REQUIRE(attempt.acquired);
 }
 
 /// A history row with a valid checksum derived from name.
-inline db::HistoryRow make_row(const std::string& service, Version version, const std::string& name,
+inline HistoryRow make_row(const std::string& service, Version version, const std::string& name,
                                bool dirty = false) {
   return {service, version, name, "sql", util::sha256_hex(name), "tester@conformance", dirty};
 }
@@ -98,10 +98,10 @@ class RecordingObserver final : public run::RunObserver {
  public:
   std::vector<std::string> events;
 
-  void lock_waiting(const std::string& service, const db::LockInfo& holder) override {
+  void lock_waiting(const std::string& service, const LockInfo& holder) override {
     events.push_back("lock_waiting " + service + " " + holder.holder);
   }
-  void lock_broken(const std::string& service, const db::LockInfo& dead) override {
+  void lock_broken(const std::string& service, const LockInfo& dead) override {
     events.push_back("lock_broken " + service + " " + dead.holder);
   }
   void step_started(const std::string& service, const Revision& revision, run::Direction direction) override {

@@ -25,8 +25,8 @@ TEST_CASE("history is empty and there is no lock before the bookkeeping tables e
   for (const OpenMode mode : {OpenMode::read_only, OpenMode::read_write}) {
     auto driver = open_test_driver(*database, mode);
     CHECK(driver->dialect() == dialect);
-    CHECK(driver->read_history("svc").empty());
-    CHECK_FALSE(driver->read_lock());
+    CHECK(driver->history().read("svc").empty());
+    CHECK_FALSE(driver->lock().read());
   }
   // Reading creates nothing.
   CHECK(database->history("svc").empty());
@@ -39,8 +39,8 @@ TEST_CASE("a read_only open of a SQLite path that does not exist creates no file
   const std::filesystem::path file = dir.path() / "not" / "yet" / "there.db";
   auto driver = migrate::db::open_driver(
       migrate::config::parse_database_url("sqlite://" + file.string(), "/", "test"), OpenMode::read_only);
-  CHECK(driver->read_history("svc").empty());
-  CHECK_FALSE(driver->read_lock());
+  CHECK(driver->history().read("svc").empty());
+  CHECK_FALSE(driver->lock().read());
   driver.reset();
   CHECK_FALSE(std::filesystem::exists(file));
   CHECK_FALSE(std::filesystem::exists(dir.path() / "not"));
@@ -65,7 +65,7 @@ TEST_CASE("apply runs multi-statement SQL and writes exactly one history row",
   CHECK(count_rows(*database, "widgets") == 2);
   CHECK(count_rows(*database, "schema_migrations") == 1);
 
-  const auto history = driver->read_history("svc");
+  const auto history = driver->history().read("svc");
   REQUIRE(history.size() == 1);
   const migrate::AppliedRevision& row = history.front();
   CHECK(row.version == 1);
@@ -141,7 +141,7 @@ TEST_CASE("a failing apply leaves no history row, no partial table, and a usable
   CHECK(database->schema() == schema_before);
   CHECK(database->user_tables() == std::vector<std::string>{"kept"});
   CHECK(database->history("svc") == std::vector<std::string>{"1:kept"});
-  CHECK(driver->read_history("svc").size() == 1);
+  CHECK(driver->history().read("svc").size() == 1);
 
   // The same connection goes on working: no transaction was left open or aborted.
   driver->apply("CREATE TABLE after_failure (id INTEGER);", make_row("svc", 2, "after_failure"));
@@ -165,7 +165,7 @@ TEST_CASE("an apply whose history row cannot be written rolls its SQL back",
   CHECK(database->history("svc") == std::vector<std::string>{"1:first"});
 
   // A checksum that is not 64 hex digits is refused by the table, with the same effect.
-  migrate::db::HistoryRow bad = make_row("svc", 2, "bad_checksum");
+  migrate::HistoryRow bad = make_row("svc", 2, "bad_checksum");
   bad.checksum = "not-a-checksum";
   CHECK_THROWS_AS(driver->apply("CREATE TABLE third (id INTEGER);", bad), RevisionFailed);
   CHECK(database->schema() == schema_before);
@@ -218,26 +218,26 @@ TEST_CASE("record_history inserts and removes rows atomically without running SQ
   const std::string schema_before = database->schema();
 
   // Values reach SQL safely: a quote in a name is stored as written.
-  driver->record_history("svc", {make_row("svc", 1, "o'brien"), make_row("svc", 2, "two")}, {});
+  driver->history().record("svc", {make_row("svc", 1, "o'brien"), make_row("svc", 2, "two")}, {});
   CHECK(database->history("svc") == std::vector<std::string>{"1:o'brien", "2:two"});
   CHECK(database->schema() == schema_before);
-  const auto history = driver->read_history("svc");
+  const auto history = driver->history().read("svc");
   REQUIRE(history.size() == 2);
   CHECK(history[0].duration_ms == 0);
   CHECK_FALSE(history[0].dirty);
   CHECK(migrate::test::is_iso8601_utc(history[0].applied_at));
 
-  driver->record_history("svc", {make_row("svc", 3, "three")}, {1, 2});
+  driver->history().record("svc", {make_row("svc", 3, "three")}, {1, 2});
   CHECK(database->history("svc") == std::vector<std::string>{"3:three"});
 
   // One bad row (a duplicate version) undoes the whole batch, removals included.
-  CHECK_THROWS_AS(driver->record_history("svc", {make_row("svc", 4, "four"), make_row("svc", 4, "again")}, {3}),
+  CHECK_THROWS_AS(driver->history().record("svc", {make_row("svc", 4, "four"), make_row("svc", 4, "again")}, {3}),
                   RevisionFailed);
   CHECK(database->history("svc") == std::vector<std::string>{"3:three"});
 
   // Dirty rows are recorded as dirty.
-  driver->record_history("svc", {make_row("svc", 5, "dirty", true)}, {});
-  const auto with_dirty = driver->read_history("svc");
+  driver->history().record("svc", {make_row("svc", 5, "dirty", true)}, {});
+  const auto with_dirty = driver->history().read("svc");
   REQUIRE(with_dirty.size() == 2);
   CHECK(with_dirty[1].dirty);
   CHECK(database->schema() == schema_before);
@@ -251,19 +251,19 @@ TEST_CASE("history rows are scoped by service", "[conformance][postgres][sqlite]
 
   driver->apply("CREATE TABLE dash (id INTEGER);", make_row("dashboard", 1, "dash"));
   driver->apply("CREATE TABLE bot (id INTEGER);", make_row("stream-bot", 1, "bot"));
-  driver->record_history("stream-bot", {make_row("stream-bot", 2, "bot_two")}, {});
+  driver->history().record("stream-bot", {make_row("stream-bot", 2, "bot_two")}, {});
 
-  REQUIRE(driver->read_history("dashboard").size() == 1);
-  CHECK(driver->read_history("dashboard")[0].name == "dash");
-  REQUIRE(driver->read_history("stream-bot").size() == 2);
-  CHECK(driver->read_history("stream-bot")[0].name == "bot");
-  CHECK(driver->read_history("discord-bot").empty());
+  REQUIRE(driver->history().read("dashboard").size() == 1);
+  CHECK(driver->history().read("dashboard")[0].name == "dash");
+  REQUIRE(driver->history().read("stream-bot").size() == 2);
+  CHECK(driver->history().read("stream-bot")[0].name == "bot");
+  CHECK(driver->history().read("discord-bot").empty());
 
   // Removing one service's version 1 leaves the other service's version 1 alone.
   driver->revert("DROP TABLE dash;", "dashboard", 1);
-  CHECK(driver->read_history("dashboard").empty());
+  CHECK(driver->history().read("dashboard").empty());
   CHECK(database->history("stream-bot") == std::vector<std::string>{"1:bot", "2:bot_two"});
-  driver->record_history("dashboard", {}, {1, 2});
+  driver->history().record("dashboard", {}, {1, 2});
   CHECK(database->history("stream-bot") == std::vector<std::string>{"1:bot", "2:bot_two"});
 }
 
@@ -274,11 +274,11 @@ TEST_CASE("versions beyond 32 bits round-trip through the history", "[conformanc
   take_lock(*driver);
   constexpr migrate::Version big = 20240501120000;
   driver->apply("CREATE TABLE big (id INTEGER);", make_row("svc", big, "timestamp_version"));
-  const auto history = driver->read_history("svc");
+  const auto history = driver->history().read("svc");
   REQUIRE(history.size() == 1);
   CHECK(history[0].version == big);
   driver->revert("DROP TABLE big;", "svc", big);
-  CHECK(driver->read_history("svc").empty());
+  CHECK(driver->history().read("svc").empty());
 }
 
 TEST_CASE("postgres: a server that cannot be reached is reported as DatabaseUnreachable",
@@ -302,17 +302,17 @@ TEST_CASE("postgres: a connection lost under the driver is reported as DatabaseU
   INFO("operation " << operation);
   switch (operation) {
     case 0:
-      CHECK_THROWS_AS(driver->read_history("svc"), migrate::DatabaseUnreachable);
+      CHECK_THROWS_AS(driver->history().read("svc"), migrate::DatabaseUnreachable);
       break;
     case 1:
       CHECK_THROWS_AS(driver->apply("CREATE TABLE t (id INTEGER);", make_row("svc", 1, "t")),
                       migrate::DatabaseUnreachable);
       break;
     case 2:
-      CHECK_THROWS_AS(driver->record_history("svc", {make_row("svc", 1, "t")}, {}), migrate::DatabaseUnreachable);
+      CHECK_THROWS_AS(driver->history().record("svc", {make_row("svc", 1, "t")}, {}), migrate::DatabaseUnreachable);
       break;
     default:
-      CHECK_THROWS_AS(driver->read_lock(), migrate::DatabaseUnreachable);
+      CHECK_THROWS_AS(driver->lock().read(), migrate::DatabaseUnreachable);
       break;
   }
   CHECK(database->user_tables().empty());

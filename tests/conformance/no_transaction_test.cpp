@@ -10,7 +10,7 @@
 
 using migrate::Dialect;
 using migrate::Revision;
-using migrate::run::ServiceRevisions;
+using migrate::ServiceRevisions;
 using migrate::test::make_revision;
 using migrate::test::make_test_database;
 using migrate::test::settings;
@@ -64,7 +64,7 @@ TEST_CASE("a no-transaction revision runs statement by statement and ends clean"
   REQUIRE(migrate::run::run_down(*driver, service, one, settings(), observer).size() == 1);
   CHECK_FALSE(has_index(*database));
   CHECK(database->history("svc") == std::vector<std::string>{"1:create_notes"});
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 }
 
 TEST_CASE("a failing no-transaction revision stays dirty, blocks runs, and repair clears it",
@@ -91,7 +91,7 @@ TEST_CASE("a failing no-transaction revision stays dirty, blocks runs, and repai
   // The index statement ran and stays; the row says so.
   CHECK(has_index(*database));
   CHECK(dirty_of(*database, 2) == "dirty");
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 
   // Blocked with the exact revision named, both ways.
   try {

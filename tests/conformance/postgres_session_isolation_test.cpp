@@ -63,10 +63,10 @@ TEST_CASE("a PostgreSQL revision that empties search_path (a pg_dump file) is re
     driver->apply(next, make_row("app", 2, "plain"));
   }
   SECTION("in one batch") {
-    std::vector<migrate::db::BatchStep> steps;
+    std::vector<migrate::BatchStep> steps;
     steps.push_back({baseline, make_row("app", 1, "baseline"), {}});
     steps.push_back({next, make_row("app", 2, "plain"), {}});
-    const migrate::db::BatchOutcome outcome = driver->run_batch(migrate::db::BatchKind::apply, steps);
+    const migrate::BatchOutcome outcome = driver->run_batch(migrate::BatchKind::apply, steps);
     CHECK_FALSE(outcome.error);
     CHECK(outcome.committed.size() == 2);
   }
@@ -88,10 +88,10 @@ TEST_CASE("a PostgreSQL revision that says SET ROLE is recorded by the runner, a
     driver->apply(mine, make_row("app", 2, "mine"));
   }
   SECTION("in one batch") {
-    std::vector<migrate::db::BatchStep> steps;
+    std::vector<migrate::BatchStep> steps;
     steps.push_back({owned, make_row("app", 1, "owned"), {}});
     steps.push_back({mine, make_row("app", 2, "mine"), {}});
-    const migrate::db::BatchOutcome outcome = driver->run_batch(migrate::db::BatchKind::apply, steps);
+    const migrate::BatchOutcome outcome = driver->run_batch(migrate::BatchKind::apply, steps);
     CHECK_FALSE(outcome.error);
   }
   SECTION("in a C++ step") {
@@ -133,17 +133,17 @@ TEST_CASE("a PostgreSQL no-transaction revision that empties search_path keeps t
   auto database = make_test_database(Dialect::postgres);
   auto driver = open_test_driver(*database);
   take_lock(*driver, "isolation@test:1");
-  driver->record_history("app", {make_row("app", 1, "baseline", true)}, {});
+  driver->history().record("app", {make_row("app", 1, "baseline", true)}, {});
 
   int heartbeats = 0;
   driver->execute_each("SELECT pg_catalog.set_config('search_path', '', false);\n"
                        "CREATE TABLE public.base (id integer);\n",
                        [&] {
-                         driver->heartbeat("isolation@test:1");
+                         driver->lock().heartbeat("isolation@test:1");
                          ++heartbeats;
                        });
   CHECK(heartbeats == 2);
-  driver->set_dirty("app", 1, false);
+  driver->history().set_dirty("app", 1, false);
   driver->apply("CREATE TABLE plain (id integer);\n", make_row("app", 2, "plain"));
   CHECK(database->history("app").size() == 2);
   CHECK(database->scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'plain'") == "1");

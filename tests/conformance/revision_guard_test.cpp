@@ -25,8 +25,8 @@ TEST_CASE("SQL with a NUL byte is refused before any of it runs", "[conformance]
 
   CHECK_THROWS_AS(driver->apply(sql, make_row("svc", 1, "a")), RevisionFailed);
   CHECK_THROWS_AS(driver->execute_each(sql, [] {}), RevisionFailed);
-  const migrate::db::BatchOutcome outcome = driver->run_batch(
-      migrate::db::BatchKind::apply,
+  const migrate::BatchOutcome outcome = driver->run_batch(
+      migrate::BatchKind::apply,
       {{"CREATE TABLE ok (x int);", make_row("svc", 1, "ok"), {}}, {sql, make_row("svc", 2, "a"), {}}});
   CHECK(outcome.error);
   CHECK(outcome.failed_at == 1);
@@ -38,7 +38,7 @@ TEST_CASE("SQL with a NUL byte is refused before any of it runs", "[conformance]
   CHECK_THROWS_AS(driver->revert(sql, "svc", 1), RevisionFailed);
   // The connection is still usable, with no transaction left open.
   driver->apply("CREATE TABLE after (x int);", make_row("svc", 3, "after"));
-  CHECK(driver->read_history("svc").back().version == 3);
+  CHECK(driver->history().read("svc").back().version == 3);
 }
 
 TEST_CASE("on SQLite a revision that ends migrate's transaction fails without its history row",

@@ -13,7 +13,7 @@
 using migrate::Dialect;
 using migrate::Revision;
 using migrate::Version;
-using migrate::run::ServiceRevisions;
+using migrate::ServiceRevisions;
 using migrate::test::make_revision;
 using migrate::test::make_row;
 using migrate::test::make_test_database;
@@ -49,7 +49,7 @@ std::vector<std::string> labels(const std::vector<Revision>& revisions) {
 class WaitingObserver final : public migrate::run::RunObserver {
  public:
   std::atomic<bool> waiting{false};
-  void lock_waiting(const std::string&, const migrate::db::LockInfo&) override { waiting = true; }
+  void lock_waiting(const std::string&, const migrate::LockInfo&) override { waiting = true; }
 };
 
 }  // namespace
@@ -67,7 +67,7 @@ TEST_CASE("run_up applies pending revisions in order, each with its history row"
   CHECK(labels(applied) == std::vector<std::string>{"0001_create_notes", "0002_create_extra", "0003_create_tags"});
   CHECK(database->user_tables() == std::vector<std::string>{"extra", "notes", "tags"});
   CHECK(database->scalar("SELECT count(*) FROM extra") == "1");
-  const auto history = driver->read_history("svc");
+  const auto history = driver->history().read("svc");
   REQUIRE(history.size() == 3);
   for (std::size_t i = 0; i < history.size(); ++i) {
     CHECK(history[i].version == service.revisions[i].version);
@@ -82,7 +82,7 @@ TEST_CASE("run_up applies pending revisions in order, each with its history row"
                                "started svc 0001_create_notes up", "finished svc 0001_create_notes up",
                                "started svc 0002_create_extra up", "started svc 0003_create_tags up",
                                "finished svc 0002_create_extra up", "finished svc 0003_create_tags up"});
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 }
 
 TEST_CASE("run_up stops at a failing revision and keeps the ones applied before it",
@@ -113,7 +113,7 @@ TEST_CASE("run_up stops at a failing revision and keeps the ones applied before 
   CHECK(observer.events == std::vector<std::string>{"started svc 0001_create_notes up",
                                                     "finished svc 0001_create_notes up", "started svc 0002_broken up",
                                                     "started svc 0003_create_tags up", "failed svc 0002_broken up"});
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 
   // Once the revision is mended, the next run picks up where the last one stopped.
   RecordingObserver second;
@@ -146,7 +146,7 @@ TEST_CASE("run_up reads the history under the lock, so work done while it waited
   auto other_runner = open_test_driver(*database);
   auto waiter = open_test_driver(*database);
   const ServiceRevisions service{"svc", three_revisions()};
-  REQUIRE(other_runner->try_lock("other@host:9", migrate::test::k_ten_minutes).acquired);
+  REQUIRE(other_runner->lock().try_lock("other@host:9", migrate::test::k_ten_minutes).acquired);
 
   migrate::run::RunSettings waiting_settings = settings();
   waiting_settings.lock.wait = 10'000ms;
@@ -169,7 +169,7 @@ TEST_CASE("run_up reads the history under the lock, so work done while it waited
     other_runner->apply(revision.up.sql, {"svc", revision.version, revision.name, "sql", revision.checksum,
                                           "other@host", false});
   }
-  other_runner->unlock("other@host:9");
+  other_runner->lock().unlock("other@host:9");
   run.join();
 
   CHECK(waited);
@@ -183,7 +183,7 @@ TEST_CASE("run_up reads the history under the lock, so work done while it waited
   CHECK(applied_by_waiter.empty());
   CHECK(database->history("svc").size() == 3);
   CHECK(database->scalar("SELECT count(DISTINCT applied_by) FROM schema_migrations") == "1");
-  CHECK_FALSE(waiter->read_lock());
+  CHECK_FALSE(waiter->lock().read());
 }
 
 TEST_CASE("a dirty history row blocks run_up and run_down", "[conformance][postgres][sqlite]") {
@@ -196,9 +196,9 @@ TEST_CASE("a dirty history row blocks run_up and run_down", "[conformance][postg
   to_one.to = 1;
   REQUIRE(migrate::run::run_up(*driver, service, to_one, settings(), observer).size() == 1);
   // Revision 2 stopped partway (as a no-transaction revision can): its row is dirty.
-  migrate::db::HistoryRow dirty = make_row("svc", 2, "create_extra", true);
+  migrate::HistoryRow dirty = make_row("svc", 2, "create_extra", true);
   dirty.checksum = service.revisions[1].checksum;
-  driver->record_history("svc", {dirty}, {});
+  driver->history().record("svc", {dirty}, {});
   const std::string schema = database->schema();
 
   try {
@@ -213,7 +213,7 @@ TEST_CASE("a dirty history row blocks run_up and run_down", "[conformance][postg
 
   CHECK(database->schema() == schema);
   CHECK(database->history("svc") == std::vector<std::string>{"1:create_notes", "2:create_extra"});
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 }
 
 TEST_CASE("drift blocks run_up unless allow_drift", "[conformance][postgres][sqlite]") {
@@ -239,14 +239,14 @@ TEST_CASE("drift blocks run_up unless allow_drift", "[conformance][postgres][sql
     CHECK(std::string(e.what()).find("drift") != std::string::npos);
   }
   CHECK(database->schema() == schema);
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 
   migrate::run::RunSettings allowing = settings();
   allowing.allow_drift = true;
   const auto applied = migrate::run::run_up(*driver, {"svc", revisions}, {}, allowing, observer);
   CHECK(labels(applied) == std::vector<std::string>{"0003_create_tags"});
   // The recorded checksum of the edited revision is left as it was.
-  CHECK(driver->read_history("svc")[0].checksum == three_revisions()[0].checksum);
+  CHECK(driver->history().read("svc")[0].checksum == three_revisions()[0].checksum);
 }
 
 TEST_CASE("run_down rolls back newest first, each with its history row", "[conformance][postgres][sqlite]") {
@@ -272,7 +272,7 @@ TEST_CASE("run_down rolls back newest first, each with its history row", "[confo
   CHECK(down_observer.events == std::vector<std::string>{
                                     "started svc 0002_create_extra down", "finished svc 0002_create_extra down",
                                     "started svc 0001_create_notes down", "finished svc 0001_create_notes down"});
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 }
 
 TEST_CASE("run_down stops at a failing revision and keeps the ones rolled back before it",
@@ -297,7 +297,7 @@ TEST_CASE("run_down stops at a failing revision and keeps the ones rolled back b
   }
   CHECK(database->user_tables() == std::vector<std::string>{"extra", "notes"});
   CHECK(database->history("svc") == std::vector<std::string>{"1:create_notes", "2:create_extra"});
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 }
 
 TEST_CASE("run_stamp records rows without running SQL, and stamp 0 removes them all",
@@ -312,12 +312,12 @@ TEST_CASE("run_stamp records rows without running SQL, and stamp 0 removes them 
   CHECK(to_two.recorded == std::vector<Version>{1, 2});
   CHECK(to_two.removed.empty());
   CHECK(database->user_tables().empty());
-  const auto history = driver->read_history("svc");
+  const auto history = driver->history().read("svc");
   REQUIRE(history.size() == 2);
   CHECK(history[0].checksum == service.revisions[0].checksum);
   CHECK(history[1].applied_by == "tester@host");
   CHECK(history[1].duration_ms == 0);
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 
   // The baseline holds: up runs only what lies above it.
   const auto applied = migrate::run::run_up(*driver, service, {}, settings(), observer);
@@ -394,13 +394,13 @@ TEST_CASE("run_stamp refuses an unknown version and clears a dirty row at its ta
   CHECK_THROWS_AS(migrate::run::run_stamp(*driver, service, 7, settings(), observer), migrate::UsageError);
   CHECK(database->history("svc") == std::vector<std::string>{"1:create_notes"});
 
-  migrate::db::HistoryRow dirty = make_row("svc", 2, "create_extra", true);
+  migrate::HistoryRow dirty = make_row("svc", 2, "create_extra", true);
   dirty.checksum = service.revisions[1].checksum;
-  driver->record_history("svc", {dirty}, {});
+  driver->history().record("svc", {dirty}, {});
   const auto result = migrate::run::run_stamp(*driver, service, 2, settings(), observer);
   CHECK(result.recorded == std::vector<Version>{2});
   CHECK(result.removed.empty());
-  const auto history = driver->read_history("svc");
+  const auto history = driver->history().read("svc");
   REQUIRE(history.size() == 2);
   CHECK_FALSE(history[1].dirty);
   // No longer blocked.
@@ -425,7 +425,7 @@ TEST_CASE("run_up refuses an out-of-order revision unless allowed", "[conformanc
     CHECK(std::string(e.what()).find("0002") != std::string::npos);
   }
   CHECK(database->user_tables() == std::vector<std::string>{"notes", "tags"});
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 
   migrate::plan::UpTarget allow;
   allow.allow_out_of_order = true;
@@ -450,5 +450,5 @@ TEST_CASE("an observer that throws before a step stops the run before the revisi
                   std::runtime_error);
   CHECK(database->history("svc") == std::vector<std::string>{"1:create_notes"});
   CHECK(database->user_tables() == std::vector<std::string>{"notes"});
-  CHECK_FALSE(driver->read_lock());
+  CHECK_FALSE(driver->lock().read());
 }

@@ -106,10 +106,10 @@ TEST_CASE("a SQLite table rebuild in a revision keeps the rows that reference th
 
   SECTION("applied alone") { driver->apply(k_rebuild_users, make_row("app", 2, "rebuild_users")); }
   SECTION("in a batch") {
-    std::vector<migrate::db::BatchStep> steps;
+    std::vector<migrate::BatchStep> steps;
     steps.push_back({k_rebuild_users, make_row("app", 2, "rebuild_users"), {}});
     steps.push_back({"CREATE INDEX posts_user ON posts (user_id);", make_row("app", 3, "index"), {}});
-    const migrate::db::BatchOutcome outcome = driver->run_batch(migrate::db::BatchKind::apply, steps);
+    const migrate::BatchOutcome outcome = driver->run_batch(migrate::BatchKind::apply, steps);
     CHECK_FALSE(outcome.error);
     CHECK(outcome.committed.size() == 2);
   }
@@ -153,12 +153,12 @@ TEST_CASE("a SQLite lock holder of this host whose process is gone is taken over
   auto database = make_test_database(Dialect::sqlite);
   auto driver = open_test_driver(*database);
   take_lock(*driver, "setup@test:1");
-  driver->unlock("setup@test:1");
+  driver->lock().unlock("setup@test:1");
   const std::string dead = holder_on_this_host(gone_pid());
   plant_lock_row(*database, dead, k_now, k_now);
 
-  CHECK(driver->lock_session_alive() == std::optional<bool>(false));
-  const migrate::db::LockAttempt attempt = driver->try_lock("next@test:2", k_ten_minutes);
+  CHECK(driver->lock().session_alive() == std::optional<bool>(false));
+  const migrate::LockAttempt attempt = driver->lock().try_lock("next@test:2", k_ten_minutes);
   CHECK(attempt.acquired);
   REQUIRE(attempt.broken);
   CHECK(attempt.broken->holder == dead);
@@ -169,12 +169,12 @@ TEST_CASE("a live SQLite lock holder of this host is never taken over, however o
   auto database = make_test_database(Dialect::sqlite);
   auto driver = open_test_driver(*database);
   take_lock(*driver, "setup@test:1");
-  driver->unlock("setup@test:1");
+  driver->lock().unlock("setup@test:1");
   const std::string live = holder_on_this_host(::getpid());  // this test process: alive
   plant_lock_row(*database, live, k_now, k_long_ago);
 
-  CHECK(driver->lock_session_alive() == std::optional<bool>(true));
-  const migrate::db::LockAttempt attempt = driver->try_lock("next@test:2", 1ms);
+  CHECK(driver->lock().session_alive() == std::optional<bool>(true));
+  const migrate::LockAttempt attempt = driver->lock().try_lock("next@test:2", 1ms);
   CHECK_FALSE(attempt.acquired);
   REQUIRE(attempt.holder);
   CHECK(attempt.holder->holder == live);
@@ -185,25 +185,25 @@ TEST_CASE("a SQLite lock row older than the process with its pid is a reused pid
   auto database = make_test_database(Dialect::sqlite);
   auto driver = open_test_driver(*database);
   take_lock(*driver, "setup@test:1");
-  driver->unlock("setup@test:1");
+  driver->lock().unlock("setup@test:1");
   const std::string reused = holder_on_this_host(::getpid());  // this process started long after 2000
   plant_lock_row(*database, reused, k_long_ago, k_now);
 
-  CHECK(driver->lock_session_alive() == std::optional<bool>(false));
-  CHECK(driver->try_lock("next@test:2", k_ten_minutes).acquired);
+  CHECK(driver->lock().session_alive() == std::optional<bool>(false));
+  CHECK(driver->lock().try_lock("next@test:2", k_ten_minutes).acquired);
 }
 
 TEST_CASE("a SQLite lock holder on another host keeps the heartbeat rule", "[conformance][sqlite][lock]") {
   auto database = make_test_database(Dialect::sqlite);
   auto driver = open_test_driver(*database);
   take_lock(*driver, "setup@test:1");
-  driver->unlock("setup@test:1");
+  driver->lock().unlock("setup@test:1");
   plant_lock_row(*database, "someone@another-host.invalid:1", k_now, k_now);
 
-  CHECK_FALSE(driver->lock_session_alive().has_value());
-  CHECK_FALSE(driver->try_lock("next@test:2", k_ten_minutes).acquired);
+  CHECK_FALSE(driver->lock().session_alive().has_value());
+  CHECK_FALSE(driver->lock().try_lock("next@test:2", k_ten_minutes).acquired);
   plant_lock_row(*database, "someone@another-host.invalid:1", k_long_ago, k_long_ago);
-  CHECK(driver->try_lock("next@test:2", k_ten_minutes).acquired);
+  CHECK(driver->lock().try_lock("next@test:2", k_ten_minutes).acquired);
 }
 
 TEST_CASE("a SQLite file write-locked by an application is named as such when the lock wait runs out",
@@ -211,10 +211,10 @@ TEST_CASE("a SQLite file write-locked by an application is named as such when th
   auto database = make_test_database(Dialect::sqlite);
   auto driver = open_test_driver(*database);
   take_lock(*driver, "setup@test:1");
-  driver->unlock("setup@test:1");
+  driver->lock().unlock("setup@test:1");
   ForeignWriter writer(sqlite_path(*database));
 
-  const migrate::db::LockAttempt attempt = driver->try_lock("next@test:2", k_ten_minutes);
+  const migrate::LockAttempt attempt = driver->lock().try_lock("next@test:2", k_ten_minutes);
   CHECK_FALSE(attempt.acquired);
   CHECK_FALSE(attempt.holder);
   CHECK_THAT(attempt.blocked_by, Catch::Contains("write-locked by another connection"));
@@ -235,7 +235,7 @@ TEST_CASE("a SQLite revision waits up to the lock wait for an application's writ
   take_lock(*driver);
 
   SECTION("released within the wait: the revision runs") {
-    driver->set_lock_wait(60s);
+    driver->lock().set_wait(60s);
     ForeignWriter writer(sqlite_path(*database));
     // Longer than SQLite's former fixed 5 s busy timeout.
     std::thread releaser([&writer] {
@@ -247,7 +247,7 @@ TEST_CASE("a SQLite revision waits up to the lock wait for an application's writ
     CHECK(database->history("app").size() == 1);
   }
   SECTION("held past the wait: LockHeld names the application, nothing applied") {
-    driver->set_lock_wait(300ms);  // SQLite still waits its least, 5 s
+    driver->lock().set_wait(300ms);  // SQLite still waits its least, 5 s
     ForeignWriter writer(sqlite_path(*database));
     std::string message;
     try {

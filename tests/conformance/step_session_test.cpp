@@ -96,7 +96,7 @@ migrate::run::RunSettings run_settings() {
   return result;
 }
 
-migrate::db::HistoryRow cpp_row(const std::string& service, migrate::Version version, const std::string& name) {
+migrate::HistoryRow cpp_row(const std::string& service, migrate::Version version, const std::string& name) {
   return {service, version, name, "cpp", migrate::util::sha256_hex(name), "tester@step", false};
 }
 
@@ -425,7 +425,7 @@ TEST_CASE("apply_step commits a step with its history row, a throwing step leave
     CHECK(count_rows(*database, "things") == 0);
     CHECK_FALSE(has_table(*database, "made_by_step"));
     CHECK(history_rows(*database) == 0);
-    CHECK(driver->read_history("svc").empty());
+    CHECK(driver->history().read("svc").empty());
 
     // The connection is usable afterwards.
     driver->apply_step([](Session& db) { db.execute("INSERT INTO things (id) VALUES ($1)", {integer(9)}); },
@@ -455,7 +455,7 @@ TEST_CASE("apply_step commits a step with its history row, a throwing step leave
         },
         cpp_row("svc", 5, "fill_things"));
     CHECK(count_rows(*database, "things") == 1);
-    const std::vector<migrate::AppliedRevision> history = driver->read_history("svc");
+    const std::vector<migrate::AppliedRevision> history = driver->history().read("svc");
     REQUIRE(history.size() == 1);
     CHECK(history[0].version == 5);
     CHECK(history[0].name == "fill_things");
@@ -474,13 +474,13 @@ TEST_CASE("apply_step commits a step with its history row, a throwing step leave
     });
     CHECK_THAT(message, Contains("cannot undo this one"));
     CHECK(count_rows(*database, "things") == 1);
-    CHECK(driver->read_history("svc").size() == 1);
+    CHECK(driver->history().read("svc").size() == 1);
 
     driver->revert_step(
         [](Session& db) { db.execute("DELETE FROM things WHERE note = $1", {std::string("made by step")}); }, "svc",
         5);
     CHECK(count_rows(*database, "things") == 0);
-    CHECK(driver->read_history("svc").empty());
+    CHECK(driver->history().read("svc").empty());
     CHECK(history_rows(*database) == 0);
   }
 
@@ -550,7 +550,7 @@ TEST_CASE("run_up reports a throwing C++ step by name and message, with no histo
   const std::string checksum = migrate::util::sha256_hex("0005_backfill_notes.cpp");
   const StepDefinition step{"svc", 5, "backfill_notes", exploding_up, nullptr, "0005_backfill_notes.cpp",
                             checksum.c_str()};
-  const migrate::run::ServiceRevisions service{"svc", {notes_table(), step_revision(step)}};
+  const migrate::ServiceRevisions service{"svc", {notes_table(), step_revision(step)}};
   RecordingObserver observer;
   const std::string message =
       revision_failure([&] { migrate::run::run_up(*driver, service, {}, run_settings(), observer); });
@@ -574,14 +574,14 @@ TEST_CASE("run_up records a C++ step as kind cpp with its checksum, and run_down
   const std::string checksum = migrate::util::sha256_hex("0002_fill_notes.cpp");
   const StepDefinition step{"svc", 2, "fill_notes", fill_notes_up, fill_notes_down, "0002_fill_notes.cpp",
                             checksum.c_str()};
-  const migrate::run::ServiceRevisions service{"svc", {notes_table(), step_revision(step)}};
+  const migrate::ServiceRevisions service{"svc", {notes_table(), step_revision(step)}};
   RecordingObserver observer;
   CHECK(migrate::run::run_up(*driver, service, {}, run_settings(), observer).size() == 2);
   CHECK(database->history("svc") == std::vector<std::string>{"1:create_notes", "2:fill_notes"});
   CHECK(database->scalar("SELECT kind || ' ' || checksum FROM schema_migrations WHERE version = 2") ==
         "cpp " + checksum);
   CHECK(count_rows(*database, "notes") == 2);
-  CHECK_NOTHROW(migrate::run::check_runnable(service, driver->read_history("svc"), false));
+  CHECK_NOTHROW(migrate::run::check_runnable(service, driver->history().read("svc"), false));
 
   migrate::plan::DownTarget one;
   CHECK(migrate::run::run_down(*driver, service, one, run_settings(), observer).size() == 1);

@@ -135,7 +135,7 @@ TEST_CASE("a full disk between audit lines: every committed revision is audited 
   const SmallDisk disk("2m");
   const auto db = test::make_test_database(dialect);
   const auto driver = db::open_driver(config::parse_database_url(db->url(), "/", "test"), db::OpenMode::read_write);
-  run::ServiceRevisions service{"app", {}};
+  ServiceRevisions service{"app", {}};
   for (Version version = 1; version <= 6; ++version) service.revisions.push_back(long_revision(version));
 
   const fs::path log_path = disk.path() / "migration-audit.log";

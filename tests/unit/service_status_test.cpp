@@ -155,7 +155,7 @@ TEST_CASE("status --json has the shape of DESIGN.md", "[unit]") {
   services.push_back(status::summarize("dashboard", "sqlite:/srv/project/var/dashboard.db", on_disk,
                                        history_of(on_disk, 6), std::nullopt));
   services.push_back(status::summarize("stream-bot", "postgres://bot:***@db/bot", on_disk, history_of(on_disk, 4),
-                                       migrate::db::LockInfo{"ops@host:42", "t0", "t1", 1.5}));
+                                       migrate::LockInfo{"ops@host:42", "t0", "t1", 1.5}));
 
   const json document = json::parse(status::status_json(services));
   CHECK(document.at("success") == true);

@@ -1,4 +1,5 @@
-// The database driver contract: run SQL in transactions, keep history rows and the lock row.
+// The database driver contract: run SQL in transactions; the history table and the lock are
+// small interfaces on the same connection (history_table.hpp, migration_lock.hpp).
 // Drivers hold no policy; planning, waiting and ordering live above them (run/).
 #pragma once
 
@@ -12,68 +13,16 @@
 #include <vector>
 
 #include "migrate/config/database_url.hpp"
+#include "migrate/db/history_table.hpp"
+#include "migrate/db/migration_lock.hpp"
+#include "migrate/model/batch.hpp"
 #include "migrate/model/dialect.hpp"
+#include "migrate/model/history_row.hpp"
 #include "migrate/model/revision.hpp"
 #include "migrate/step/step.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::db {
-
-/// A schema_migrations row to write. applied_at comes from the database clock, and
-/// duration_ms is measured by the driver (0 for rows recorded without running anything).
-struct HistoryRow {
-  std::string service;
-  Version version = 0;
-  std::string name;
-  std::string kind;  ///< "sql" or "cpp"
-  std::string checksum;
-  std::string applied_by;
-  bool dirty = false;
-};
-
-/// The migration_lock row.
-struct LockInfo {
-  std::string holder;
-  std::string acquired_at;
-  std::string heartbeat_at;
-  double heartbeat_age_seconds = 0;
-};
-
-/// The outcome of one try to take the lock.
-struct LockAttempt {
-  bool acquired = false;
-  std::optional<LockInfo> holder;  ///< not acquired: who holds it (if known)
-  std::optional<LockInfo> broken;  ///< acquired: the dead holder whose row was taken over
-  /// Not acquired although no live runner holds it: what is in the way (SQLite: another
-  /// connection's write lock on the file); empty otherwise.
-  std::string blocked_by;
-};
-
-/// One transactional SQL revision of a batch: its script, the history change that goes with
-/// it, and the limits it runs under.
-struct BatchStep {
-  std::string_view sql;
-  HistoryRow row;  ///< apply: inserted; revert: the (service, version) row deleted
-  Timeouts timeouts;
-};
-
-/// Whether a batch applies its steps (inserting their rows) or reverts them (deleting them).
-enum class BatchKind { apply, revert };
-
-/// What a batch did. The steps before failed_at committed, each in its own transaction,
-/// and `committed` holds how long each took. When failed_at < the batch's size, `error` is
-/// that step's failure, worded as apply/revert would word it (its lines are its file's);
-/// if more steps than `committed` precede failed_at, they did not run: the server
-/// refused the whole message before running any of it, and the caller runs them again.
-/// When the batch cannot go on (the connection was lost; the history does not show a step
-/// that ran), `lost` holds the error, to be thrown once the steps that committed (read
-/// back, over a new connection if need be) are reported.
-struct BatchOutcome {
-  std::vector<std::chrono::milliseconds> committed;
-  std::size_t failed_at = 0;
-  std::optional<RevisionFailed> error;
-  std::exception_ptr lost;
-};
 
 /// The body of a C++ step (or of an import), given a session inside the transaction.
 using StepBody = std::function<void(step::Session&)>;
@@ -96,9 +45,11 @@ class Driver {
   /// PostgreSQL: the server's version number (150018 for 15.18); SQLite: 0.
   virtual int server_version() const = 0;
 
-  /// Applied revisions of service, ascending by version; empty when the history table
-  /// does not exist yet.
-  virtual std::vector<AppliedRevision> read_history(const std::string& service) = 0;
+  /// The schema_migrations table, on this connection.
+  virtual HistoryTable& history() = 0;
+
+  /// The migration lock, on this connection.
+  virtual MigrationLock& lock() = 0;
 
   /// Runs sql and inserts row in one transaction: both land or neither does.
   virtual void apply(const std::string& sql, const HistoryRow& row) = 0;
@@ -136,56 +87,11 @@ class Driver {
   /// before it stay applied; what after_each throws passes through.
   virtual void execute_each(std::string_view sql, const std::function<void()>& after_each) = 0;
 
-  /// Sets the dirty flag of the (service, version) history row, and its duration_ms when
-  /// given, in one autocommitted statement.
-  virtual void set_dirty(const std::string& service, Version version, bool dirty,
-                         std::optional<std::int64_t> duration_ms = std::nullopt) = 0;
+  /// history().read(service), for callers that read the history alone.
+  std::vector<AppliedRevision> read_history(const std::string& service) { return history().read(service); }
 
-  /// Rewrites name, kind and checksum of recorded revisions and clears their dirty flag,
-  /// in one transaction (repair). Each row names an existing (service, version).
-  virtual void rewrite_history(const std::vector<HistoryRow>& rows) = 0;
-
-  /// Inserts rows and deletes the listed versions of service in one transaction,
-  /// without running any revision (stamp).
-  virtual void record_history(const std::string& service, const std::vector<HistoryRow>& insert,
-                              const std::vector<Version>& remove) = 0;
-
-  /// The lock row, if any; nullopt when absent or the table does not exist.
-  virtual std::optional<LockInfo> read_lock() = 0;
-
-  /// Tries once to take the lock for holder, creating the bookkeeping tables first when
-  /// missing. Takes over the row of a holder known dead (PostgreSQL: its advisory lock
-  /// is gone; SQLite: a holder on this host whose process is gone, at once, or one on
-  /// another host whose heartbeat is older than stale_after; a live process on this host
-  /// is never taken over). Never blocks in the server.
-  virtual LockAttempt try_lock(const std::string& holder, std::chrono::milliseconds stale_after) = 0;
-
-  /// How long what follows may wait for a lock on the database held by a connection that is
-  /// not a migrate runner (SQLite: the file's write lock, held by an application) before it
-  /// gives up with LockHeld; the runner passes its --lock-wait (SQLite waits at least 5 s,
-  /// as other runners hold its write lock for moments). PostgreSQL's waits are set by
-  /// set_timeouts; this default ignores it.
-  virtual void set_lock_wait(std::chrono::milliseconds /*wait*/) {}
-
-  /// Refreshes heartbeat_at of holder's row. Throws LockHeld when the row no longer
-  /// names holder: the lock was broken or taken over, and the caller must stop.
-  virtual void heartbeat(const std::string& holder) = 0;
-
-  /// Removes holder's row and releases any session lock. Does not throw.
-  virtual void unlock(const std::string& holder) noexcept = 0;
-
-  /// Whether a live session holds the lock (PostgreSQL: its advisory lock is held by
-  /// some backend; SQLite: the holder row names a process of this host that still runs;
-  /// nullopt where that cannot be known, as for a SQLite holder on another host).
-  virtual std::optional<bool> lock_session_alive() = 0;
-
-  /// Breaks the lock of `holder` (empty: a lock with no row, only a session lock on
-  /// PostgreSQL): in one transaction that keeps the row locked, checks the row still
-  /// names holder, terminates the PostgreSQL sessions holding the advisory lock (their
-  /// open transactions roll back) and deletes the row, so a runner that takes the lock
-  /// meanwhile keeps its own row. Throws LockHeld when the lock changed hands since
-  /// (nothing is done), RevisionFailed when a session could not be terminated.
-  virtual std::optional<LockInfo> break_lock(const std::string& holder) = 0;
+  /// lock().read(), for callers that read the lock row alone.
+  std::optional<LockInfo> read_lock() { return lock().read(); }
 };
 
 /// Opens the database at url. Throws DatabaseUnreachable when it cannot be reached,

@@ -16,7 +16,7 @@ class AuditObserver final : public run::RunObserver {
  public:
   explicit AuditObserver(audit::AuditLog& log) : m_log(log) {}
 
-  void lock_broken(const std::string& service, const db::LockInfo& dead) override;
+  void lock_broken(const std::string& service, const LockInfo& dead) override;
   void step_started(const std::string& service, const Revision& revision, run::Direction direction) override;
   void step_finished(const std::string& service, const Revision& revision, run::Direction direction,
                      std::chrono::milliseconds elapsed) override;

@@ -13,7 +13,7 @@ namespace migrate::orchestrate {
 struct LockState {
   std::string service;
   std::string database;  ///< redacted URL
-  std::optional<db::LockInfo> holder;
+  std::optional<LockInfo> holder;
   /// PostgreSQL: whether a session holds the advisory lock; nullopt where unknown.
   std::optional<bool> session_alive;
 };

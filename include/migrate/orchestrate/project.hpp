@@ -38,7 +38,7 @@ class Project {
 
   /// The service's revisions resolved for its database's dialect (cached).
   /// Throws ConfigError for a bad migrations folder; touches no database.
-  const run::ServiceRevisions& revisions(const config::ServiceConfig& service);
+  const ServiceRevisions& revisions(const config::ServiceConfig& service);
 
   /// Loads and validates the revisions of every listed service, so that bad files stop
   /// a command before any database is touched.
@@ -62,7 +62,7 @@ class Project {
   std::optional<std::string> m_database_url;
   db::OpenMode m_mode;
   std::map<std::string, config::DatabaseUrl> m_urls;
-  std::map<std::string, run::ServiceRevisions> m_revisions;
+  std::map<std::string, ServiceRevisions> m_revisions;
   std::map<std::string, std::unique_ptr<db::Driver>> m_drivers;  ///< by DatabaseUrl::key()
 };
 

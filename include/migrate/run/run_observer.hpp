@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "migrate/db/driver.hpp"
+#include "migrate/model/lock_info.hpp"
 #include "migrate/model/revision.hpp"
 
 namespace migrate::run {
@@ -29,8 +29,8 @@ class RunObserver {
                                std::size_t /*planned*/) {}
   virtual void service_finished(const std::string& /*service*/, Direction /*direction*/,
                                 std::size_t /*done*/, std::chrono::milliseconds /*elapsed*/) {}
-  virtual void lock_waiting(const std::string& /*service*/, const db::LockInfo& /*holder*/) {}
-  virtual void lock_broken(const std::string& /*service*/, const db::LockInfo& /*dead*/) {}
+  virtual void lock_waiting(const std::string& /*service*/, const LockInfo& /*holder*/) {}
+  virtual void lock_broken(const std::string& /*service*/, const LockInfo& /*dead*/) {}
   /// A revision is about to run. Revisions run together in one batch are all started
   /// before the batch is sent; after a failure in it, those it did not reach get no
   /// step_finished or step_failed.
@@ -67,10 +67,10 @@ class ObserverList final : public RunObserver {
                         std::chrono::milliseconds elapsed) override {
     for (RunObserver* o : m_observers) o->service_finished(service, direction, done, elapsed);
   }
-  void lock_waiting(const std::string& service, const db::LockInfo& holder) override {
+  void lock_waiting(const std::string& service, const LockInfo& holder) override {
     for (RunObserver* o : m_observers) o->lock_waiting(service, holder);
   }
-  void lock_broken(const std::string& service, const db::LockInfo& dead) override {
+  void lock_broken(const std::string& service, const LockInfo& dead) override {
     for (RunObserver* o : m_observers) o->lock_broken(service, dead);
   }
   void step_started(const std::string& service, const Revision& revision, Direction direction) override {

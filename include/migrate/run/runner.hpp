@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "migrate/db/driver.hpp"
+#include "migrate/model/service_revisions.hpp"
 #include "migrate/plan/plan.hpp"
 #include "migrate/run/lock_guard.hpp"
 #include "migrate/run/run_observer.hpp"
@@ -25,12 +26,6 @@ struct RunSettings {
 /// Called once under the lock, when there is work, before the first change (backups).
 /// Throwing stops the run with nothing changed.
 using BeforeChanges = std::function<void()>;
-
-/// A service and its revisions, resolved for its database's dialect.
-struct ServiceRevisions {
-  std::string service;
-  std::vector<Revision> revisions;
-};
 
 /// What to do about a revision left dirty at `version`: `migrate repair` once it is fully
 /// applied by hand, or, once fully undone, `migrate stamp` below it when it is the newest

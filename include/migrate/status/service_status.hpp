@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "migrate/db/driver.hpp"
+#include "migrate/model/lock_info.hpp"
 #include "migrate/model/revision.hpp"
 #include "migrate/plan/plan.hpp"
 
@@ -28,7 +28,7 @@ struct ServiceStatus {
   std::size_t pending = 0;
   std::vector<plan::Drift> drift;
   std::optional<AppliedRevision> dirty;
-  std::optional<db::LockInfo> lock;
+  std::optional<LockInfo> lock;
   std::string error;  ///< set when state is error
 };
 
@@ -36,7 +36,7 @@ struct ServiceStatus {
 ServiceStatus summarize(const std::string& service, const std::string& database,
                         const std::vector<Revision>& revisions,
                         const std::vector<AppliedRevision>& history,
-                        const std::optional<db::LockInfo>& lock);
+                        const std::optional<LockInfo>& lock);
 
 /// A service whose status could not be read.
 ServiceStatus failed_status(const std::string& service, const std::string& database,

@@ -1,8 +1,12 @@
+// The PostgreSQL step session: C++ steps and imports run in a libpqxx transaction.
 // Parameters travel as text (libpq's PQexecParams), so the server types them from context;
 // large results stream through a NO SCROLL cursor fetched in chunks.
-#include "db/postgres_session.hpp"
+#include "db/postgres/session.hpp"
 
+#include <chrono>
 #include <sstream>
+
+#include "db/postgres/postgres_driver.hpp"
 
 namespace migrate::db {
 
@@ -65,6 +69,50 @@ void PostgresSession::for_each(const std::string& sql, const std::vector<step::V
     if (chunk.size() < static_cast<pqxx::result::size_type>(k_fetch_rows)) break;
   }
   m_tx.exec("CLOSE " + cursor);
+}
+
+// Runs body in a libpqxx transaction (rolled back by its destructor on any exception),
+// then record(tx, milliseconds body took), then commits.
+template <typename Record>
+void PostgresDriver::step_transaction(const StepBody& body, Record&& record) {
+  try {
+    pqxx::work tx(*m_conn);
+    if (const std::string settings = timeout_settings(m_timeouts, "LOCAL "); !settings.empty()) tx.exec(settings);
+    PostgresSession session(tx);
+    const auto started = std::chrono::steady_clock::now();
+    body(session);
+    record(tx,
+           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+    tx.commit();
+  } catch (const pqxx::broken_connection& e) {
+    throw DatabaseUnreachable("lost the connection to " + m_url.redacted +
+                              " during a transaction (the server rolls it back): " + lost_reason(e));
+  } catch (const pqxx::sql_error& e) {
+    throw_if_interrupted(e);
+    throw RevisionFailed(config::redact(describe(e), m_url), e.sqlstate());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw RevisionFailed(config::redact(e.what(), m_url));
+  }
+}
+
+void PostgresDriver::apply_step(const StepBody& body, const HistoryRow& row) {
+  step_transaction(body, [&](pqxx::work& tx, std::int64_t elapsed_ms) {
+    tx.exec(restore_session());
+    tx.exec(insert_statement(row, std::to_string(elapsed_ms)));
+  });
+}
+
+void PostgresDriver::revert_step(const StepBody& body, const std::string& service, Version version) {
+  step_transaction(body, [&](pqxx::work& tx, std::int64_t) {
+    tx.exec(restore_session());
+    tx.exec_params("DELETE FROM schema_migrations WHERE service = $1 AND version = $2", service, version);
+  });
+}
+
+void PostgresDriver::transact(const StepBody& body) {
+  step_transaction(body, [](pqxx::work&, std::int64_t) {});
 }
 
 }  // namespace migrate::db

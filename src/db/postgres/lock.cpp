@@ -1,0 +1,195 @@
+// PostgreSQL migration lock: the session advisory lock that says a runner is alive, the
+// lock row that names it, the heartbeat, and breaking a lock.
+#include "db/postgres/postgres_driver.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "db/driver_messages.hpp"
+#include "migrate/db/bookkeeping_schema.hpp"
+#include "migrate/util/text.hpp"
+
+namespace migrate::db {
+
+namespace {
+
+// Session advisory lock key shared by every migrate runner: "migrate" in ASCII.
+constexpr long long k_advisory_lock_key = 0x6d696772617465LL;
+
+// pg_locks condition for "some session holds the advisory lock": a bigint key shows as
+// classid = its high 32 bits, objid = its low 32 bits, objsubid = 1.
+const std::string k_advisory_lock_held =
+    "locktype = 'advisory' AND granted AND objsubid = 1"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND classid = " +
+    std::to_string(k_advisory_lock_key >> 32) + " AND objid = " + std::to_string(k_advisory_lock_key & 0xffffffffLL);
+
+}  // namespace
+
+std::optional<LockInfo> PostgresDriver::read() {
+  return guarded("read migration_lock", [&]() -> std::optional<LockInfo> {
+    if (!table_exists("migration_lock")) return std::nullopt;
+    pqxx::nontransaction tx(*m_conn);
+    return lock_row(tx);
+  });
+}
+
+LockAttempt PostgresDriver::try_lock(const std::string& holder, std::chrono::milliseconds) {
+  return guarded("take the migration lock", [&] {
+    LockAttempt attempt;
+    if (m_holds_advisory_lock) {
+      // Session advisory locks nest: a second pg_try_advisory_lock would succeed and
+      // unlock() would then release only one level. Held is held, even by us.
+      attempt.holder = read();
+      return attempt;
+    }
+    {
+      pqxx::nontransaction tx(*m_conn);
+      if (!tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(k_advisory_lock_key) + ")")[0].as<bool>()) {
+        tx.commit();
+        attempt.holder = table_exists("migration_lock") ? read() : std::nullopt;
+        return attempt;
+      }
+    }
+    m_holds_advisory_lock = true;
+    try {
+      // Holding the advisory lock, this session is the only runner: create the tables
+      // if needed, and any row left behind belongs to a runner whose session is gone.
+      create_bookkeeping_tables();
+      pqxx::work tx(*m_conn);
+      attempt.broken = lock_row(tx);
+      tx.exec("DELETE FROM migration_lock");
+      tx.exec_params("INSERT INTO migration_lock (lock_id, holder) VALUES (1, $1)", holder);
+      tx.commit();
+    } catch (...) {
+      release_advisory_lock();  // the row was never committed: its transaction rolled back
+      throw;
+    }
+    attempt.acquired = true;
+    return attempt;
+  });
+}
+
+void PostgresDriver::heartbeat(const std::string& holder) {
+  guarded("refresh the migration lock", [&] {
+    pqxx::nontransaction tx(*m_conn);
+    const pqxx::result updated = tx.exec_params(
+        "UPDATE " + m_schema + "migration_lock SET heartbeat_at = now() AT TIME ZONE 'utc' WHERE holder = $1", holder);
+    if (updated.affected_rows() == 0) throw LockHeld(lost_lock_message(m_url.redacted));
+    return 0;
+  });
+}
+
+std::optional<bool> PostgresDriver::session_alive() {
+  return guarded("look up the migration lock's session", [&] {
+    pqxx::nontransaction tx(*m_conn);
+    return !tx.exec(std::string("SELECT pid FROM pg_locks WHERE ") + k_advisory_lock_held + " LIMIT 1").empty();
+  });
+}
+
+std::optional<LockInfo> PostgresDriver::break_lock(const std::string& holder) {
+  return guarded("break the migration lock", [&]() -> std::optional<LockInfo> {
+    pqxx::work tx(*m_conn);
+    std::optional<LockInfo> current;
+    if (tx.exec1("SELECT to_regclass('migration_lock') IS NOT NULL")[0].as<bool>()) {
+      // FOR UPDATE: a runner that takes the advisory lock once its holder is gone waits
+      // here before it writes its own row, which therefore survives the DELETE below.
+      const pqxx::result rows = tx.exec(
+          "SELECT holder, to_char(acquired_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+          "to_char(heartbeat_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+          "extract(epoch FROM (now() AT TIME ZONE 'utc') - heartbeat_at)::float8 "
+          "FROM migration_lock WHERE lock_id = 1 FOR UPDATE");
+      if (!rows.empty()) {
+        current = LockInfo{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(), rows[0][2].as<std::string>(),
+                           rows[0][3].as<double>()};
+      }
+    }
+    if ((current ? current->holder : std::string()) != holder) {
+      throw LockHeld("the lock changed hands: it is now " +
+                     (current ? "held by " + current->holder : std::string("free of any row")) + ", not by " +
+                     (holder.empty() ? std::string("a session without a row") : holder) +
+                     "; nothing was broken, look again with `migrate lock status`");
+    }
+    const pqxx::result sessions =
+        tx.exec(std::string("SELECT pid FROM pg_locks WHERE ") + k_advisory_lock_held + " AND pid <> pg_backend_pid()");
+    for (const pqxx::row& row : sessions) {
+      const int pid = row[0].as<int>();
+      spdlog::warn("terminating PostgreSQL backend {}, which holds the migration lock", pid);
+      // From PostgreSQL 14 on, waits up to 10 s for the backend to exit and free its locks.
+      const bool ended = tx.exec_params1(m_conn->server_version() >= 140000 ? "SELECT pg_terminate_backend($1, 10000)"
+                                                                            : "SELECT pg_terminate_backend($1)",
+                                         pid)[0]
+                             .as<bool>();
+      if (!ended) {
+        throw RevisionFailed("PostgreSQL backend " + std::to_string(pid) +
+                             ", which holds the migration lock, did not end; nothing was broken");
+      }
+    }
+    if (current) tx.exec("DELETE FROM migration_lock WHERE lock_id = 1");
+    tx.commit();
+    return current;
+  });
+}
+
+void PostgresDriver::unlock(const std::string& holder) noexcept {
+  try {
+    pqxx::nontransaction tx(*m_conn);
+    tx.exec_params("DELETE FROM migration_lock WHERE holder = $1", holder);
+  } catch (const pqxx::broken_connection&) {
+    spdlog::warn(
+        "the migration lock row on {} stays behind: the connection is gone, and with it the session "
+        "lock, so the next runner takes the row over",
+        m_url.redacted);
+  } catch (const std::exception& e) {
+    // The row is taken over by the next runner once the session lock is gone.
+    spdlog::warn("could not delete the migration lock row on {}: {}", m_url.redacted,
+                 util::trim(config::redact(e.what(), m_url)));
+  }
+  if (m_holds_advisory_lock) release_advisory_lock();
+}
+
+// CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the tables exist.
+// Only when missing: CREATE TABLE IF NOT EXISTS needs the CREATE privilege even when
+// the table exists, and a role with just table grants must still be able to run.
+void PostgresDriver::create_bookkeeping_tables() {
+  {
+    pqxx::nontransaction tx(*m_conn);
+    if (tx.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL AND to_regclass('migration_lock') IS NOT NULL")[0]
+            .as<bool>()) {
+      return;
+    }
+  }
+  try {
+    exec(std::string(k_postgres_bookkeeping_sql));
+  } catch (const pqxx::insufficient_privilege& e) {
+    const std::string text = e.what();
+    std::string first(util::trim(text.substr(0, text.find('\n'))));
+    if (util::starts_with(first, "ERROR:")) first = std::string(util::trim(first.substr(6)));
+    throw RevisionFailed("cannot create migrate's tables schema_migrations and migration_lock: " +
+                             config::redact(first, m_url) + " (the role needs the CREATE privilege on it)",
+                         e.sqlstate());
+  }
+}
+
+void PostgresDriver::release_advisory_lock() noexcept {
+  try {
+    pqxx::nontransaction tx(*m_conn);
+    tx.exec("SELECT pg_advisory_unlock(" + std::to_string(k_advisory_lock_key) + ")");
+    m_holds_advisory_lock = false;
+  } catch (const std::exception& e) {
+    // The session lock dies with the connection.
+    spdlog::debug("could not release the advisory lock: {}", config::redact(e.what(), m_url));
+  }
+}
+
+std::optional<LockInfo> PostgresDriver::lock_row(pqxx::transaction_base& tx) {
+  const pqxx::result rows = tx.exec(
+      "SELECT holder, to_char(acquired_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+      "to_char(heartbeat_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+      "extract(epoch FROM (now() AT TIME ZONE 'utc') - heartbeat_at)::float8 "
+      "FROM migration_lock WHERE lock_id = 1");
+  if (rows.empty()) return std::nullopt;
+  return LockInfo{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(), rows[0][2].as<std::string>(),
+                  rows[0][3].as<double>()};
+}
+
+}  // namespace migrate::db
