@@ -32,7 +32,7 @@ set(MIGRATE_LAYER_USES_plan model)
 set(MIGRATE_LAYER_USES_audit model)
 set(MIGRATE_LAYER_USES_backup config db)
 set(MIGRATE_LAYER_USES_run db plan)
-set(MIGRATE_LAYER_USES_status db plan)
+set(MIGRATE_LAYER_USES_status plan)
 set(MIGRATE_LAYER_USES_orchestrate audit backup run source status)
 set(MIGRATE_LAYER_USES_cli orchestrate)
 

@@ -86,12 +86,6 @@ class Driver {
   /// statement throws RevisionFailed naming its number and file line, and how many
   /// before it stay applied; what after_each throws passes through.
   virtual void execute_each(std::string_view sql, const std::function<void()>& after_each) = 0;
-
-  /// history().read(service), for callers that read the history alone.
-  std::vector<AppliedRevision> read_history(const std::string& service) { return history().read(service); }
-
-  /// lock().read(), for callers that read the lock row alone.
-  std::optional<LockInfo> read_lock() { return lock().read(); }
 };
 
 /// Opens the database at url. Throws DatabaseUnreachable when it cannot be reached,

@@ -10,9 +10,6 @@
 
 namespace migrate::db {
 
-/// The lock row's value under its old name, for callers that spell it db::LockInfo.
-using LockInfo = migrate::LockInfo;
-
 /// The lock operations of a driver, on the driver's own connection (Driver::lock()).
 /// Every method that fails throws a migrate Error, as the driver's do.
 class MigrationLock {

@@ -18,7 +18,7 @@ class CurrentCommand final : public Command {
     Json document = Json::object();
     Json services = Json::object();
     for (const config::ServiceConfig* service : project.select(m_service)) {
-      const auto history = project.driver(*service).read_history(service->name);
+      const auto history = project.driver(*service).history().read(service->name);
       const std::optional<Version> head =
           history.empty() ? std::nullopt : std::optional<Version>(history.back().version);
       io.output.always() << service->name << " " << (head ? format_version(*head) : "base") << "\n";

@@ -46,7 +46,7 @@ class HistoryCommand final : public Command {
     project.load_all(services);
     Json by_service = Json::object();
     for (const config::ServiceConfig* service : services) {
-      const auto history = project.driver(*service).read_history(service->name);
+      const auto history = project.driver(*service).history().read(service->name);
       const std::vector<Entry> entries = merge(project.revisions(*service).revisions, history);
       Json list = Json::array();
       for (const Entry& e : entries) list.push_back(to_json(e));

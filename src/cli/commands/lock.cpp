@@ -10,7 +10,7 @@ namespace migrate::cli {
 
 namespace {
 
-std::string describe_holder(const db::LockInfo& lock, std::optional<bool> alive) {
+std::string describe_holder(const LockInfo& lock, std::optional<bool> alive) {
   std::string text = "held by " + lock.holder + " since " + lock.acquired_at + ", heartbeat " +
                      std::to_string(static_cast<long long>(lock.heartbeat_age_seconds)) + "s ago";
   if (alive) text += *alive ? " (its session is alive)" : " (its session is gone: the next runner takes it over)";

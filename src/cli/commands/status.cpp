@@ -57,7 +57,7 @@ class StatusCommand final : public Command {
       try {
         db::Driver& driver = project.driver(*service);
         report.push_back(status::summarize(service->name, database, project.revisions(*service).revisions,
-                                           driver.read_history(service->name), driver.read_lock()));
+                                           driver.history().read(service->name), driver.lock().read()));
       } catch (const Error& e) {
         spdlog::error("{}: {}", service->name, e.what());
         report.push_back(status::failed_status(service->name, database, e.what()));

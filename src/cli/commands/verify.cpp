@@ -21,7 +21,7 @@ class VerifyCommand final : public Command {
     Json by_name = Json::object();
     std::size_t drifted = 0;
     for (const config::ServiceConfig* service : services) {
-      const auto history = project.driver(*service).read_history(service->name);
+      const auto history = project.driver(*service).history().read(service->name);
       const auto drift = plan::check_drift(project.revisions(*service).revisions, history);
       clean = clean && drift.empty();
       if (!drift.empty()) ++drifted;
