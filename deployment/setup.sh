@@ -4,6 +4,8 @@
 # Usage: deployment/setup.sh [extra cmake configure args...]
 #   MIGRATE_BUILD_DIR  build directory, relative to the repo root (default: build)
 #   CI=true            also configures with -DMIGRATE_WERROR=ON
+#   MIGRATE_BUILD_ALL=1  build every target (the tests, benchmarks); by default only the
+#                        `migrate` binary a user runs (deployment/test.sh sets it)
 # Safe to run again: apt-get is only called when a package is missing.
 set -euo pipefail
 
@@ -63,4 +65,6 @@ if [[ ${CI:-} == true ]]; then
   cmake_args+=(-DMIGRATE_WERROR=ON)
 fi
 cmake "${cmake_args[@]}" "$@"
-cmake --build "$build_dir" -j"$(nproc)"
+targets=(--target migrate)
+[[ ${MIGRATE_BUILD_ALL:-0} == 1 ]] && targets=()
+cmake --build "$build_dir" -j"$(nproc)" "${targets[@]}"

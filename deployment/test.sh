@@ -28,7 +28,7 @@ phase() {
 }
 
 phase "setup: dependencies and build into $build_dir/"
-MIGRATE_BUILD_DIR=$build_dir deployment/setup.sh
+MIGRATE_BUILD_ALL=1 MIGRATE_BUILD_DIR=$build_dir deployment/setup.sh
 
 phase "postgres: starting a throwaway PostgreSQL 15 cluster"
 # shellcheck source-path=SCRIPTDIR source=lib/pg_cluster.sh disable=SC1091
@@ -60,7 +60,7 @@ if [[ $sanitize != 0 ]]; then
   mkdir -p -- "$sanitize_dir"
   sanitize_log=$sanitize_dir/setup.log
   # shellcheck disable=SC2016  # expanded by the inner bash
-  MIGRATE_BUILD_DIR=$sanitize_dir setsid --wait bash -c \
+  MIGRATE_BUILD_ALL=1 MIGRATE_BUILD_DIR=$sanitize_dir setsid --wait bash -c \
     'started=$SECONDS; deployment/setup.sh -DMIGRATE_SANITIZE=ON; rc=$?
      echo "test.sh: the sanitizer build took $((SECONDS - started)) s"; exit "$rc"' >"$sanitize_log" 2>&1 &
   sanitize_build_pid=$!
