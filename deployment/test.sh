@@ -30,9 +30,11 @@ phase() {
 phase "setup: dependencies and build into $build_dir/"
 MIGRATE_BUILD_ALL=1 MIGRATE_BUILD_DIR=$build_dir deployment/setup.sh
 
-phase "postgres: starting a throwaway PostgreSQL 15 cluster"
+phase "postgres: starting a throwaway PostgreSQL 15 cluster and a PgBouncer in front of it"
 # shellcheck source-path=SCRIPTDIR source=lib/pg_cluster.sh disable=SC1091
 source deployment/lib/pg_cluster.sh
+# shellcheck source-path=SCRIPTDIR source=lib/pgbouncer.sh disable=SC1091
+source deployment/lib/pgbouncer.sh
 sanitize_build_pid=
 # Stops the sanitizer build if it is still running (its own process group), then the cluster.
 # shellcheck disable=SC2317  # called by the EXIT trap
@@ -41,6 +43,7 @@ cleanup() {
     kill -- -"$sanitize_build_pid" 2>/dev/null || true
     wait "$sanitize_build_pid" 2>/dev/null || true
   fi
+  pgbouncer_stop
   pg_cluster_stop
 }
 trap cleanup EXIT
@@ -49,6 +52,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 if ! pg_cluster_start; then
   echo "test.sh: FAILED: could not start PostgreSQL; the PostgreSQL tests cannot run" >&2
+  exit 1
+fi
+if ! pgbouncer_start; then
+  echo "test.sh: FAILED: could not start PgBouncer; the tests behind a pooler cannot run" >&2
   exit 1
 fi
 

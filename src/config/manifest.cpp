@@ -122,13 +122,20 @@ ServiceConfig parse_service(const fs::path& path, const fs::path& dir, std::stri
   const toml::table* table = node.as_table();
   if (table == nullptr) throw ConfigError(at(path, node, where + " must be a table"));
   reject_unknown_keys(path, *table, where,
-                      {"migrations", "database_url_env", "database_url", "depends_on"});
+                      {"migrations", "database_url_env", "database_url", "depends_on", "pooled"});
 
   ServiceConfig service;
   service.name = std::string(name);
   service.migrations_dir = (dir / require_string(path, *table, "migrations", where)).lexically_normal();
   service.database_url_env = optional_string(path, *table, "database_url_env").value_or("");
   service.database_url = optional_string(path, *table, "database_url");
+  if (const toml::node* pooled = table->get("pooled")) {
+    const auto* flag = pooled->as_boolean();
+    if (flag == nullptr) {
+      throw ConfigError(at(path, *pooled, "'pooled' must be true or false (leave it out to detect a pooler)"));
+    }
+    service.pooled = flag->get();
+  }
   if (const toml::node* deps = table->get("depends_on")) {
     const toml::array* array = deps->as_array();
     if (array == nullptr) throw ConfigError(at(path, *deps, "'depends_on' must be an array of names"));
@@ -255,9 +262,10 @@ DatabaseUrl url_from_variable(const Environment& env, const std::string& name, c
 
 }  // namespace
 
-DatabaseUrl resolve_database_url(const Manifest& manifest, const ServiceConfig& service,
-                                 const Environment& env,
-                                 const std::optional<std::string>& override_url) {
+namespace {
+
+DatabaseUrl service_url(const Manifest& manifest, const ServiceConfig& service, const Environment& env,
+                        const std::optional<std::string>& override_url) {
   if (override_url) return parse_database_url(*override_url, manifest.dir, "--database-url");
   // A variable that is set but empty is an error (parse_database_url says so), never a
   // fall back to the next source: docker compose and systemd set a missing secret so.
@@ -270,6 +278,16 @@ DatabaseUrl resolve_database_url(const Manifest& manifest, const ServiceConfig& 
                               "database_url of [services." + service.name + "]");
   }
   return parse_database_url("sqlite:var/" + service.name + ".db", manifest.dir, "default");
+}
+
+}  // namespace
+
+DatabaseUrl resolve_database_url(const Manifest& manifest, const ServiceConfig& service,
+                                 const Environment& env,
+                                 const std::optional<std::string>& override_url) {
+  DatabaseUrl url = service_url(manifest, service, env, override_url);
+  url.pooled = service.pooled;
+  return url;
 }
 
 }  // namespace migrate::config

@@ -148,3 +148,29 @@ TEST_CASE("a PostgreSQL no-transaction revision that empties search_path keeps t
   CHECK(database->history("app").size() == 2);
   CHECK(database->scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'plain'") == "1");
 }
+
+TEST_CASE("temporary tables named like migrate's own do not capture its bookkeeping", "[conformance][postgres]") {
+  // A temporary table comes first in every search_path: unqualified, the history row of
+  // the revision, and of each one after it on the same connection, would land in it and
+  // vanish with the session, and the revisions would run again on the next `up`.
+  auto database = make_test_database(Dialect::postgres);
+  auto driver = open_test_driver(*database);
+  take_lock(*driver, "isolation@test:1");
+  driver->apply("CREATE TEMP TABLE schema_migrations (LIKE public.schema_migrations INCLUDING ALL);\n"
+                "CREATE TEMP TABLE migration_lock (LIKE public.migration_lock INCLUDING ALL);\n",
+                make_row("app", 1, "shadow"));
+  driver->apply("CREATE TABLE plain (id integer);\n", make_row("app", 2, "plain"));
+  std::vector<migrate::BatchStep> steps;
+  steps.push_back({"CREATE TABLE more (id integer);\n", make_row("app", 3, "more"), {}});
+  CHECK_FALSE(driver->run_batch(migrate::BatchKind::apply, steps).error);
+  driver->history().set_dirty("app", 3, true);
+  driver->lock().heartbeat("isolation@test:1");
+
+  CHECK(database->history("app").size() == 3);
+  CHECK(database->scalar("SELECT dirty FROM public.schema_migrations WHERE version = 3") == "t");
+  CHECK(driver->history().read("app").size() == 3);
+  REQUIRE(driver->lock().read());
+  CHECK(driver->lock().read()->holder == "isolation@test:1");
+  driver->lock().unlock("isolation@test:1");
+  CHECK(database->scalar("SELECT count(*) FROM public.migration_lock") == "0");
+}

@@ -57,6 +57,21 @@ std::vector<std::vector<std::string>> to_strings(const pqxx::result& result) {
   return rows;
 }
 
+}  // namespace
+
+std::string through_pooler(const TestDatabase& database) {
+  const char* pooler = std::getenv("MIGRATE_TEST_PGBOUNCER_URL");
+  if (pooler == nullptr || *pooler == '\0') {
+    FAIL("MIGRATE_TEST_PGBOUNCER_URL is not set: the pooler tests need the PgBouncer that deployment/test.sh starts");
+  }
+  const std::string url = database.url();
+  const std::size_t query = url.find('?');
+  const std::size_t slash = url.rfind('/', query == std::string::npos ? std::string::npos : query);
+  return with_database(pooler, url.substr(slash + 1, query == std::string::npos ? std::string::npos : query - slash - 1));
+}
+
+namespace {
+
 class PostgresTestDatabase final : public TestDatabase {
  public:
   PostgresTestDatabase() {

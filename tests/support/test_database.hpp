@@ -40,6 +40,11 @@ class TestDatabase {
 /// MIGRATE_TEST_PG_URL is unset: run the suite through deployment/test.sh.
 std::string postgres_admin_url();
 
+/// The URL of a PostgreSQL test database through the PgBouncer (transaction pooling) that
+/// deployment/test.sh starts in front of the cluster (MIGRATE_TEST_PGBOUNCER_URL). Fails
+/// the running test (never skips) when that variable is unset.
+std::string through_pooler(const TestDatabase& database);
+
 /// A fresh database of the given dialect.
 std::unique_ptr<TestDatabase> make_test_database(Dialect dialect);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +26,9 @@ struct DatabaseUrl {
   /// postgres: the keywords and values libpq reads from conninfo (PQconninfoParse), in
   /// libpq's order: exactly what a connection, or a child process, will use.
   std::vector<std::pair<std::string, std::string>> parameters;
+  /// postgres: the service's `pooled` setting (true: behind a transaction pooler, so no
+  /// session state; false: a direct connection); nullopt: the driver detects a pooler.
+  std::optional<bool> pooled;
 
   /// Identifies the database: two services with equal keys share one database.
   const std::string& key() const { return dialect == Dialect::sqlite ? redacted : conninfo; }

@@ -30,6 +30,9 @@ struct ServiceConfig {
   std::string database_url_env;          ///< variable holding the URL; may be empty
   std::optional<std::string> database_url;  ///< literal fallback URL from the manifest
   std::vector<std::string> depends_on;
+  /// Whether the database is reached through a transaction pooler (PgBouncer in
+  /// transaction mode, a `-pooler` endpoint); nullopt: detect it on connecting.
+  std::optional<bool> pooled;
 };
 
 /// A loaded, validated manifest. `services` is in dependency order: a topological sort of

@@ -90,8 +90,9 @@ BatchOutcome PostgresDriver::run_batch(BatchKind kind, const std::vector<BatchSt
   for (const BatchStep& step : steps) versions += (versions.empty() ? "" : ",") + std::to_string(step.row.version);
   const std::string settle = "SELECT current_setting('" + durations +
                              "', true), (SELECT string_agg(version::text, ',') "
-                             "FROM schema_migrations WHERE service = " +
-                             m_conn->quote(steps.front().row.service) + " AND version IN (" + versions + "))";
+                             "FROM " + table("schema_migrations") + " WHERE service = " +
+                             m_conn->quote(steps.front().row.service) + " AND version IN (" + versions +
+                             ")), set_config('" + durations + "', '', false)";
   query += settle;
 
   BatchOutcome outcome;
@@ -178,7 +179,23 @@ void PostgresDriver::settle_outcome(BatchKind kind, const std::vector<BatchStep>
 void PostgresDriver::execute_each(std::string_view sql, const std::function<void()>& after_each) {
   reject_nul(sql);
   const std::vector<source::Statement> statements = source::split_statements(sql);
-  if (const std::string settings = timeout_settings(m_timeouts, ""); !settings.empty()) {
+  const std::string settings = timeout_settings(m_timeouts, "");
+  if (m_pooled) {
+    // Each statement may run in another server session: a session setting would land in
+    // whichever one the pooler picked, and stay there for its next client.
+    if (!settings.empty()) {
+      spdlog::warn("lock_timeout and statement_timeout do not apply to a no-transaction revision behind a "
+                   "transaction pooler");
+    }
+    int number = 0;
+    for (const source::Statement& statement : statements) {
+      if (statement.blank) continue;
+      run_alone(statement, ++number);
+      after_each();
+    }
+    return;
+  }
+  if (!settings.empty()) {
     guarded("set the session's timeouts", [&] {
       exec(settings);
       return 0;
@@ -231,7 +248,8 @@ void PostgresDriver::run_in_transaction(const std::string& body, const std::opti
     std::string query = "BEGIN;" + timeout_settings(m_timeouts, "LOCAL ") + body + "COMMIT;";
     if (check) {
       query +=
-          "SELECT 'migrate:history', count(*) FROM schema_migrations WHERE service = " + m_conn->quote(check->service) +
+          "SELECT 'migrate:history', count(*) FROM " + table("schema_migrations") +
+          " WHERE service = " + m_conn->quote(check->service) +
           " AND version = " + std::to_string(check->version);
     }
     const pqxx::result result = tx.exec(query);
@@ -273,8 +291,6 @@ void PostgresDriver::run_alone(const source::Statement& statement, int number) {
   }
 }
 
-// After a no-transaction revision: back to the role's or server's settings, whatever the
-// revision or its directives SET for the session.
 // After a no-transaction revision: the runner's own timeouts, role and search_path again.
 void PostgresDriver::reset_session() noexcept {
   try {

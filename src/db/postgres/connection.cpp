@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "db/postgres/pooler.hpp"
 #include "db/postgres/postgres_driver.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
@@ -108,15 +109,6 @@ PostgresDriver::PostgresDriver(const config::DatabaseUrl& url) : m_url(url) {
     m_conn = std::make_unique<pqxx::connection>(url.conninfo);
     m_notices = std::make_unique<NoticeLogger>(*m_conn);
     configure_session();
-    // The runner's own search_path, and the schema its bookkeeping tables live in (or will
-    // be created in: the first schema of that path).
-    pqxx::nontransaction tx(*m_conn);
-    const pqxx::row own = tx.exec1(
-        "SELECT pg_catalog.current_setting('search_path'), coalesce((SELECT n.nspname FROM pg_catalog.pg_class c "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "
-        "pg_catalog.to_regclass('migration_lock')), pg_catalog.current_schema())");
-    m_search_path = own[0].as<std::string>();
-    if (!own[1].is_null()) m_schema = m_conn->quote_name(own[1].as<std::string>()) + ".";
   } catch (const pqxx::broken_connection& e) {
     throw DatabaseUnreachable(unreachable_message(e.what()));
   } catch (const std::exception& e) {
@@ -128,9 +120,12 @@ PostgresDriver::~PostgresDriver() {
   m_notices.reset();  // must go before the connection it is registered with
 }
 
-// One transaction: the cancel handle for the interrupt handler, then the session's
-// settings. application_name names migrate in pg_stat_activity unless the URL, PGAPPNAME
-// or the role set one; client_connection_check_interval where the server has it.
+// One transaction: the cancel handle for the interrupt handler; the runner's search_path
+// and the schema its bookkeeping tables live in (or will be created in: the first schema
+// of that path); whether a transaction pooler stands between runner and server; then,
+// only on a direct connection, the session's settings: application_name names migrate in
+// pg_stat_activity unless the URL, PGAPPNAME or the role set one, and
+// client_connection_check_interval where the server has it.
 void PostgresDriver::configure_session() {
   for (bool check_interval : {m_conn->server_version() >= 140000, false}) {
     try {
@@ -142,6 +137,17 @@ void PostgresDriver::configure_session() {
         if (m_cancel) {
           m_cancel_registration = std::make_unique<util::CancelRegistration>(cancel_postgres, m_cancel.get());
         }
+      }
+      const pqxx::row own = tx.exec1(
+          "SELECT pg_catalog.current_setting('search_path'), coalesce((SELECT n.nspname FROM pg_catalog.pg_class c "
+          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "
+          "pg_catalog.to_regclass('migration_lock')), pg_catalog.current_schema()), pg_catalog.pg_backend_pid()");
+      m_search_path = own[0].as<std::string>();
+      if (!own[1].is_null()) m_schema = m_conn->quote_name(own[1].as<std::string>()) + ".";
+      m_pooled = detect_pooler(m_url, PQbackendPID(raw), own[2].as<int>());
+      if (m_pooled) {
+        tx.commit();
+        return;
       }
       const char* name = PQparameterStatus(raw, "application_name");
       std::string sql = "SET client_min_messages TO warning";
@@ -194,7 +200,7 @@ void PostgresDriver::exec(const std::string& sql) {
 
 bool PostgresDriver::table_exists(const std::string& table) {
   pqxx::nontransaction tx(*m_conn);
-  return !tx.exec_params1("SELECT to_regclass($1)::text", table)[0].is_null();
+  return !tx.exec_params1("SELECT pg_catalog.to_regclass($1)::text", table)[0].is_null();
 }
 
 // After a revision's statements, in its transaction, before its history row: the

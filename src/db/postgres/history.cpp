@@ -7,12 +7,12 @@ namespace migrate::db {
 std::vector<AppliedRevision> PostgresDriver::read(const std::string& service) {
   return guarded("read schema_migrations", [&] {
     std::vector<AppliedRevision> history;
-    if (!table_exists("schema_migrations")) return history;
+    if (!table_exists(table("schema_migrations"))) return history;
     pqxx::nontransaction tx(*m_conn);
     const pqxx::result rows = tx.exec_params(
         "SELECT version, name, kind, checksum, "
         "to_char(applied_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), duration_ms, applied_by, dirty "
-        "FROM schema_migrations WHERE service = $1 ORDER BY version",
+        "FROM " + table("schema_migrations") + " WHERE service = $1 ORDER BY version",
         service);
     history.reserve(rows.size());
     for (const pqxx::row& row : rows) {
@@ -29,7 +29,7 @@ void PostgresDriver::set_dirty(const std::string& service, Version version, bool
   guarded("update schema_migrations", [&] {
     pqxx::nontransaction tx(*m_conn);
     tx.exec_params(
-        "UPDATE schema_migrations SET dirty = $3, duration_ms = COALESCE($4, duration_ms) "
+        "UPDATE " + table("schema_migrations") + " SET dirty = $3, duration_ms = COALESCE($4, duration_ms) "
         "WHERE service = $1 AND version = $2",
         service, version, dirty, duration_ms);
     return 0;
@@ -41,7 +41,7 @@ void PostgresDriver::rewrite(const std::vector<HistoryRow>& rows) {
     pqxx::work tx(*m_conn);
     for (const HistoryRow& row : rows) {
       tx.exec_params(
-          "UPDATE schema_migrations SET name = $3, kind = $4, checksum = $5, dirty = FALSE "
+          "UPDATE " + table("schema_migrations") + " SET name = $3, kind = $4, checksum = $5, dirty = FALSE "
           "WHERE service = $1 AND version = $2",
           row.service, row.version, row.name, row.kind, row.checksum);
     }
@@ -62,7 +62,7 @@ void PostgresDriver::record(const std::string& service, const std::vector<Histor
 // rows recorded by stamp; applied_at the column's default unless given.
 std::string PostgresDriver::insert_statement(const HistoryRow& row, std::string_view duration_ms,
                                              std::string_view applied_at) {
-  return "INSERT INTO schema_migrations (service, version, name, kind, checksum, duration_ms, "
+  return "INSERT INTO " + table("schema_migrations") + " (service, version, name, kind, checksum, duration_ms, "
          "applied_by, dirty, applied_at) VALUES (" +
          m_conn->quote(row.service) + ", " + std::to_string(row.version) + ", " + m_conn->quote(row.name) + ", " +
          m_conn->quote(row.kind) + ", " + m_conn->quote(row.checksum) + ", " + std::string(duration_ms) + ", " +
@@ -70,7 +70,7 @@ std::string PostgresDriver::insert_statement(const HistoryRow& row, std::string_
 }
 
 std::string PostgresDriver::delete_statement(const std::string& service, Version version) {
-  return "DELETE FROM schema_migrations WHERE service = " + m_conn->quote(service) +
+  return "DELETE FROM " + table("schema_migrations") + " WHERE service = " + m_conn->quote(service) +
          " AND version = " + std::to_string(version);
 }
 

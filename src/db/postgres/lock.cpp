@@ -6,14 +6,18 @@
 
 #include "db/driver_messages.hpp"
 #include "migrate/db/bookkeeping_schema.hpp"
+#include "migrate/util/system.hpp"
 #include "migrate/util/text.hpp"
 
 namespace migrate::db {
 
 namespace {
 
-// Session advisory lock key shared by every migrate runner: "migrate" in ASCII.
+// Advisory lock key shared by every migrate runner: "migrate" in ASCII.
 constexpr long long k_advisory_lock_key = 0x6d696772617465LL;
+
+// How the holder of a lock row taken through a transaction pooler begins.
+constexpr std::string_view k_pooled_holder = "pooled ";
 
 // pg_locks condition for "some session holds the advisory lock": a bigint key shows as
 // classid = its high 32 bits, objid = its low 32 bits, objsubid = 1.
@@ -27,13 +31,19 @@ const std::string k_advisory_lock_held =
 
 std::optional<LockInfo> PostgresDriver::read() {
   return guarded("read migration_lock", [&]() -> std::optional<LockInfo> {
-    if (!table_exists("migration_lock")) return std::nullopt;
+    if (!table_exists(table("migration_lock"))) return std::nullopt;
     pqxx::nontransaction tx(*m_conn);
     return lock_row(tx);
   });
 }
 
-LockAttempt PostgresDriver::try_lock(const std::string& holder, std::chrono::milliseconds) {
+// Direct connection: the session advisory lock says this runner is alive for as long as
+// its connection lives; holding it, the runner writes its row. Behind a transaction
+// pooler, where no session is the runner's own: the same advisory lock taken for one
+// transaction only, in which the row is written. Either way, holding the advisory lock,
+// no other session holds it or writes the row, and the bookkeeping tables are created by
+// one runner at a time.
+LockAttempt PostgresDriver::try_lock(const std::string& holder, std::chrono::milliseconds stale_after) {
   return guarded("take the migration lock", [&] {
     LockAttempt attempt;
     if (m_holds_advisory_lock) {
@@ -42,47 +52,108 @@ LockAttempt PostgresDriver::try_lock(const std::string& holder, std::chrono::mil
       attempt.holder = read();
       return attempt;
     }
+    if (m_pooled) {
+      pqxx::work tx(*m_conn);
+      if (!tx.exec1("SELECT pg_try_advisory_xact_lock(" + std::to_string(k_advisory_lock_key) + ")")[0].as<bool>()) {
+        // A runner on a direct connection holds it, or another one is taking the row now.
+        if (!tx.exec1("SELECT pg_catalog.to_regclass(" + tx.quote(table("migration_lock")) + ") IS NULL")[0]
+                 .as<bool>()) {
+          attempt.holder = lock_row(tx);
+        }
+        return attempt;
+      }
+      create_bookkeeping_tables(tx);
+      attempt = take_row(tx, holder, stale_after);
+      if (attempt.acquired) tx.commit();
+      return attempt;
+    }
     {
       pqxx::nontransaction tx(*m_conn);
       if (!tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(k_advisory_lock_key) + ")")[0].as<bool>()) {
         tx.commit();
-        attempt.holder = table_exists("migration_lock") ? read() : std::nullopt;
+        attempt.holder = read();
         return attempt;
       }
     }
     m_holds_advisory_lock = true;
     try {
-      // Holding the advisory lock, this session is the only runner: create the tables
-      // if needed, and any row left behind belongs to a runner whose session is gone.
-      create_bookkeeping_tables();
       pqxx::work tx(*m_conn);
-      attempt.broken = lock_row(tx);
-      tx.exec("DELETE FROM migration_lock");
-      tx.exec_params("INSERT INTO migration_lock (lock_id, holder) VALUES (1, $1)", holder);
-      tx.commit();
+      create_bookkeeping_tables(tx);
+      attempt = take_row(tx, holder, stale_after);
+      if (attempt.acquired) tx.commit();
     } catch (...) {
       release_advisory_lock();  // the row was never committed: its transaction rolled back
       throw;
     }
-    attempt.acquired = true;
+    if (!attempt.acquired) release_advisory_lock();
     return attempt;
   });
+}
+
+// Holding the advisory lock: a row written over a direct connection belongs to a runner
+// whose session, and so whose advisory lock, is gone. A row written through a pooler
+// says nothing of its session: it is taken over only when its holder is known gone.
+LockAttempt PostgresDriver::take_row(pqxx::work& tx, const std::string& holder, std::chrono::milliseconds stale_after) {
+  LockAttempt attempt;
+  std::optional<LockInfo> current = lock_row(tx);
+  if (current && util::starts_with(current->holder, k_pooled_holder) && !pooled_holder_gone(tx, *current, stale_after)) {
+    attempt.holder = std::move(current);
+    return attempt;
+  }
+  tx.exec("DELETE FROM " + table("migration_lock"));
+  tx.exec_params("INSERT INTO " + table("migration_lock") + " (lock_id, holder) VALUES (1, $1)", row_holder(holder));
+  attempt.broken = std::move(current);
+  attempt.acquired = true;
+  return attempt;
+}
+
+// A holder on this host is gone when its process is; one elsewhere when its heartbeat is
+// older than stale_after.
+bool PostgresDriver::pooled_holder_gone(pqxx::work& tx, const LockInfo& row, std::chrono::milliseconds stale_after) {
+  const double held_for =
+      tx.exec1("SELECT extract(epoch FROM (now() AT TIME ZONE 'utc') - acquired_at)::float8 FROM " +
+               table("migration_lock") + " WHERE lock_id = 1")[0]
+          .as<double>();
+  if (const std::optional<bool> alive = util::local_holder_alive(row.holder, held_for)) return !*alive;
+  return row.heartbeat_age_seconds >= static_cast<double>(stale_after.count()) / 1000.0;
+}
+
+// The row's holder: the runner's own name, marked when taken through a pooler so that
+// every runner judges the row by its heartbeat rather than by a session.
+std::string PostgresDriver::row_holder(const std::string& holder) const {
+  return m_pooled ? std::string(k_pooled_holder) + holder : holder;
 }
 
 void PostgresDriver::heartbeat(const std::string& holder) {
   guarded("refresh the migration lock", [&] {
     pqxx::nontransaction tx(*m_conn);
     const pqxx::result updated = tx.exec_params(
-        "UPDATE " + m_schema + "migration_lock SET heartbeat_at = now() AT TIME ZONE 'utc' WHERE holder = $1", holder);
+        "UPDATE " + table("migration_lock") + " SET heartbeat_at = now() AT TIME ZONE 'utc' WHERE holder = $1",
+        row_holder(holder));
     if (updated.affected_rows() == 0) throw LockHeld(lost_lock_message(m_url.redacted));
     return 0;
   });
 }
 
+// A session holds the advisory lock: a runner on a direct connection. Otherwise a row
+// taken through a pooler has no session to look at: its holder's process says, on this
+// host; elsewhere nobody knows.
 std::optional<bool> PostgresDriver::session_alive() {
-  return guarded("look up the migration lock's session", [&] {
-    pqxx::nontransaction tx(*m_conn);
-    return !tx.exec(std::string("SELECT pid FROM pg_locks WHERE ") + k_advisory_lock_held + " LIMIT 1").empty();
+  return guarded("look up the migration lock's session", [&]() -> std::optional<bool> {
+    {
+      pqxx::nontransaction tx(*m_conn);
+      if (!tx.exec(std::string("SELECT pid FROM pg_locks WHERE ") + k_advisory_lock_held + " LIMIT 1").empty()) {
+        return true;
+      }
+    }
+    const std::optional<LockInfo> row = read();
+    if (!row || !util::starts_with(row->holder, k_pooled_holder)) return false;
+    pqxx::work tx(*m_conn);
+    const double held_for =
+        tx.exec1("SELECT extract(epoch FROM (now() AT TIME ZONE 'utc') - acquired_at)::float8 FROM " +
+                 table("migration_lock") + " WHERE lock_id = 1")[0]
+            .as<double>();
+    return util::local_holder_alive(row->holder, held_for);
   });
 }
 
@@ -90,14 +161,15 @@ std::optional<LockInfo> PostgresDriver::break_lock(const std::string& holder) {
   return guarded("break the migration lock", [&]() -> std::optional<LockInfo> {
     pqxx::work tx(*m_conn);
     std::optional<LockInfo> current;
-    if (tx.exec1("SELECT to_regclass('migration_lock') IS NOT NULL")[0].as<bool>()) {
+    if (tx.exec1("SELECT pg_catalog.to_regclass(" + tx.quote(table("migration_lock")) + ") IS NOT NULL")[0]
+            .as<bool>()) {
       // FOR UPDATE: a runner that takes the advisory lock once its holder is gone waits
       // here before it writes its own row, which therefore survives the DELETE below.
       const pqxx::result rows = tx.exec(
           "SELECT holder, to_char(acquired_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
           "to_char(heartbeat_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
           "extract(epoch FROM (now() AT TIME ZONE 'utc') - heartbeat_at)::float8 "
-          "FROM migration_lock WHERE lock_id = 1 FOR UPDATE");
+          "FROM " + table("migration_lock") + " WHERE lock_id = 1 FOR UPDATE");
       if (!rows.empty()) {
         current = LockInfo{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(), rows[0][2].as<std::string>(),
                            rows[0][3].as<double>()};
@@ -124,7 +196,7 @@ std::optional<LockInfo> PostgresDriver::break_lock(const std::string& holder) {
                              ", which holds the migration lock, did not end; nothing was broken");
       }
     }
-    if (current) tx.exec("DELETE FROM migration_lock WHERE lock_id = 1");
+    if (current) tx.exec("DELETE FROM " + table("migration_lock") + " WHERE lock_id = 1");
     tx.commit();
     return current;
   });
@@ -133,7 +205,7 @@ std::optional<LockInfo> PostgresDriver::break_lock(const std::string& holder) {
 void PostgresDriver::unlock(const std::string& holder) noexcept {
   try {
     pqxx::nontransaction tx(*m_conn);
-    tx.exec_params("DELETE FROM migration_lock WHERE holder = $1", holder);
+    tx.exec_params("DELETE FROM " + table("migration_lock") + " WHERE holder = $1", row_holder(holder));
   } catch (const pqxx::broken_connection&) {
     spdlog::warn(
         "the migration lock row on {} stays behind: the connection is gone, and with it the session "
@@ -147,19 +219,17 @@ void PostgresDriver::unlock(const std::string& holder) noexcept {
   if (m_holds_advisory_lock) release_advisory_lock();
 }
 
-// CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the tables exist.
 // Only when missing: CREATE TABLE IF NOT EXISTS needs the CREATE privilege even when
-// the table exists, and a role with just table grants must still be able to run.
-void PostgresDriver::create_bookkeeping_tables() {
-  {
-    pqxx::nontransaction tx(*m_conn);
-    if (tx.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL AND to_regclass('migration_lock') IS NOT NULL")[0]
-            .as<bool>()) {
-      return;
-    }
+// the tables exist, and a role with just table grants must still be able to run. Called
+// holding the advisory lock, so no two runners create them at once.
+void PostgresDriver::create_bookkeeping_tables(pqxx::work& tx) {
+  if (tx.exec1("SELECT pg_catalog.to_regclass(" + tx.quote(table("schema_migrations")) +
+               ") IS NOT NULL AND pg_catalog.to_regclass(" + tx.quote(table("migration_lock")) + ") IS NOT NULL")[0]
+          .as<bool>()) {
+    return;
   }
   try {
-    exec(std::string(k_postgres_bookkeeping_sql));
+    tx.exec(std::string(k_postgres_bookkeeping_sql));
   } catch (const pqxx::insufficient_privilege& e) {
     const std::string text = e.what();
     std::string first(util::trim(text.substr(0, text.find('\n'))));
@@ -186,7 +256,7 @@ std::optional<LockInfo> PostgresDriver::lock_row(pqxx::transaction_base& tx) {
       "SELECT holder, to_char(acquired_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
       "to_char(heartbeat_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
       "extract(epoch FROM (now() AT TIME ZONE 'utc') - heartbeat_at)::float8 "
-      "FROM migration_lock WHERE lock_id = 1");
+      "FROM " + table("migration_lock") + " WHERE lock_id = 1");
   if (rows.empty()) return std::nullopt;
   return LockInfo{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(), rows[0][2].as<std::string>(),
                   rows[0][3].as<double>()};

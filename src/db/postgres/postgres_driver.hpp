@@ -74,6 +74,9 @@ class PostgresDriver final : public Driver, public HistoryTable, public Migratio
   std::string unreachable_message(const std::string& detail) const;
   void exec(const std::string& sql);
   bool table_exists(const std::string& table);
+  /// A bookkeeping table by its schema-qualified name: found whatever a revision did to
+  /// search_path.
+  std::string table(std::string_view name) const { return m_schema + std::string(name); }
   std::string restore_session() const;
   void rollback_quietly() noexcept;
 
@@ -99,7 +102,10 @@ class PostgresDriver final : public Driver, public HistoryTable, public Migratio
   std::string delete_statement(const std::string& service, Version version);
 
   // lock.cpp
-  void create_bookkeeping_tables();
+  void create_bookkeeping_tables(pqxx::work& tx);
+  LockAttempt take_row(pqxx::work& tx, const std::string& holder, std::chrono::milliseconds stale_after);
+  bool pooled_holder_gone(pqxx::work& tx, const LockInfo& row, std::chrono::milliseconds stale_after);
+  std::string row_holder(const std::string& holder) const;
   void release_advisory_lock() noexcept;
   std::optional<LockInfo> lock_row(pqxx::transaction_base& tx);
 
@@ -130,7 +136,8 @@ class PostgresDriver final : public Driver, public HistoryTable, public Migratio
   bool m_holds_advisory_lock = false;
   Timeouts m_timeouts;        ///< for the revisions that follow (set_timeouts)
   std::string m_search_path;  ///< the runner's own, restored after each revision
-  std::string m_schema;       ///< "schema." of the bookkeeping tables, for the heartbeat inside a revision
+  std::string m_schema;       ///< "schema." of the bookkeeping tables (see table())
+  bool m_pooled = false;      ///< behind a transaction pooler: no session state (pooler.hpp)
   unsigned m_batches = 0;     ///< batches sent on this connection, to name each one's setting
   PGconn* m_raw = nullptr;    ///< libpqxx's libpq connection, for the server's reason when it is lost
   std::unique_ptr<PGcancel, void (*)(PGcancel*)> m_cancel{nullptr, PQfreeCancel};

@@ -107,7 +107,7 @@ void PostgresDriver::apply_step(const StepBody& body, const HistoryRow& row) {
 void PostgresDriver::revert_step(const StepBody& body, const std::string& service, Version version) {
   step_transaction(body, [&](pqxx::work& tx, std::int64_t) {
     tx.exec(restore_session());
-    tx.exec_params("DELETE FROM schema_migrations WHERE service = $1 AND version = $2", service, version);
+    tx.exec(delete_statement(service, version));
   });
 }
 
