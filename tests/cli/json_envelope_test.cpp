@@ -162,3 +162,28 @@ TEST_CASE("a declined prompt under --json keeps stdout one document", "[cli][jso
   check_envelope(refused, 2);
   CHECK(db->history("app").empty());
 }
+
+TEST_CASE("--json typed at a terminal with stdout piped: the plan and the question on stderr, stdout one document",
+          "[cli][json]") {
+  // `migrate up --json | jq` run by a person: stdin is the terminal, stdout a pipe.
+  CliProject project;
+  project.add_table(1, "alpha");
+  const auto db = make_test_database(Dialect::sqlite);
+  CliOptions options;
+  options.stdio = Stdio::terminal_stdin;
+
+  options.input = "n\n";
+  const CliResult declined = project.run({"up", "--json"}, db.get(), options);
+  const nlohmann::json no = check_envelope(declined, 2);
+  CHECK(no["declined"] == true);
+  CHECK(contains(declined.err, "0001_create_alpha"));  // the plan
+  CHECK(contains(declined.err, "[y/N]"));
+  CHECK(db->history("app").empty());
+
+  options.input = "y\n";
+  const CliResult accepted = project.run({"up", "--json"}, db.get(), options);
+  const nlohmann::json yes = check_envelope(accepted, 0);
+  CHECK(yes["services"]["app"]["applied"] == nlohmann::json::array({"0001"}));
+  CHECK(contains(accepted.err, "[y/N]"));
+  CHECK(db->history("app") == std::vector<std::string>{"1:create_alpha"});
+}

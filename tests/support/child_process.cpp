@@ -141,7 +141,8 @@ ChildProcess::ChildProcess(const std::function<int()>& body, const CliOptions& o
 }
 
 void ChildProcess::start(const std::function<void()>& exec_in_child, const CliOptions& options) {
-  const bool terminal = options.stdio == Stdio::terminal;
+  const bool terminal = options.stdio != Stdio::pipes;  // stdin on the terminal
+  const bool terminal_out = options.stdio == Stdio::terminal;
   const UserIds user = options.unprivileged ? unprivileged_user() : UserIds{::geteuid(), ::getegid()};
   std::unique_ptr<Terminal> tty;
   std::unique_ptr<Pipe> in;
@@ -158,7 +159,7 @@ void ChildProcess::start(const std::function<void()>& exec_in_child, const CliOp
   Pipe out_pipe;
   Pipe err;
   const int child_in = terminal ? tty->slave : in->read;
-  const int child_out = terminal ? tty->slave : out_pipe.write;
+  const int child_out = terminal_out ? tty->slave : out_pipe.write;
   const int gate_wait = options.gate != nullptr ? options.gate->wait_fd() : -1;
   const int gate_hold = options.gate != nullptr ? options.gate->hold_fd() : -1;
   const char* cwd = options.cwd.empty() ? nullptr : options.cwd.c_str();
@@ -188,9 +189,16 @@ void ChildProcess::start(const std::function<void()>& exec_in_child, const CliOp
   }
 
   // The parent keeps its ends only.
-  if (terminal) {
+  if (terminal_out) {
     m_out = tty->master;
     tty->master = -1;
+  } else if (terminal) {
+    // The terminal only echoes what was typed: kept open (so the child's stdin stays a
+    // live terminal) but never read.
+    m_tty = tty->master;
+    tty->master = -1;
+    m_out = out_pipe.read;
+    out_pipe.read = -1;
   } else {
     m_in = in->write;
     in->write = -1;
@@ -256,6 +264,7 @@ void ChildProcess::drain() {
   close_fd(m_in);
   close_fd(m_out);
   close_fd(m_err);
+  close_fd(m_tty);
   const std::lock_guard<std::mutex> lock(m_mutex);
   if (!m_reaped) {
     // poll failed: reap here, blocking, so no zombie is left.

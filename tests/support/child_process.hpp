@@ -47,6 +47,9 @@ class StartGate {
 enum class Stdio {
   pipes,     ///< stdin, stdout and stderr each on a pipe
   terminal,  ///< stdin and stdout on a pseudo-terminal (so prompts are asked), stderr on a pipe
+  /// stdin on a pseudo-terminal, stdout and stderr on pipes: a person at a terminal whose
+  /// output goes to a program (`migrate up --json | jq`)
+  terminal_stdin,
 };
 
 /// The default bound of a run: a child still running after it is killed (SIGKILL).
@@ -134,6 +137,7 @@ class ChildProcess {
   std::chrono::milliseconds m_timeout;
   std::string m_input;
   int m_in = -1;   // stdin's pipe (write end); -1 on a terminal
+  int m_tty = -1;  // the terminal's master when only stdin is on it (Stdio::terminal_stdin)
   int m_out = -1;  // stdout's pipe (read end), or the terminal's master
   int m_err = -1;  // stderr's pipe (read end)
   mutable std::mutex m_mutex;
