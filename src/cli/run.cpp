@@ -50,6 +50,28 @@ bool json_requested(int argc, char** argv) {
   return false;
 }
 
+// Alembic's `downgrade -1`: after `down`, "-N" means --step=N (CLI11 would read "-1" as an
+// unknown option). Arguments after "--" are left alone.
+std::vector<std::string> with_relative_steps(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  bool after_down = false;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") break;
+    if (arg == "--config" || arg == "--database-url" || arg == "--lock-wait") {
+      ++i;  // its value
+    } else if (!after_down && arg == "down") {
+      after_down = true;
+    } else if (after_down && arg.size() >= 2 && arg[0] == '-' &&
+               arg.find_first_not_of("0123456789", 1) == std::string::npos) {
+      args[i] = "--step=" + arg.substr(1);
+    } else if (!after_down && arg[0] != '-') {
+      break;  // another command
+    }
+  }
+  return args;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -65,6 +87,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_down_command(app));
   commands.push_back(add_history_command(app));
   commands.push_back(add_current_command(app));
+  commands.push_back(add_heads_command(app));
   commands.push_back(add_stamp_command(app));
   commands.push_back(add_new_command(app));
   commands.push_back(add_verify_command(app));
@@ -77,8 +100,11 @@ int run(int argc, char** argv) {
   commands.push_back(add_lock_command(app));
   for (Registered& registered : commands) registered.app->fallthrough();
 
+  std::vector<std::string> args = with_relative_steps(argc, argv);
+  std::vector<char*> pointers;
+  for (std::string& arg : args) pointers.push_back(arg.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(pointers.size()), pointers.data());
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e, std::cout, std::cerr);  // --help, --version
     if (!json_requested(argc, argv)) {

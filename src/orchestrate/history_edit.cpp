@@ -1,6 +1,8 @@
 // stamp and repair: the history rewritten under the lock, each change audited.
 #include "migrate/orchestrate/history_edit.hpp"
 
+#include <optional>
+
 #include "migrate/util/error.hpp"
 #include "migrate/util/text.hpp"
 
@@ -21,6 +23,46 @@ Version parse_version(const std::string& text, const std::string& option) {
 int parse_step(int step) {
   if (step < 1) throw UsageError("--step must be a positive number of revisions, not " + std::to_string(step));
   return step;
+}
+
+namespace {
+
+// "+3" or "-3" with the given sign: the count; nullopt otherwise.
+std::optional<int> signed_count(const std::string& text, char sign) {
+  if (text.size() < 2 || text.size() > 10 || text[0] != sign) return std::nullopt;
+  if (text.find_first_not_of("0123456789", 1) != std::string::npos) return std::nullopt;
+  return std::stoi(text.substr(1));
+}
+
+}  // namespace
+
+RelativeTarget parse_target(const std::string& text, bool upward) {
+  const std::string forms = upward ? "head, +N or a version" : "base, -N or a version";
+  RelativeTarget target;
+  if (upward && text == "head") return target;
+  if (!upward && text == "base") {
+    target.kind = RelativeTarget::Kind::base;
+    return target;
+  }
+  if (const std::optional<int> count = signed_count(text, upward ? '+' : '-')) {
+    if (*count < 1) throw UsageError("'" + text + "' moves no revision: use " + forms);
+    target.kind = RelativeTarget::Kind::steps;
+    target.steps = *count;
+    return target;
+  }
+  if (text == "head" || text == "base" || signed_count(text, upward ? '-' : '+')) {
+    throw UsageError(std::string(upward ? "up" : "down") + " cannot go to '" + text + "'" +
+                     (upward ? ": use `migrate down` to roll back" : ": use `migrate up` to apply") + " (" +
+                     (upward ? "up" : "down") + " takes " + forms + ")");
+  }
+  target.kind = RelativeTarget::Kind::version;
+  target.version = parse_version(text, std::string(upward ? "up" : "down") + "'s target (" + forms + ")");
+  return target;
+}
+
+bool looks_like_target(const std::string& text) {
+  return text == "head" || text == "base" || signed_count(text, '+') || signed_count(text, '-') ||
+         (!text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos);
 }
 
 std::string sole_service(const config::Manifest& manifest, const std::string& given, const std::string& what) {

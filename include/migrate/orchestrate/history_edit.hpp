@@ -44,6 +44,23 @@ Version parse_version(const std::string& text, const std::string& option);
 /// A --step count: at least 1. Throws UsageError otherwise.
 int parse_step(int step);
 
+/// Where `up`/`down` go when told in Alembic's words, after the service: `head` (up:
+/// everything), `base` (down: everything), `+N` (up) or `-N` (down) revisions, or a version.
+struct RelativeTarget {
+  enum class Kind { head, base, steps, version };
+  Kind kind = Kind::head;
+  int steps = 0;        ///< Kind::steps
+  Version version = 0;  ///< Kind::version
+};
+
+/// Parses a target for `up` (upward true: head, +N, a version) or `down` (base, -N, a
+/// version). Throws UsageError saying which forms the command takes.
+RelativeTarget parse_target(const std::string& text, bool upward);
+
+/// Whether text reads as a target (head, base, +N, -N, a version) rather than a service:
+/// `migrate up +2` on a manifest with one service.
+bool looks_like_target(const std::string& text);
+
 /// `given`, or when it is empty the manifest's only service. Throws UsageError naming
 /// the services when there are several (`what` says which command needs one).
 std::string sole_service(const config::Manifest& manifest, const std::string& given, const std::string& what);

@@ -15,13 +15,16 @@ struct Entry {
   Version version = 0;
   std::string name;
   std::string state;  ///< applied, pending, dirty, missing_file
+  std::string file;   ///< the up file, "" when only the history has it
   const AppliedRevision* applied = nullptr;
   bool checksum_ok = true;
 };
 
 std::vector<Entry> merge(const std::vector<Revision>& revisions, const std::vector<AppliedRevision>& history) {
   std::map<Version, Entry> entries;
-  for (const Revision& revision : revisions) entries[revision.version] = {revision.version, revision.name, "pending"};
+  for (const Revision& revision : revisions) {
+    entries[revision.version] = {revision.version, revision.name, "pending", revision.up.path.string()};
+  }
   for (const AppliedRevision& row : history) {
     Entry& entry = entries[row.version];
     const bool on_disk = !entry.name.empty();
@@ -38,7 +41,10 @@ std::vector<Entry> merge(const std::vector<Revision>& revisions, const std::vect
 
 class HistoryCommand final : public Command {
  public:
-  explicit HistoryCommand(CLI::App& app) { app.add_option("service", m_service, "Only this service"); }
+  explicit HistoryCommand(CLI::App& app) {
+    app.add_option("service", m_service, "Only this service");
+    app.add_flag("--verbose", m_verbose, "Each revision's file, kind, checksum and who applied it, on lines of its own");
+  }
 
   int run(const GlobalOptions& options, Io& io) override {
     orchestrate::Project project = open_project(options, db::OpenMode::read_only);
@@ -51,7 +57,11 @@ class HistoryCommand final : public Command {
       Json list = Json::array();
       for (const Entry& e : entries) list.push_back(to_json(e));
       by_service[service->name] = std::move(list);
-      print(io.output.always(), service->name, entries);
+      if (m_verbose) {
+        print_verbose(io.output.always(), service->name, entries);
+      } else {
+        print(io.output.always(), service->name, entries);
+      }
     }
     return io.output.success({{"services", by_service}});
   }
@@ -59,6 +69,7 @@ class HistoryCommand final : public Command {
  private:
   static Json to_json(const Entry& e) {
     Json object = {{"version", format_version(e.version)}, {"name", e.name}, {"state", e.state}};
+    object["file"] = e.file.empty() ? Json(nullptr) : Json(e.file);
     if (e.applied) {
       object["applied_at"] = e.applied->applied_at;
       object["duration_ms"] = e.applied->duration_ms;
@@ -88,7 +99,23 @@ class HistoryCommand final : public Command {
     }
   }
 
+  // Alembic's `history --verbose`: a block per revision.
+  static void print_verbose(std::ostream& out, const std::string& service, const std::vector<Entry>& entries) {
+    out << service << "\n";
+    for (const Entry& e : entries) {
+      out << "  Rev: " << format_version(e.version) << "_" << e.name << " (" << e.state << ")\n";
+      out << "    File: " << (e.file.empty() ? "(missing)" : e.file) << "\n";
+      if (e.applied) {
+        out << "    Applied: " << e.applied->applied_at << " by " << e.applied->applied_by << " in "
+            << e.applied->duration_ms << " ms\n";
+        out << "    Kind: " << e.applied->kind << "\n";
+        out << "    Checksum: " << e.applied->checksum << (e.checksum_ok ? "" : " (the file was edited since)") << "\n";
+      }
+    }
+  }
+
   std::string m_service;
+  bool m_verbose = false;
 };
 
 }  // namespace

@@ -16,6 +16,7 @@ class UpCommand final : public Command {
  public:
   explicit UpCommand(CLI::App& app) {
     app.add_option("service", m_request.service, "Only this service (default: all, in dependency order)");
+    app.add_option("target", m_target, "head, +N or a version (Alembic's `upgrade` forms; needs the service)");
     app.add_option("--to", m_to, "Apply up to and including this version");
     app.add_option("--step", m_step, "Apply at most this many revisions");
     app.add_flag("--dry-run", m_dry_run, "Print the SQL that would run and change nothing");
@@ -26,19 +27,16 @@ class UpCommand final : public Command {
   }
 
   int run(const GlobalOptions& options, Io& io) override {
-    if (m_to) m_request.target.to = orchestrate::parse_version(*m_to, "--to");
-    if (m_step) m_request.target.step = orchestrate::parse_step(*m_step);
     m_request.backups = backup_options(m_no_backup, m_backup_format);
     if (m_dry_run) {
       orchestrate::Project project = open_project(options, db::OpenMode::read_only);
-      if (m_to || m_step) {
-        m_request.service = orchestrate::sole_service(project.manifest(), m_request.service, "up --to/--step");
-      }
+      resolve_target(project.manifest());
       const auto services = project.select(m_request.service);
       project.load_all(services);
       return render_dry_run(io.output, orchestrate::preview_apply(project, services, m_request));
     }
     const auto operation = open_operation(options, io, "up");
+    resolve_target(operation->project().manifest());
     const RunReport report = orchestrate::apply(*operation, m_request, [&](const orchestrate::Preview& preview) {
       render_preview(io.output, preview, describe_backup(m_request.backups, operation->project().manifest()));
     });
@@ -46,7 +44,29 @@ class UpCommand final : public Command {
   }
 
  private:
+  // --to, --step, or the target after the service (`up app +2`, `up app head`; `up +2`
+  // alone on a manifest with one service). A partial run needs a service.
+  void resolve_target(const config::Manifest& manifest) {
+    if (!m_target && !m_request.service.empty() && manifest.find(m_request.service) == nullptr &&
+        orchestrate::looks_like_target(m_request.service)) {
+      m_target = m_request.service;
+      m_request.service.clear();
+    }
+    if (m_target && (m_to || m_step)) throw UsageError("give either a target after the service or --to/--step");
+    if (m_target) {
+      const orchestrate::RelativeTarget target = orchestrate::parse_target(*m_target, true);
+      if (target.kind == orchestrate::RelativeTarget::Kind::steps) m_step = target.steps;
+      if (target.kind == orchestrate::RelativeTarget::Kind::version) m_request.target.to = target.version;
+    }
+    if (m_to) m_request.target.to = orchestrate::parse_version(*m_to, "--to");
+    if (m_step) m_request.target.step = orchestrate::parse_step(*m_step);
+    if (m_request.target.to || m_request.target.step) {
+      m_request.service = orchestrate::sole_service(manifest, m_request.service, "up --to/--step/+N");
+    }
+  }
+
   orchestrate::ApplyRequest m_request;
+  std::optional<std::string> m_target;
   std::optional<std::string> m_to;
   std::optional<int> m_step;
   bool m_dry_run = false;
