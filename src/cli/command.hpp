@@ -58,6 +58,7 @@ Registered add_down_command(CLI::App& app);
 Registered add_history_command(CLI::App& app);
 Registered add_current_command(CLI::App& app);
 Registered add_heads_command(CLI::App& app);
+Registered add_adopt_command(CLI::App& app);
 Registered add_stamp_command(CLI::App& app);
 Registered add_new_command(CLI::App& app);
 Registered add_verify_command(CLI::App& app);

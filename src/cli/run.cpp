@@ -88,6 +88,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_history_command(app));
   commands.push_back(add_current_command(app));
   commands.push_back(add_heads_command(app));
+  commands.push_back(add_adopt_command(app));
   commands.push_back(add_stamp_command(app));
   commands.push_back(add_new_command(app));
   commands.push_back(add_verify_command(app));

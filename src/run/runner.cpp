@@ -53,7 +53,7 @@ namespace {
 HistoryRow history_row(const std::string& service, const Revision& revision,
                            const RunSettings& settings) {
   return {service, revision.version, revision.name, std::string(to_string(revision.kind)),
-          revision.checksum, settings.applied_by, false};
+          revision.checksum, settings.applied_by, false, {}};
 }
 
 // "; it timed out (lock_timeout 5s)" when the error is that limit firing.

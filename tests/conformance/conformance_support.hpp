@@ -53,7 +53,7 @@ inline void take_lock(db::Driver& driver, const std::string& holder = "conforman
 /// A history row with a valid checksum derived from name.
 inline HistoryRow make_row(const std::string& service, Version version, const std::string& name,
                                bool dirty = false) {
-  return {service, version, name, "sql", util::sha256_hex(name), "tester@conformance", dirty};
+  return {service, version, name, "sql", util::sha256_hex(name), "tester@conformance", dirty, {}};
 }
 
 /// A revision as a source would produce it, built in memory.

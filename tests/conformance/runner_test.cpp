@@ -167,7 +167,7 @@ TEST_CASE("run_up reads the history under the lock, so work done while it waited
   // The other runner does the work while the waiter polls, then lets go.
   for (const Revision& revision : service.revisions) {
     other_runner->apply(revision.up.sql, {"svc", revision.version, revision.name, "sql", revision.checksum,
-                                          "other@host", false});
+                                          "other@host", false, {}});
   }
   other_runner->lock().unlock("other@host:9");
   run.join();

@@ -97,7 +97,7 @@ migrate::run::RunSettings run_settings() {
 }
 
 migrate::HistoryRow cpp_row(const std::string& service, migrate::Version version, const std::string& name) {
-  return {service, version, name, "cpp", migrate::util::sha256_hex(name), "tester@step", false};
+  return {service, version, name, "cpp", migrate::util::sha256_hex(name), "tester@step", false, {}};
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 
 namespace migrate {
 
-/// A schema_migrations row to write. applied_at comes from the database clock, and
+/// A schema_migrations row to write. applied_at comes from the database clock unless given,
 /// duration_ms is measured by the driver (0 for rows recorded without running anything).
 struct HistoryRow {
   std::string service;
@@ -17,6 +17,7 @@ struct HistoryRow {
   std::string checksum;
   std::string applied_by;
   bool dirty = false;
+  std::string applied_at;  ///< UTC, ISO 8601, for a row recorded as applied earlier (adopt); "": now
 };
 
 }  // namespace migrate

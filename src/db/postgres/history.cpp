@@ -54,7 +54,11 @@ void PostgresDriver::record(const std::string& service, const std::vector<Histor
                             const std::vector<Version>& remove) {
   std::string batch;
   for (Version version : remove) batch += delete_statement(service, version) + ";\n";
-  for (const HistoryRow& row : insert) batch += insert_statement(row, "0") + ";\n";
+  for (const HistoryRow& row : insert) {
+    const std::string applied_at =
+        row.applied_at.empty() ? "DEFAULT" : m_conn->quote(row.applied_at) + "::timestamptz AT TIME ZONE 'utc'";
+    batch += insert_statement(row, "0", applied_at) + ";\n";
+  }
   run_in_transaction(batch);
 }
 

@@ -76,8 +76,9 @@ void SqliteDriver::in_transaction(Body&& body) {
 void SqliteDriver::insert(const HistoryRow& row, std::int64_t duration_ms) {
   SQLite::Statement statement(m_db,
                               "INSERT INTO schema_migrations (service, version, name, kind, "
-                              "checksum, duration_ms, applied_by, dirty) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                              "checksum, duration_ms, applied_by, dirty, applied_at) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', ?), "
+                              "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
   statement.bind(1, row.service);
   statement.bind(2, static_cast<int64_t>(row.version));
   statement.bind(3, row.name);
@@ -86,6 +87,11 @@ void SqliteDriver::insert(const HistoryRow& row, std::int64_t duration_ms) {
   statement.bind(6, static_cast<int64_t>(duration_ms));
   statement.bind(7, row.applied_by);
   statement.bind(8, row.dirty ? 1 : 0);
+  if (row.applied_at.empty()) {
+    statement.bind(9);  // NULL: now
+  } else {
+    statement.bind(9, row.applied_at);
+  }
   statement.exec();
 }
 

@@ -1,0 +1,50 @@
+// Reconciling another tool's history with a service's revision files: which revisions it
+// applied, which are pending, and what forbids taking the database over. Pure: no I/O.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migrate/adopt/foreign_history.hpp"
+#include "migrate/model/revision.hpp"
+
+namespace migrate::adopt {
+
+/// The outcome of reconciling, revision by revision.
+struct Reconciliation {
+  /// A revision the tool applied, to be recorded as applied.
+  struct Match {
+    Version version = 0;
+    std::string name;
+    std::string how;         ///< "hash", "version", "baseline": what tied the row to the file
+    std::string applied_at;  ///< from the tool's table; "" when it has none
+  };
+  /// What forbids adopting; nothing is written while any exists.
+  struct Refusal {
+    std::string what;    ///< "0004_add_x", "hash 1f2e3d4c…"
+    std::string reason;
+  };
+  std::vector<Match> matched;    ///< to record, in version order
+  std::vector<Version> already;  ///< applied per the tool and already in migrate's history
+  std::vector<Version> pending;  ///< files the tool never applied, above everything it did
+  std::vector<Refusal> refused;
+};
+
+/// Reconciles history with the service's revisions (in version order) and the rows already
+/// in migrate's own history. Rules:
+/// - drizzle: a row is matched to the file whose checksum equals its hash (content, not
+///   numbering); a row matching no file is refused (the database is ahead of the code); a
+///   file with no row below the newest matched one is refused (drizzle skipped it).
+/// - goose: the latest row per version decides (is_applied); version 0 is goose's own.
+/// - flyway: a failed row (success false) is refused; a BASELINE row counts every
+///   revision up to its version as applied.
+/// - goose, flyway: a version with no file is refused; a file with no row below the
+///   newest applied version is refused (applied out of order or skipped).
+/// - every tool: a revision migrate already records with another checksum is refused; one
+///   it records with the same is `already`. A row of migrate's history below the tool's
+///   newest that the tool does not have is refused (the histories disagree); rows above it
+///   are migrate's own work since it took over.
+Reconciliation reconcile(const ForeignHistory& history, const std::vector<Revision>& revisions,
+                         const std::vector<AppliedRevision>& own);
+
+}  // namespace migrate::adopt

@@ -1,0 +1,117 @@
+// Reconciling drizzle's, goose's and Flyway's histories with a service's revision files.
+#include "migrate/adopt/reconcile.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace migrate::adopt {
+
+namespace {
+
+using Match = Reconciliation::Match;
+
+// The versions the tool applied, each with how it was tied to its file and when; rows
+// that tie to no file are refused into `out`.
+std::map<Version, Match> applied_by_tool(const ForeignHistory& history, const std::vector<Revision>& revisions,
+                                         Reconciliation& out) {
+  std::map<Version, const Revision*> by_version;
+  for (const Revision& revision : revisions) by_version[revision.version] = &revision;
+  std::map<Version, Match> applied;
+  auto add = [&](const Revision& revision, const std::string& how, const std::string& at) {
+    applied[revision.version] = Match{revision.version, revision.name, how, at};
+  };
+
+  if (history.tool == Tool::drizzle) {
+    for (const ForeignRow& row : history.rows) {
+      const auto file = std::find_if(revisions.begin(), revisions.end(),
+                                     [&](const Revision& revision) { return revision.checksum == row.hash; });
+      if (file == revisions.end()) {
+        out.refused.push_back({row.label, "drizzle applied a migration whose file is in no revision of the service: "
+                                          "the database is ahead of the code, or a file was edited after it ran"});
+        continue;
+      }
+      add(*file, "hash", row.applied_at);
+    }
+    return applied;
+  }
+
+  // goose and Flyway number their rows: the latest row of each version decides.
+  std::map<Version, const ForeignRow*> latest;
+  for (const ForeignRow& row : history.rows) {
+    if (!row.problem.empty()) {
+      out.refused.push_back({row.label, row.problem});
+      continue;
+    }
+    if (history.tool == Tool::goose && row.version == Version{0}) continue;  // goose's own first row
+    latest[*row.version] = &row;
+  }
+  for (const auto& [version, row] : latest) {
+    if (history.tool == Tool::flyway && !row->applied) {
+      out.refused.push_back({row->label, "Flyway records it as failed (success = false): repair it with Flyway first"});
+      continue;
+    }
+    if (!row->applied) continue;  // goose: rolled back
+    if (row->baseline) {
+      for (const Revision& revision : revisions) {
+        if (revision.version <= version) add(revision, "baseline", row->applied_at);
+      }
+      continue;
+    }
+    const auto file = by_version.find(version);
+    if (file == by_version.end()) {
+      out.refused.push_back({row->label, std::string(tool_name(history.tool)) +
+                                             " applied it, but the service has no revision numbered " +
+                                             format_version(version) + ": the database is ahead of the code"});
+      continue;
+    }
+    add(*file->second, "version", row->applied_at);
+  }
+  return applied;
+}
+
+}  // namespace
+
+Reconciliation reconcile(const ForeignHistory& history, const std::vector<Revision>& revisions,
+                         const std::vector<AppliedRevision>& own) {
+  Reconciliation out;
+  const std::map<Version, Match> applied = applied_by_tool(history, revisions, out);
+  const Version newest = applied.empty() ? 0 : applied.rbegin()->first;
+  std::map<Version, const AppliedRevision*> recorded;
+  for (const AppliedRevision& row : own) recorded[row.version] = &row;
+
+  for (const Revision& revision : revisions) {
+    const auto match = applied.find(revision.version);
+    const auto mine = recorded.find(revision.version);
+    if (match == applied.end()) {
+      if (!applied.empty() && revision.version < newest) {
+        out.refused.push_back({revision.label(), std::string(tool_name(history.tool)) +
+                                                     " never applied it, yet it applied " + format_version(newest) +
+                                                     " after it (skipped, or applied out of order): run it by hand "
+                                                     "or remove the file, then adopt again"});
+      } else if (mine == recorded.end()) {
+        out.pending.push_back(revision.version);
+      }
+      continue;
+    }
+    if (mine == recorded.end()) {
+      out.matched.push_back(match->second);
+    } else if (mine->second->checksum == revision.checksum) {
+      out.already.push_back(revision.version);
+    } else {
+      out.refused.push_back({revision.label(), "migrate's history records it with another checksum; see "
+                                               "`migrate verify`"});
+    }
+  }
+  for (const AppliedRevision& row : own) {
+    // Rows above the tool's newest are migrate's own work since it took over.
+    if (row.version < newest && applied.count(row.version) == 0) {
+      out.refused.push_back({format_version(row.version) + "_" + row.name,
+                             "migrate's history records it as applied, but " +
+                                 std::string(tool_name(history.tool)) + "'s does not: the histories disagree"});
+    }
+  }
+  return out;
+}
+
+}  // namespace migrate::adopt

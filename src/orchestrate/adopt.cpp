@@ -1,0 +1,92 @@
+// `adopt`: read another tool's history, reconcile it with the files, and record what it
+// applied as migrate's history, under the lock, in one transaction, audited.
+#include "migrate/orchestrate/adopt.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "migrate/run/lock_guard.hpp"
+#include "migrate/util/error.hpp"
+
+namespace migrate::orchestrate {
+
+namespace {
+
+// Reads both histories and reconciles them; throws BlockedError when the tool's table is
+// missing, or when refused unless `dry_run`.
+adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& revisions,
+                                    const AdoptRequest& request, std::string& table, bool dry_run) {
+  const adopt::ForeignHistory history = adopt::read_foreign_history(driver, request.tool);
+  if (!history.found) {
+    throw BlockedError("no " + std::string(adopt::tool_name(request.tool)) + " history in the database of " +
+                       request.service + " (looked for " +
+                       (request.tool == adopt::Tool::drizzle ? "drizzle.__drizzle_migrations"
+                        : request.tool == adopt::Tool::goose ? "goose_db_version"
+                                                             : "flyway_schema_history") +
+                       "): nothing to adopt; for a database without any history use `migrate stamp`");
+  }
+  table = history.table;
+  adopt::Reconciliation reconciliation =
+      adopt::reconcile(history, revisions.revisions, driver.history().read(request.service));
+  if (!reconciliation.refused.empty() && !dry_run) {
+    throw BlockedError("cannot adopt " + request.service + " from " + std::string(adopt::tool_name(request.tool)) +
+                       "; nothing was written:" + describe_refusals(reconciliation));
+  }
+  return reconciliation;
+}
+
+}  // namespace
+
+std::string describe_refusals(const adopt::Reconciliation& reconciliation) {
+  std::string text;
+  for (const adopt::Reconciliation::Refusal& refusal : reconciliation.refused) {
+    text += "\n  " + refusal.what + ": " + refusal.reason;
+  }
+  return text;
+}
+
+AdoptReport adopt_history(Operation& operation, const AdoptRequest& request) {
+  const config::ServiceConfig& service = *operation.select(request.service).front();
+  return operation.audited([&] {
+    Project& project = operation.project();
+    const ServiceRevisions& revisions = project.revisions(service);
+    const config::DatabaseUrl& url = project.url(service);
+    AdoptReport report{service.name, url.redacted, {}, {}, false};
+    // Opening a SQLite file that is not there would create it: there is nothing to adopt.
+    if (url.dialect == Dialect::sqlite && !std::filesystem::exists(url.sqlite_path)) {
+      throw BlockedError("no database at " + url.redacted + ": nothing to adopt");
+    }
+    db::Driver& driver = project.driver(service);
+    AdoptRequest named = request;
+    named.service = service.name;
+    report.reconciliation = reconcile_now(driver, revisions, named, report.table, request.dry_run);
+    if (request.dry_run || report.reconciliation.matched.empty()) return report;
+
+    run::LockGuard lock(driver, operation.settings().lock, service.name, operation.observer());
+    // Under the lock: what another runner did meanwhile counts.
+    report.reconciliation = reconcile_now(driver, revisions, named, report.table, false);
+    std::vector<HistoryRow> rows;
+    for (const adopt::Reconciliation::Match& match : report.reconciliation.matched) {
+      const auto revision = std::find_if(revisions.revisions.begin(), revisions.revisions.end(),
+                                         [&](const Revision& r) { return r.version == match.version; });
+      HistoryRow row{service.name, revision->version, revision->name, std::string(to_string(revision->kind)),
+                     revision->checksum, operation.settings().applied_by, false, match.applied_at};
+      rows.push_back(std::move(row));
+    }
+    if (rows.empty()) return report;
+    driver.history().record(service.name, rows, {});
+    report.recorded = true;
+    for (const adopt::Reconciliation::Match& match : report.reconciliation.matched) {
+      audit::AuditEvent event;
+      event.event = "adopt";
+      event.service = service.name;
+      event.version = match.version;
+      event.detail = "recorded as applied by " + std::string(adopt::tool_name(request.tool)) + " (matched by " +
+                     match.how + " in " + report.table + ")";
+      operation.record(event);
+    }
+    return report;
+  });
+}
+
+}  // namespace migrate::orchestrate
