@@ -17,6 +17,7 @@ set(MIGRATE_LAYERS
   backup       # pg_dump / SQLite backups, restore, the backup folder
   run          # one service's run under its lock: the policy above the drivers
   status       # where a service stands, as values and the status document
+  adopt        # other tools' folders and histories (drizzle-kit, Alembic …) read as values
   orchestrate  # the verbs: lock, backup and audit around run/, results as values
   cli          # argument parsing and rendering; parse -> call a verb -> render
 )
@@ -33,7 +34,8 @@ set(MIGRATE_LAYER_USES_audit model)
 set(MIGRATE_LAYER_USES_backup config db)
 set(MIGRATE_LAYER_USES_run db plan)
 set(MIGRATE_LAYER_USES_status plan)
-set(MIGRATE_LAYER_USES_orchestrate audit backup run source status)
+set(MIGRATE_LAYER_USES_adopt db plan source)
+set(MIGRATE_LAYER_USES_orchestrate adopt audit backup run source status)
 set(MIGRATE_LAYER_USES_cli orchestrate)
 
 # Sets ${out} to every layer `layer` may include: itself and all it reaches.
