@@ -48,7 +48,7 @@ class ImportCommand final : public Command {
       io.output.text() << "unchanged " << revision.file.string() << "\n";
     }
     for (const auto& file : report.unlisted) {
-      io.output.text() << "not imported (the journal does not list it): " << file.string() << "\n";
+      io.output.text() << "unlisted, not imported: " << file.string() << "\n";
     }
     io.output.text() << report.service << ": " << report.written.size() << (report.dry_run ? " to write, " : " written, ")
                      << report.unchanged.size() << " unchanged, " << report.unlisted.size() << " unlisted\n";
