@@ -16,8 +16,8 @@ set(MIGRATE_LAYERS
   audit        # the append-and-fsync audit log
   backup       # pg_dump / SQLite backups, restore, the backup folder
   run          # one service's run under its lock: the policy above the drivers
-  adopt        # other tools' histories (drizzle, goose, Flyway) read and reconciled with the files
   status       # where a service stands, as values and the status document
+  adopt        # other tools' folders and histories (drizzle-kit, goose, Flyway) read and reconciled
   orchestrate  # the verbs: lock, backup and audit around run/, results as values
   cli          # argument parsing and rendering; parse -> call a verb -> render
 )
@@ -34,7 +34,7 @@ set(MIGRATE_LAYER_USES_audit model)
 set(MIGRATE_LAYER_USES_backup config db)
 set(MIGRATE_LAYER_USES_run db plan)
 set(MIGRATE_LAYER_USES_status plan)
-set(MIGRATE_LAYER_USES_adopt db)
+set(MIGRATE_LAYER_USES_adopt db plan source)
 set(MIGRATE_LAYER_USES_orchestrate adopt audit backup run source status)
 set(MIGRATE_LAYER_USES_cli orchestrate)
 

@@ -30,6 +30,14 @@ phase() {
 phase "setup: dependencies and build into $build_dir/"
 MIGRATE_BUILD_ALL=1 MIGRATE_BUILD_DIR=$build_dir deployment/setup.sh
 
+phase "peers: drizzle-kit, drizzle-orm, pg, dbmate (npm, pinned) into $build_dir/peers; Alembic"
+# shellcheck source-path=SCRIPTDIR source=lib/peers.sh disable=SC1091
+source deployment/lib/peers.sh
+if ! peers_install "$build_dir"; then
+  echo "test.sh: FAILED: could not install the peer tools; the tests that run them cannot run" >&2
+  exit 1
+fi
+
 phase "postgres: starting a throwaway PostgreSQL 15 cluster and a PgBouncer in front of it"
 # shellcheck source-path=SCRIPTDIR source=lib/pg_cluster.sh disable=SC1091
 source deployment/lib/pg_cluster.sh

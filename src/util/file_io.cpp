@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -46,6 +47,18 @@ std::runtime_error open_error(const std::filesystem::path& path, int error) {
   return os_error("read", path, error);
 }
 
+void write_all(int fd, const std::filesystem::path& path, std::string_view content) {
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw os_error("write", path, errno);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+}
+
 }  // namespace
 
 std::string read_file(const std::filesystem::path& path) {
@@ -68,14 +81,23 @@ std::string read_file(const std::filesystem::path& path) {
 void write_new_file(const std::filesystem::path& path, std::string_view content) {
   FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (fd.get() < 0) throw os_error("create", path, errno);
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd.get(), content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw os_error("write", path, errno);
-    }
-    written += static_cast<std::size_t>(n);
+  write_all(fd.get(), path, content);
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  std::string temp_name = path.string() + ".tmp.XXXXXX";
+  FileDescriptor fd(::mkstemp(temp_name.data()));
+  if (fd.get() < 0) throw os_error("create a temporary file beside", path, errno);
+  const std::filesystem::path temp(temp_name);
+  try {
+    // mkstemp creates the file 0600; a revision file is as readable as its folder's others.
+    if (::fchmod(fd.get(), 0644) != 0) throw os_error("set the mode of", temp, errno);
+    write_all(fd.get(), temp, content);
+    if (::fsync(fd.get()) != 0) throw os_error("flush", temp, errno);
+    if (::rename(temp.c_str(), path.c_str()) != 0) throw os_error("rename a temporary file to", path, errno);
+  } catch (...) {
+    ::unlink(temp.c_str());
+    throw;
   }
 }
 

@@ -14,4 +14,9 @@ std::string read_file(const std::filesystem::path& path);
 /// Throws std::runtime_error naming the path and the OS reason.
 void write_new_file(const std::filesystem::path& path, std::string_view content);
 
+/// Writes content to path whole or not at all: into a temporary file beside it (mode
+/// 0644), fsynced, then renamed over path. Throws std::runtime_error naming the path and
+/// the OS reason; the temporary file is removed on failure.
+void write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
 }  // namespace migrate::util
