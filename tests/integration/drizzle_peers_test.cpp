@@ -208,3 +208,55 @@ TEST_CASE("migrations drizzle-kit generated, imported and applied by migrate, eq
   CHECK(migrate_checksums(*by_migrate) == drizzle_hashes(*by_drizzle));
   CHECK(drizzle_hashes(*by_drizzle).size() == 2);
 }
+
+TEST_CASE("a database drizzle-orm migrated is adopted without running anything, and migrate carries on from there",
+          "[peers][drizzle][postgres][adopt]") {
+  const fs::path peers = peers_dir();
+  DrizzleProject drizzle(peers);
+  drizzle.set_schema(k_schema_v1);
+  drizzle.generate();
+  auto production = make_test_database(migrate::Dialect::postgres);
+  drizzle.migrate_with_drizzle(*production);
+
+  TestProject project;
+  json_of(project.run({"import", "drizzle", "app", drizzle.out().string(), "--json"}));
+  const nlohmann::json preview =
+      json_of(project.run({"adopt", "app", "--from", "drizzle", "--dry-run", "--json"}, production.get()));
+  REQUIRE(preview["matched"].size() == 1);
+  CHECK(preview["matched"][0]["version"] == "0000");
+  CHECK(production->scalar("SELECT to_regclass('public.schema_migrations') IS NULL") == "t");
+  const std::string before = schema_dump(*production);
+
+  const nlohmann::json adopted = json_of(project.run({"adopt", "app", "--from", "drizzle", "--json"}, production.get()));
+  CHECK(adopted["recorded"] == true);
+  CHECK(schema_dump(*production) == before);  // nothing ran
+  CHECK(migrate_checksums(*production) == drizzle_hashes(*production));
+  const nlohmann::json status = json_of(project.run({"status", "--json"}, production.get()));
+  CHECK(status["services"]["app"]["pending"] == 0);
+
+  // The team keeps authoring with drizzle-kit: the next migration is imported and applied by migrate.
+  std::string v2 = k_schema_v2;
+  v2.replace(v2.find("  createdAt: timestamp(\"created_at\").defaultNow().notNull(),\n"),
+             std::string("  createdAt: timestamp(\"created_at\").defaultNow().notNull(),\n").size(),
+             k_schema_v2_users_email);
+  drizzle.set_schema(v2);
+  drizzle.generate();
+  json_of(project.run({"import", "drizzle", "app", drizzle.out().string(), "--json"}));
+  const nlohmann::json up = json_of(project.run({"up", "--yes", "--json"}, production.get()));
+  CHECK(up["services"]["app"]["applied"] == nlohmann::json::array({"0001"}));
+  auto reference = make_test_database(migrate::Dialect::postgres);
+  drizzle.migrate_with_drizzle(*reference);
+  CHECK(schema_dump(*production) == schema_dump(*reference));
+
+  SECTION("a migration drizzle's table lacks below its newest is refused, and nothing is written") {
+    auto skipped = make_test_database(migrate::Dialect::postgres);
+    drizzle.migrate_with_drizzle(*skipped);
+    skipped->exec("DELETE FROM drizzle.__drizzle_migrations WHERE created_at = "
+                  "(SELECT min(created_at) FROM drizzle.__drizzle_migrations)");
+    const CliResult refused = project.run({"adopt", "app", "--from", "drizzle"}, skipped.get());
+    INFO(describe(refused));
+    CHECK(refused.exit_code == 4);
+    CHECK(contains(refused.err, "0000_"));
+    CHECK(skipped->scalar("SELECT to_regclass('public.schema_migrations') IS NULL") == "t");
+  }
+}
