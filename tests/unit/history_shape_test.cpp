@@ -93,10 +93,12 @@ TEST_CASE("the bookkeeping scripts create the history table under the configured
 }
 
 TEST_CASE("a new history_table is refused while migrate's history is still in schema_migrations", "[unit]") {
-  CHECK_THROWS_MATCHES(
+  CHECK_THROWS_WITH(
       migrate::db::require_history_not_left_behind(HistoryShape::absent, HistoryShape::own, "migrate_history", "db"),
-      migrate::BlockedError,
-      Catch::Message(Catch::Contains("ALTER TABLE schema_migrations RENAME TO migrate_history")));
+      Catch::Contains("ALTER TABLE schema_migrations RENAME TO migrate_history"));
+  CHECK_THROWS_AS(
+      migrate::db::require_history_not_left_behind(HistoryShape::absent, HistoryShape::own, "migrate_history", "db"),
+      migrate::BlockedError);
   // The new table exists, or schema_migrations is none of migrate's (or absent): go on.
   CHECK_NOTHROW(
       migrate::db::require_history_not_left_behind(HistoryShape::own, HistoryShape::own, "migrate_history", "db"));
