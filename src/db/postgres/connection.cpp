@@ -131,9 +131,9 @@ PostgresDriver::~PostgresDriver() {
 // of that path); the columns of the history table there, if any, so that another tool's
 // table of that name is refused without a round trip of its own (history_shape.hpp), and
 // of schema_migrations when history_table names another, so that a history left under the
-// old name is not taken for none; whether a transaction pooler stands between runner and server; then,
-// only on a direct connection, the session's settings: application_name names migrate in
-// pg_stat_activity unless the URL, PGAPPNAME or the role set one, and
+// old name is not taken for none; whether a transaction pooler stands between runner and
+// server; then, only on a direct connection, the session's settings: application_name
+// names migrate in pg_stat_activity unless the URL, PGAPPNAME or the role set one, and
 // client_connection_check_interval where the server has it.
 void PostgresDriver::configure_session() {
   const bool renamed = m_url.history_table != config::k_default_history_table;
