@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t k_max_service_name = 63;
+constexpr std::size_t k_max_identifier = 63;  // PostgreSQL's NAMEDATALEN - 1
 
 // Builds "file:line:column: message" for a node of the document.
 std::string at(const fs::path& path, const toml::node& node, const std::string& message) {
@@ -82,6 +83,24 @@ std::optional<std::chrono::milliseconds> optional_duration(const fs::path& path,
   return duration;
 }
 
+// Why name cannot be the history table's ("" when it can): the same lower-case identifier
+// on both dialects, never quoted differently by hand, and not the lock's or SQLite's.
+std::string history_table_problem(const std::string& name) {
+  const bool identifier =
+      !name.empty() && name.size() <= k_max_identifier &&
+      (std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+      });
+  if (!identifier) {
+    return "must be a table name of lower-case letters, digits and '_', starting with a letter or '_', "
+           "at most 63 characters (such as \"migrate_history\")";
+  }
+  if (name == "migration_lock") return "cannot be migration_lock, the lock's own table";
+  if (util::starts_with(name, "sqlite_")) return "cannot start with sqlite_ (SQLite keeps those names)";
+  return {};
+}
+
 Defaults parse_defaults(const fs::path& path, const fs::path& dir, const toml::table* table) {
   Defaults defaults;
   defaults.backup_dir = dir / "migration-backups";
@@ -89,7 +108,7 @@ Defaults parse_defaults(const fs::path& path, const fs::path& dir, const toml::t
   if (table == nullptr) return defaults;
   reject_unknown_keys(path, *table, "[defaults]",
                       {"backup_dir", "audit_log", "keep_backups", "lock_stale_after", "lock_timeout",
-                       "statement_timeout"});
+                       "statement_timeout", "history_table"});
   if (auto value = optional_string(path, *table, "backup_dir")) defaults.backup_dir = dir / *value;
   if (auto value = optional_string(path, *table, "audit_log")) defaults.audit_log = dir / *value;
   if (const toml::node* node = table->get("keep_backups")) {
@@ -102,6 +121,12 @@ Defaults parse_defaults(const fs::path& path, const fs::path& dir, const toml::t
   if (auto value = optional_duration(path, *table, "lock_stale_after")) defaults.lock_stale_after = *value;
   defaults.timeouts.lock_timeout = optional_duration(path, *table, "lock_timeout");
   defaults.timeouts.statement_timeout = optional_duration(path, *table, "statement_timeout");
+  if (auto value = optional_string(path, *table, "history_table")) {
+    if (const std::string problem = history_table_problem(*value); !problem.empty()) {
+      throw ConfigError(at(path, *table->get("history_table"), "'history_table' " + problem));
+    }
+    defaults.history_table = *value;
+  }
   return defaults;
 }
 
@@ -287,6 +312,7 @@ DatabaseUrl resolve_database_url(const Manifest& manifest, const ServiceConfig& 
                                  const std::optional<std::string>& override_url) {
   DatabaseUrl url = service_url(manifest, service, env, override_url);
   url.pooled = service.pooled;
+  url.history_table = manifest.defaults.history_table;
   return url;
 }
 

@@ -424,3 +424,37 @@ TEST_CASE("service names that are fields of the JSON envelope are reserved", "[u
                Catch::Contains("is reserved"));
   }
 }
+
+TEST_CASE("[defaults] history_table names migrate's history table, schema_migrations unless set", "[unit]") {
+  const Manifest plain = parse("[services.a]\nmigrations = \"a\"\n");
+  CHECK(plain.defaults.history_table == "schema_migrations");
+  CHECK(migrate::config::resolve_database_url(plain, plain.service("a"), Environment(), std::nullopt).history_table ==
+        "schema_migrations");
+
+  const Manifest named = parse("[defaults]\nhistory_table = \"migrate_history\"\n[services.a]\nmigrations = \"a\"\n");
+  CHECK(named.defaults.history_table == "migrate_history");
+  // Every way of reaching the database carries it, --database-url too.
+  for (const std::optional<std::string>& override_url :
+       {std::optional<std::string>(), std::optional<std::string>("postgres://app:pw@db/app")}) {
+    CHECK(migrate::config::resolve_database_url(named, named.service("a"), Environment(), override_url).history_table ==
+          "migrate_history");
+  }
+}
+
+TEST_CASE("a history_table that is not a plain lower-case identifier is a config error naming the setting",
+          "[unit]") {
+  for (const char* bad : {"\"\"", "\"Migrate_History\"", "\"public.history\"", "\"1history\"", "\"his tory\"",
+                          "\"history;drop\"", "\"migration_lock\"", "\"sqlite_history\"", "5",
+                          "\"a123456789012345678901234567890123456789012345678901234567890123\""}) {
+    INFO(bad);
+    const std::string message =
+        config_error_of(std::string("[defaults]\nhistory_table = ") + bad + "\n[services.a]\nmigrations = \"a\"\n");
+    CHECK(has_location(message, 2));
+    CHECK_THAT(message, Catch::Contains("history_table"));
+  }
+  for (const char* good : {"migrate_history", "_history", "h", "history_2"}) {
+    INFO(good);
+    CHECK(parse(std::string("[defaults]\nhistory_table = \"") + good + "\"\n[services.a]\nmigrations = \"a\"\n")
+              .defaults.history_table == good);
+  }
+}

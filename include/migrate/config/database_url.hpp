@@ -12,6 +12,9 @@
 
 namespace migrate::config {
 
+/// The history table's name unless `[defaults] history_table` says otherwise.
+inline constexpr std::string_view k_default_history_table = "schema_migrations";
+
 /// A parsed database URL. `redacted` is the only form that may be printed.
 struct DatabaseUrl {
   Dialect dialect = Dialect::sqlite;
@@ -29,6 +32,9 @@ struct DatabaseUrl {
   /// postgres: the service's `pooled` setting (true: behind a transaction pooler, so no
   /// session state; false: a direct connection); nullopt: the driver detects a pooler.
   std::optional<bool> pooled;
+  /// The manifest's `[defaults] history_table`: the name of migrate's history table in
+  /// this database (a validated identifier).
+  std::string history_table = std::string(k_default_history_table);
 
   /// Identifies the database: two services with equal keys share one database.
   const std::string& key() const { return dialect == Dialect::sqlite ? redacted : conninfo; }

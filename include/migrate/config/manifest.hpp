@@ -21,6 +21,10 @@ struct Defaults {
   int keep_backups = 10;
   std::chrono::milliseconds lock_stale_after = std::chrono::minutes(10);
   Timeouts timeouts;  ///< lock_timeout, statement_timeout: PostgreSQL limits for every revision
+  /// The name of migrate's history table in every database (migration_lock keeps its
+  /// name): a lower-case SQL identifier, so that golang-migrate's or dbmate's
+  /// schema_migrations can stay beside it.
+  std::string history_table = std::string(k_default_history_table);
 };
 
 /// One [services.<name>] table.

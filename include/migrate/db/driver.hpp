@@ -45,7 +45,7 @@ class Driver {
   /// PostgreSQL: the server's version number (150018 for 15.18); SQLite: 0.
   virtual int server_version() const = 0;
 
-  /// The schema_migrations table, on this connection.
+  /// The history table (config::DatabaseUrl::history_table), on this connection.
   virtual HistoryTable& history() = 0;
 
   /// The migration lock, on this connection.

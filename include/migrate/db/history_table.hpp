@@ -1,5 +1,5 @@
-// The schema_migrations table of one database, on its driver's connection: reading the
-// history and the bookkeeping changes made without running a revision.
+// The history table of one database ([defaults] history_table, schema_migrations by default),
+// on its driver's connection: reading the history and the changes made without a revision.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@
 namespace migrate::db {
 
 /// The history operations of a driver, on the driver's own connection (Driver::history()).
-/// Every method that fails throws a migrate Error, as the driver's do.
+/// Methods throw migrate Errors, as the driver's do; BlockedError when the table is another tool's (history_shape.hpp).
 class HistoryTable {
  public:
   virtual ~HistoryTable() = default;

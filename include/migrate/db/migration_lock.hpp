@@ -11,7 +11,7 @@
 namespace migrate::db {
 
 /// The lock operations of a driver, on the driver's own connection (Driver::lock()).
-/// Every method that fails throws a migrate Error, as the driver's do.
+/// Methods throw migrate Errors as the driver's do; BlockedError, writing nothing, for another tool's history table.
 class MigrationLock {
  public:
   virtual ~MigrationLock() = default;

@@ -90,7 +90,7 @@ BatchOutcome PostgresDriver::run_batch(BatchKind kind, const std::vector<BatchSt
   for (const BatchStep& step : steps) versions += (versions.empty() ? "" : ",") + std::to_string(step.row.version);
   const std::string settle = "SELECT current_setting('" + durations +
                              "', true), (SELECT string_agg(version::text, ',') "
-                             "FROM " + table("schema_migrations") + " WHERE service = " +
+                             "FROM " + history_table() + " WHERE service = " +
                              m_conn->quote(steps.front().row.service) + " AND version IN (" + versions +
                              ")), set_config('" + durations + "', '', false)";
   query += settle;
@@ -104,7 +104,7 @@ BatchOutcome PostgresDriver::run_batch(BatchKind kind, const std::vector<BatchSt
       // nothing again, and stop.
       outcome.lost =
           std::make_exception_ptr(Error(ExitCode::failed,
-                                        "after a batch of revisions ran without error, schema_migrations does not show "
+                                        "after a batch of revisions ran without error, the history table does not show "
                                         "revision " +
                                             format_version(steps[outcome.failed_at].row.version) +
                                             (kind == BatchKind::apply ? " as applied" : " as rolled back") +
@@ -248,7 +248,7 @@ void PostgresDriver::run_in_transaction(const std::string& body, const std::opti
     std::string query = "BEGIN;" + timeout_settings(m_timeouts, "LOCAL ") + body + "COMMIT;";
     if (check) {
       query +=
-          "SELECT 'migrate:history', count(*) FROM " + table("schema_migrations") +
+          "SELECT 'migrate:history', count(*) FROM " + history_table() +
           " WHERE service = " + m_conn->quote(check->service) +
           " AND version = " + std::to_string(check->version);
     }
@@ -257,7 +257,7 @@ void PostgresDriver::run_in_transaction(const std::string& body, const std::opti
                    result[0][0].as<std::string>() == "migrate:history" &&
                    (result[0][1].as<long long>() == 1) == check->present)) {
       rollback_quietly();
-      throw RevisionFailed(std::string("schema_migrations does not show it ") +
+      throw RevisionFailed(std::string("the history table does not show it ") +
                            (check->present ? "applied" : "rolled back") +
                            " after it ran: the revision cut its transaction short or changed the history itself");
     }

@@ -100,6 +100,11 @@ std::string describe(const pqxx::sql_error& e, std::size_t first_line, std::size
   return first;
 }
 
+std::string history_columns_query(const std::string& regclass_text) {
+  return "(SELECT pg_catalog.string_agg(a.attname::text, ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a "
+         "WHERE a.attrelid = pg_catalog.to_regclass(" + regclass_text + ") AND a.attnum > 0 AND NOT a.attisdropped)";
+}
+
 void throw_if_interrupted(const pqxx::sql_error& e) {
   if (e.sqlstate() == "57014") util::throw_if_interrupted();
 }
@@ -107,6 +112,7 @@ void throw_if_interrupted(const pqxx::sql_error& e) {
 PostgresDriver::PostgresDriver(const config::DatabaseUrl& url) : m_url(url) {
   try {
     m_conn = std::make_unique<pqxx::connection>(url.conninfo);
+    m_history_name = m_conn->quote_name(url.history_table);
     m_notices = std::make_unique<NoticeLogger>(*m_conn);
     configure_session();
   } catch (const pqxx::broken_connection& e) {
@@ -122,11 +128,15 @@ PostgresDriver::~PostgresDriver() {
 
 // One transaction: the cancel handle for the interrupt handler; the runner's search_path
 // and the schema its bookkeeping tables live in (or will be created in: the first schema
-// of that path); whether a transaction pooler stands between runner and server; then,
-// only on a direct connection, the session's settings: application_name names migrate in
-// pg_stat_activity unless the URL, PGAPPNAME or the role set one, and
+// of that path); the columns of the history table there, if any, so that another tool's
+// table of that name is refused without a round trip of its own (history_shape.hpp), and
+// of schema_migrations when history_table names another, so that a history left under the
+// old name is not taken for none; whether a transaction pooler stands between runner and
+// server; then, only on a direct connection, the session's settings: application_name
+// names migrate in pg_stat_activity unless the URL, PGAPPNAME or the role set one, and
 // client_connection_check_interval where the server has it.
 void PostgresDriver::configure_session() {
+  const bool renamed = m_url.history_table != config::k_default_history_table;
   for (bool check_interval : {m_conn->server_version() >= 140000, false}) {
     try {
       pqxx::work tx(*m_conn);
@@ -139,11 +149,16 @@ void PostgresDriver::configure_session() {
         }
       }
       const pqxx::row own = tx.exec1(
-          "SELECT pg_catalog.current_setting('search_path'), coalesce((SELECT n.nspname FROM pg_catalog.pg_class c "
+          "SELECT pg_catalog.current_setting('search_path'), s.nsp, pg_catalog.pg_backend_pid(), " +
+          history_columns_query("pg_catalog.quote_ident(s.nsp) || '.' || " + tx.quote(m_history_name)) + ", " +
+          (renamed ? history_columns_query("pg_catalog.quote_ident(s.nsp) || '.schema_migrations'") : "NULL") +
+          " FROM (SELECT coalesce((SELECT n.nspname FROM pg_catalog.pg_class c "
           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "
-          "pg_catalog.to_regclass('migration_lock')), pg_catalog.current_schema()), pg_catalog.pg_backend_pid()");
+          "pg_catalog.to_regclass('migration_lock')), pg_catalog.current_schema()) AS nsp) s");
       m_search_path = own[0].as<std::string>();
       if (!own[1].is_null()) m_schema = m_conn->quote_name(own[1].as<std::string>()) + ".";
+      note_history_columns(own[3]);
+      if (renamed) m_default_shape = classify_history_table(split_columns(own[4].is_null() ? "" : own[4].c_str()));
       m_pooled = detect_pooler(m_url, PQbackendPID(raw), own[2].as<int>());
       if (m_pooled) {
         tx.commit();
@@ -196,6 +211,16 @@ std::string PostgresDriver::unreachable_message(const std::string& detail) const
 void PostgresDriver::exec(const std::string& sql) {
   pqxx::nontransaction tx(*m_conn);
   tx.exec(sql);
+}
+
+void PostgresDriver::require_own_history() const {
+  require_own_history_table(m_history_shape, m_url.history_table, m_url.redacted, m_history_columns);
+  require_history_not_left_behind(m_history_shape, m_default_shape, m_url.history_table, m_url.redacted);
+}
+
+void PostgresDriver::note_history_columns(const pqxx::field& columns) {
+  m_history_columns = split_columns(columns.is_null() ? "" : columns.as<std::string>());
+  m_history_shape = classify_history_table(m_history_columns);
 }
 
 bool PostgresDriver::table_exists(const std::string& table) {

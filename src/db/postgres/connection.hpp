@@ -27,6 +27,10 @@ std::size_t error_line(const std::string& text);
 /// the file.
 std::string describe(const pqxx::sql_error& e, std::size_t first_line = 1, std::size_t last_line = std::string::npos);
 
+/// A scalar subquery giving the column names of the table `regclass_text` (an SQL text
+/// expression) names, comma-separated in column order; NULL when there is no such table.
+std::string history_columns_query(const std::string& regclass_text);
+
 /// A statement cancelled by our own interrupt handler (SQLSTATE 57014 is also what a
 /// statement_timeout gives): throws Interrupted.
 void throw_if_interrupted(const pqxx::sql_error& e);

@@ -1,18 +1,20 @@
-// PostgreSQL schema_migrations: reading the history, the dirty flag, repair's rewrite and
-// stamp's record, and the INSERT and DELETE of a history row that revisions share.
+// PostgreSQL history table (schema_migrations unless the manifest names another): reading
+// the history, the dirty flag, repair's rewrite and stamp's record, and the INSERT and
+// DELETE of a history row that revisions share.
 #include "db/postgres/postgres_driver.hpp"
 
 namespace migrate::db {
 
 std::vector<AppliedRevision> PostgresDriver::read(const std::string& service) {
-  return guarded("read schema_migrations", [&] {
+  require_own_history();
+  return guarded("read the history table", [&] {
     std::vector<AppliedRevision> history;
-    if (!table_exists(table("schema_migrations"))) return history;
+    if (!table_exists(history_table())) return history;
     pqxx::nontransaction tx(*m_conn);
     const pqxx::result rows = tx.exec_params(
         "SELECT version, name, kind, checksum, "
         "to_char(applied_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), duration_ms, applied_by, dirty "
-        "FROM " + table("schema_migrations") + " WHERE service = $1 ORDER BY version",
+        "FROM " + history_table() + " WHERE service = $1 ORDER BY version",
         service);
     history.reserve(rows.size());
     for (const pqxx::row& row : rows) {
@@ -26,10 +28,11 @@ std::vector<AppliedRevision> PostgresDriver::read(const std::string& service) {
 
 void PostgresDriver::set_dirty(const std::string& service, Version version, bool dirty,
                                std::optional<std::int64_t> duration_ms) {
-  guarded("update schema_migrations", [&] {
+  require_own_history();
+  guarded("update the history table", [&] {
     pqxx::nontransaction tx(*m_conn);
     tx.exec_params(
-        "UPDATE " + table("schema_migrations") + " SET dirty = $3, duration_ms = COALESCE($4, duration_ms) "
+        "UPDATE " + history_table() + " SET dirty = $3, duration_ms = COALESCE($4, duration_ms) "
         "WHERE service = $1 AND version = $2",
         service, version, dirty, duration_ms);
     return 0;
@@ -37,11 +40,12 @@ void PostgresDriver::set_dirty(const std::string& service, Version version, bool
 }
 
 void PostgresDriver::rewrite(const std::vector<HistoryRow>& rows) {
-  guarded("rewrite schema_migrations", [&] {
+  require_own_history();
+  guarded("rewrite the history table", [&] {
     pqxx::work tx(*m_conn);
     for (const HistoryRow& row : rows) {
       tx.exec_params(
-          "UPDATE " + table("schema_migrations") + " SET name = $3, kind = $4, checksum = $5, dirty = FALSE "
+          "UPDATE " + history_table() + " SET name = $3, kind = $4, checksum = $5, dirty = FALSE "
           "WHERE service = $1 AND version = $2",
           row.service, row.version, row.name, row.kind, row.checksum);
     }
@@ -52,6 +56,7 @@ void PostgresDriver::rewrite(const std::vector<HistoryRow>& rows) {
 
 void PostgresDriver::record(const std::string& service, const std::vector<HistoryRow>& insert,
                             const std::vector<Version>& remove) {
+  require_own_history();
   std::string batch;
   for (Version version : remove) batch += delete_statement(service, version) + ";\n";
   for (const HistoryRow& row : insert) {
@@ -66,7 +71,7 @@ void PostgresDriver::record(const std::string& service, const std::vector<Histor
 // rows recorded by stamp; applied_at the column's default unless given.
 std::string PostgresDriver::insert_statement(const HistoryRow& row, std::string_view duration_ms,
                                              std::string_view applied_at) {
-  return "INSERT INTO " + table("schema_migrations") + " (service, version, name, kind, checksum, duration_ms, "
+  return "INSERT INTO " + history_table() + " (service, version, name, kind, checksum, duration_ms, "
          "applied_by, dirty, applied_at) VALUES (" +
          m_conn->quote(row.service) + ", " + std::to_string(row.version) + ", " + m_conn->quote(row.name) + ", " +
          m_conn->quote(row.kind) + ", " + m_conn->quote(row.checksum) + ", " + std::string(duration_ms) + ", " +
@@ -74,7 +79,7 @@ std::string PostgresDriver::insert_statement(const HistoryRow& row, std::string_
 }
 
 std::string PostgresDriver::delete_statement(const std::string& service, Version version) {
-  return "DELETE FROM " + table("schema_migrations") + " WHERE service = " + m_conn->quote(service) +
+  return "DELETE FROM " + history_table() + " WHERE service = " + m_conn->quote(service) +
          " AND version = " + std::to_string(version);
 }
 

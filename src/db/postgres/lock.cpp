@@ -30,6 +30,7 @@ const std::string k_advisory_lock_held =
 }  // namespace
 
 std::optional<LockInfo> PostgresDriver::read() {
+  require_own_history();
   return guarded("read migration_lock", [&]() -> std::optional<LockInfo> {
     if (!table_exists(table("migration_lock"))) return std::nullopt;
     pqxx::nontransaction tx(*m_conn);
@@ -44,6 +45,7 @@ std::optional<LockInfo> PostgresDriver::read() {
 // no other session holds it or writes the row, and the bookkeeping tables are created by
 // one runner at a time.
 LockAttempt PostgresDriver::try_lock(const std::string& holder, std::chrono::milliseconds stale_after) {
+  require_own_history();
   return guarded("take the migration lock", [&] {
     LockAttempt attempt;
     if (m_holds_advisory_lock) {
@@ -139,6 +141,7 @@ void PostgresDriver::heartbeat(const std::string& holder) {
 // taken through a pooler has no session to look at: its holder's process says, on this
 // host; elsewhere nobody knows.
 std::optional<bool> PostgresDriver::session_alive() {
+  require_own_history();
   return guarded("look up the migration lock's session", [&]() -> std::optional<bool> {
     {
       pqxx::nontransaction tx(*m_conn);
@@ -158,6 +161,7 @@ std::optional<bool> PostgresDriver::session_alive() {
 }
 
 std::optional<LockInfo> PostgresDriver::break_lock(const std::string& holder) {
+  require_own_history();
   return guarded("break the migration lock", [&]() -> std::optional<LockInfo> {
     pqxx::work tx(*m_conn);
     std::optional<LockInfo> current;
@@ -221,20 +225,22 @@ void PostgresDriver::unlock(const std::string& holder) noexcept {
 
 // Only when missing: CREATE TABLE IF NOT EXISTS needs the CREATE privilege even when
 // the tables exist, and a role with just table grants must still be able to run. Called
-// holding the advisory lock, so no two runners create them at once.
+// holding the advisory lock, so no two runners create them at once. The history table's
+// columns are looked at again here, in the same round trip: a table of another tool's
+// made since connecting is refused before anything is written.
 void PostgresDriver::create_bookkeeping_tables(pqxx::work& tx) {
-  if (tx.exec1("SELECT pg_catalog.to_regclass(" + tx.quote(table("schema_migrations")) +
-               ") IS NOT NULL AND pg_catalog.to_regclass(" + tx.quote(table("migration_lock")) + ") IS NOT NULL")[0]
-          .as<bool>()) {
-    return;
-  }
+  const pqxx::row found = tx.exec1("SELECT " + history_columns_query(tx.quote(history_table())) +
+                                   ", pg_catalog.to_regclass(" + tx.quote(table("migration_lock")) + ") IS NOT NULL");
+  note_history_columns(found[0]);
+  require_own_history();
+  if (m_history_shape == HistoryShape::own && found[1].as<bool>()) return;
   try {
-    tx.exec(std::string(k_postgres_bookkeeping_sql));
+    tx.exec(bookkeeping_sql(k_postgres_bookkeeping_sql, m_history_name));
   } catch (const pqxx::insufficient_privilege& e) {
     const std::string text = e.what();
     std::string first(util::trim(text.substr(0, text.find('\n'))));
     if (util::starts_with(first, "ERROR:")) first = std::string(util::trim(first.substr(6)));
-    throw RevisionFailed("cannot create migrate's tables schema_migrations and migration_lock: " +
+    throw RevisionFailed("cannot create migrate's tables " + m_url.history_table + " and migration_lock: " +
                              config::redact(first, m_url) + " (the role needs the CREATE privilege on it)",
                          e.sqlstate());
   }

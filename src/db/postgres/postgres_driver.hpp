@@ -18,6 +18,7 @@
 
 #include "db/postgres/connection.hpp"
 #include "migrate/db/driver.hpp"
+#include "migrate/db/history_shape.hpp"
 #include "migrate/source/statement_lexer.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
@@ -77,6 +78,12 @@ class PostgresDriver final : public Driver, public HistoryTable, public Migratio
   /// A bookkeeping table by its schema-qualified name: found whatever a revision did to
   /// search_path.
   std::string table(std::string_view name) const { return m_schema + std::string(name); }
+  /// migrate's history table ([defaults] history_table), schema-qualified and quoted.
+  std::string history_table() const { return m_schema + m_history_name; }
+  /// Throws BlockedError when the history table, as last looked at, is another tool's.
+  void require_own_history() const;
+  /// Takes the history table's columns from a history_columns_query() result.
+  void note_history_columns(const pqxx::field& columns);
   std::string restore_session() const;
   void rollback_quietly() noexcept;
 
@@ -103,6 +110,7 @@ class PostgresDriver final : public Driver, public HistoryTable, public Migratio
 
   // lock.cpp
   void create_bookkeeping_tables(pqxx::work& tx);
+
   LockAttempt take_row(pqxx::work& tx, const std::string& holder, std::chrono::milliseconds stale_after);
   bool pooled_holder_gone(pqxx::work& tx, const LockInfo& row, std::chrono::milliseconds stale_after);
   std::string row_holder(const std::string& holder) const;
@@ -137,6 +145,11 @@ class PostgresDriver final : public Driver, public HistoryTable, public Migratio
   Timeouts m_timeouts;        ///< for the revisions that follow (set_timeouts)
   std::string m_search_path;  ///< the runner's own, restored after each revision
   std::string m_schema;       ///< "schema." of the bookkeeping tables (see table())
+  std::string m_history_name;  ///< the history table's quoted name, unqualified
+  HistoryShape m_history_shape = HistoryShape::absent;  ///< as found at connect (or on creating it)
+  std::vector<std::string> m_history_columns;           ///< its columns then, for the refusal
+  /// The shape of schema_migrations at connect when history_table names another table.
+  HistoryShape m_default_shape = HistoryShape::absent;
   bool m_pooled = false;      ///< behind a transaction pooler: no session state (pooler.hpp)
   unsigned m_batches = 0;     ///< batches sent on this connection, to name each one's setting
   PGconn* m_raw = nullptr;    ///< libpqxx's libpq connection, for the server's reason when it is lost

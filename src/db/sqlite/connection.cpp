@@ -25,9 +25,11 @@ void throw_if_interrupted(int error_code) {
   if ((error_code & 0xff) == SQLITE_INTERRUPT) util::throw_if_interrupted();
 }
 
-SqliteDriver::SqliteDriver(const std::string& file, int flags, std::string label)
+SqliteDriver::SqliteDriver(const std::string& file, int flags, std::string label, std::string history_table)
     : m_db(file, flags, static_cast<int>(k_busy_timeout.count())),
       m_label(std::move(label)),
+      m_history_table(std::move(history_table)),
+      m_history_quoted("\"" + m_history_table + "\""),
       m_interrupt(interrupt_sqlite, m_db.getHandle()) {
   // legacy_alter_table off (SQLite's default, made sure of): RENAME TO rewrites the
   // references to the renamed table, as the 12-step procedure expects.
@@ -62,9 +64,11 @@ std::unique_ptr<Driver> open_sqlite(const config::DatabaseUrl& url, OpenMode mod
       // A database that does not exist yet has nothing applied; opening an in-memory
       // database keeps status and dry runs from creating the file.
       if (!fs::exists(url.sqlite_path, ec)) {
-        return std::make_unique<SqliteDriver>(":memory:", SQLite::OPEN_READWRITE, url.redacted);
+        return std::make_unique<SqliteDriver>(":memory:", SQLite::OPEN_READWRITE, url.redacted,
+                                              url.history_table);
       }
-      return std::make_unique<SqliteDriver>(url.sqlite_path.string(), SQLite::OPEN_READONLY, url.redacted);
+      return std::make_unique<SqliteDriver>(url.sqlite_path.string(), SQLite::OPEN_READONLY, url.redacted,
+                                            url.history_table);
     }
     // Create the database's own folder (the default var/) but never a whole missing
     // tree: a mistyped path should fail, not write somewhere unexpected.
@@ -75,7 +79,7 @@ std::unique_ptr<Driver> open_sqlite(const config::DatabaseUrl& url, OpenMode mod
       }
     }
     return std::make_unique<SqliteDriver>(url.sqlite_path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                          url.redacted);
+                                          url.redacted, url.history_table);
   } catch (const SQLite::Exception& e) {
     throw DatabaseUnreachable("cannot open " + url.redacted + ": " + e.what());
   }

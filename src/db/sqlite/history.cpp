@@ -1,16 +1,42 @@
-// SQLite schema_migrations: reading the history, the dirty flag, repair's rewrite and
-// stamp's record, and the INSERT and DELETE of a history row that revisions share.
+// SQLite history table (schema_migrations unless the manifest names another): whose it is,
+// reading the history, the dirty flag, repair's rewrite and stamp's record, and the INSERT
+// and DELETE of a history row that revisions share.
 #include "db/sqlite/sqlite_driver.hpp"
+
+#include "migrate/db/history_shape.hpp"
 
 namespace migrate::db {
 
+std::vector<std::string> SqliteDriver::history_columns(const std::string& table) {
+  return guarded("look at the history table", [&] {
+    std::vector<std::string> columns;
+    SQLite::Statement query(m_db, "SELECT name FROM pragma_table_info(?) ORDER BY cid");
+    query.bind(1, table);
+    while (query.executeStep()) columns.push_back(query.getColumn(0).getString());
+    return columns;
+  });
+}
+
+// A local catalog read, no round trip: done before every use rather than remembered.
+bool SqliteDriver::require_own_history() {
+  const std::vector<std::string> columns = history_columns(m_history_table);
+  const HistoryShape shape = classify_history_table(columns);
+  require_own_history_table(shape, m_history_table, m_label, columns);
+  if (shape == HistoryShape::absent && m_history_table != config::k_default_history_table) {
+    const std::string old_name(config::k_default_history_table);
+    require_history_not_left_behind(shape, classify_history_table(history_columns(old_name)), m_history_table,
+                                    m_label);
+  }
+  return shape != HistoryShape::absent;
+}
+
 std::vector<AppliedRevision> SqliteDriver::read(const std::string& service) {
-  return guarded("read schema_migrations", [&] {
+  if (!require_own_history()) return {};
+  return guarded("read the history table", [&] {
     std::vector<AppliedRevision> history;
-    if (!m_db.tableExists("schema_migrations")) return history;
     SQLite::Statement query(m_db,
                             "SELECT version, name, kind, checksum, applied_at, duration_ms, "
-                            "applied_by, dirty FROM schema_migrations WHERE service = ? "
+                            "applied_by, dirty FROM " + m_history_quoted + " WHERE service = ? "
                             "ORDER BY version");
     query.bind(1, service);
     while (query.executeStep()) {
@@ -24,9 +50,10 @@ std::vector<AppliedRevision> SqliteDriver::read(const std::string& service) {
 
 void SqliteDriver::set_dirty(const std::string& service, Version version, bool dirty,
                              std::optional<std::int64_t> duration_ms) {
-  guarded("update schema_migrations", [&] {
+  require_own_history();
+  guarded("update the history table", [&] {
     SQLite::Statement update(m_db,
-                             "UPDATE schema_migrations SET dirty = ?, duration_ms = COALESCE(?, duration_ms) "
+                             "UPDATE " + m_history_quoted + " SET dirty = ?, duration_ms = COALESCE(?, duration_ms) "
                              "WHERE service = ? AND version = ?");
     update.bind(1, dirty ? 1 : 0);
     if (duration_ms) update.bind(2, static_cast<int64_t>(*duration_ms));
@@ -37,10 +64,11 @@ void SqliteDriver::set_dirty(const std::string& service, Version version, bool d
 }
 
 void SqliteDriver::rewrite(const std::vector<HistoryRow>& rows) {
+  require_own_history();
   in_transaction([&] {
     for (const HistoryRow& row : rows) {
       SQLite::Statement update(m_db,
-                               "UPDATE schema_migrations SET name = ?, kind = ?, checksum = ?, dirty = 0 "
+                               "UPDATE " + m_history_quoted + " SET name = ?, kind = ?, checksum = ?, dirty = 0 "
                                "WHERE service = ? AND version = ?");
       update.bind(1, row.name);
       update.bind(2, row.kind);
@@ -54,6 +82,7 @@ void SqliteDriver::rewrite(const std::vector<HistoryRow>& rows) {
 
 void SqliteDriver::record(const std::string& service, const std::vector<HistoryRow>& insert_rows,
                           const std::vector<Version>& remove_versions) {
+  require_own_history();
   in_transaction([&] {
     for (Version version : remove_versions) remove(service, version);
     for (const HistoryRow& row : insert_rows) insert(row, 0);
@@ -75,7 +104,7 @@ void SqliteDriver::in_transaction(Body&& body) {
 
 void SqliteDriver::insert(const HistoryRow& row, std::int64_t duration_ms) {
   SQLite::Statement statement(m_db,
-                              "INSERT INTO schema_migrations (service, version, name, kind, "
+                              "INSERT INTO " + m_history_quoted + " (service, version, name, kind, "
                               "checksum, duration_ms, applied_by, dirty, applied_at) "
                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', ?), "
                               "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
@@ -96,7 +125,7 @@ void SqliteDriver::insert(const HistoryRow& row, std::int64_t duration_ms) {
 }
 
 void SqliteDriver::remove(const std::string& service, Version version) {
-  SQLite::Statement statement(m_db, "DELETE FROM schema_migrations WHERE service = ? AND version = ?");
+  SQLite::Statement statement(m_db, "DELETE FROM " + m_history_quoted + " WHERE service = ? AND version = ?");
   statement.bind(1, service);
   statement.bind(2, static_cast<int64_t>(version));
   statement.exec();

@@ -19,6 +19,7 @@ constexpr int k_lock_busy_timeout_ms = 100;
 }  // namespace
 
 std::optional<LockInfo> SqliteDriver::read() {
+  require_own_history();
   return guarded("read migration_lock", [&]() -> std::optional<LockInfo> {
     if (!m_db.tableExists("migration_lock")) return std::nullopt;
     return lock_row();
@@ -65,7 +66,9 @@ LockAttempt SqliteDriver::take_lock(const std::string& holder, std::chrono::mill
   return guarded("take the migration lock", [&] {
     LockAttempt attempt;
     ImmediateTransaction tx(m_db);
-    m_db.exec(std::string(k_sqlite_bookkeeping_sql));
+    // Looked at inside the write transaction: no other writer can make the table now.
+    require_own_history();
+    m_db.exec(bookkeeping_sql(k_sqlite_bookkeeping_sql, m_history_quoted));
     std::optional<LockInfo> current = lock_row();
     if (current && !holder_gone(*current, stale_after)) {
       attempt.holder = current;
@@ -95,6 +98,7 @@ void SqliteDriver::heartbeat(const std::string& holder) {
 }
 
 std::optional<bool> SqliteDriver::session_alive() {
+  require_own_history();
   return guarded("read migration_lock", [&]() -> std::optional<bool> {
     if (!m_db.tableExists("migration_lock")) return std::nullopt;
     const std::optional<LockInfo> current = lock_row();
@@ -103,6 +107,7 @@ std::optional<bool> SqliteDriver::session_alive() {
 }
 
 std::optional<LockInfo> SqliteDriver::break_lock(const std::string& holder) {
+  require_own_history();
   return guarded("break the migration lock", [&]() -> std::optional<LockInfo> {
     if (!m_db.tableExists("migration_lock")) {
       throw LockHeld("the lock of " + holder + " is gone already; nothing was broken");

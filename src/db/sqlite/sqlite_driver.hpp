@@ -27,7 +27,8 @@ std::unique_ptr<Driver> open_sqlite(const config::DatabaseUrl& url, OpenMode mod
 
 class SqliteDriver final : public Driver, public HistoryTable, public MigrationLock {
  public:
-  SqliteDriver(const std::string& file, int flags, std::string label);
+  /// history_table: the history table's name ([defaults] history_table, validated).
+  SqliteDriver(const std::string& file, int flags, std::string label, std::string history_table);
 
   Dialect dialect() const override { return Dialect::sqlite; }
   int server_version() const override { return 0; }
@@ -80,6 +81,11 @@ class SqliteDriver final : public Driver, public HistoryTable, public MigrationL
   int busy_timeout_ms() const;
 
   // history.cpp
+  /// The columns of table; empty when there is no such table.
+  std::vector<std::string> history_columns(const std::string& table);
+  /// Throws BlockedError when the history table is another tool's, or absent while
+  /// migrate's history is still in schema_migrations; false when it is absent.
+  bool require_own_history();
   template <typename Body>
   void in_transaction(Body&& body);
   void insert(const HistoryRow& row, std::int64_t duration_ms);
@@ -106,6 +112,8 @@ class SqliteDriver final : public Driver, public HistoryTable, public MigrationL
 
   SQLite::Database m_db;
   std::string m_label;
+  std::string m_history_table;   ///< the history table's name, as the manifest gives it
+  std::string m_history_quoted;  ///< the same, quoted for SQL
   std::string m_lock_holder;                               ///< set while this driver holds the lock
   util::CancelRegistration m_interrupt;                    ///< SIGINT/SIGTERM interrupt the statement running
   std::chrono::milliseconds m_busy_wait = k_busy_timeout;  ///< how long to wait for SQLite's write lock
