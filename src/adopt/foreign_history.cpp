@@ -10,8 +10,11 @@ namespace migrate::adopt {
 
 namespace {
 
-constexpr std::array<std::pair<Tool, std::string_view>, 3> k_tools{
-    {{Tool::drizzle, "drizzle"}, {Tool::goose, "goose"}, {Tool::flyway, "flyway"}}};
+constexpr std::array<std::pair<Tool, std::string_view>, 5> k_tools{{{Tool::drizzle, "drizzle"},
+                                                                   {Tool::goose, "goose"},
+                                                                   {Tool::flyway, "flyway"},
+                                                                   {Tool::golang_migrate, "golang-migrate"},
+                                                                   {Tool::dbmate, "dbmate"}}};
 
 // "1f2e3d4c5b6a…": enough of a hash to recognise it.
 std::string short_hash(const std::string& hash) { return hash.size() > 12 ? hash.substr(0, 12) + "…" : hash; }
@@ -93,6 +96,40 @@ void read_flyway(step::Session& session, ForeignHistory& history) {
   }
 }
 
+// golang-migrate keeps one row: the version everything up to which is applied.
+void read_golang_migrate(step::Session& session, ForeignHistory& history) {
+  history.table = first_table(session, {"schema_migrations"});
+  if (history.table.empty()) return;
+  history.found = true;
+  for (const step::Row& row : session.query("SELECT version, dirty FROM schema_migrations")) {
+    ForeignRow foreign;
+    foreign.version = static_cast<Version>(row.integer(0));
+    foreign.label = "version " + std::to_string(*foreign.version);
+    foreign.baseline = true;
+    const std::string dirty = row.text(1);
+    if (dirty == "t" || dirty == "1" || dirty == "true") {
+      foreign.problem = "golang-migrate left it dirty (a failed migration): fix the database, clear the flag with "
+                        "golang-migrate's `force`, then adopt";
+    }
+    history.rows.push_back(std::move(foreign));
+  }
+}
+
+// dbmate keeps a row per applied version (text: its timestamps or numbers).
+void read_dbmate(step::Session& session, ForeignHistory& history) {
+  history.table = first_table(session, {"schema_migrations"});
+  if (history.table.empty()) return;
+  history.found = true;
+  for (const step::Row& row : session.query("SELECT version FROM schema_migrations ORDER BY version")) {
+    ForeignRow foreign;
+    const std::string version = row.text(0);
+    foreign.label = "version " + version;
+    foreign.version = as_version(version);
+    if (!foreign.version) foreign.problem = "dbmate version '" + version + "' is not a whole number";
+    history.rows.push_back(std::move(foreign));
+  }
+}
+
 }  // namespace
 
 std::string_view tool_name(Tool tool) {
@@ -123,6 +160,8 @@ ForeignHistory read_foreign_history(db::Driver& driver, Tool tool) {
       case Tool::drizzle: read_drizzle(session, history); break;
       case Tool::goose: read_goose(session, history); break;
       case Tool::flyway: read_flyway(session, history); break;
+      case Tool::golang_migrate: read_golang_migrate(session, history); break;
+      case Tool::dbmate: read_dbmate(session, history); break;
     }
   });
   return history;

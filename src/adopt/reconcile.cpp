@@ -53,6 +53,11 @@ std::map<Version, Match> applied_by_tool(const ForeignHistory& history, const st
     }
     if (!row->applied) continue;  // goose: rolled back
     if (row->baseline) {
+      if (history.tool == Tool::golang_migrate && by_version.count(version) == 0) {
+        out.refused.push_back({row->label, "golang-migrate applied up to it, but the service has no revision numbered " +
+                                               format_version(version) + ": the database is ahead of the code"});
+        continue;
+      }
       for (const Revision& revision : revisions) {
         if (revision.version <= version) add(revision, "baseline", row->applied_at);
       }
@@ -84,12 +89,14 @@ Reconciliation reconcile(const ForeignHistory& history, const std::vector<Revisi
     const auto match = applied.find(revision.version);
     const auto mine = recorded.find(revision.version);
     if (match == applied.end()) {
-      if (!applied.empty() && revision.version < newest) {
+      if (!applied.empty() && revision.version < newest && history.tool != Tool::dbmate) {
         out.refused.push_back({revision.label(), std::string(tool_name(history.tool)) +
                                                      " never applied it, yet it applied " + format_version(newest) +
                                                      " after it (skipped, or applied out of order): run it by hand "
                                                      "or remove the file, then adopt again"});
       } else if (mine == recorded.end()) {
+        // dbmate applies files below its newest too: such a one is pending, and `up` needs
+        // --allow-out-of-order for it.
         out.pending.push_back(revision.version);
       }
       continue;

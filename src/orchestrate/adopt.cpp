@@ -20,9 +20,10 @@ adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& 
   if (!history.found) {
     throw BlockedError("no " + std::string(adopt::tool_name(request.tool)) + " history in the database of " +
                        request.service + " (looked for " +
-                       (request.tool == adopt::Tool::drizzle ? "drizzle.__drizzle_migrations"
-                        : request.tool == adopt::Tool::goose ? "goose_db_version"
-                                                             : "flyway_schema_history") +
+                       (request.tool == adopt::Tool::drizzle  ? "drizzle.__drizzle_migrations"
+                        : request.tool == adopt::Tool::goose  ? "goose_db_version"
+                        : request.tool == adopt::Tool::flyway ? "flyway_schema_history"
+                                                              : "schema_migrations") +
                        "): nothing to adopt; for a database without any history use `migrate stamp`");
   }
   table = history.table;

@@ -245,3 +245,65 @@ TEST_CASE("setting history_table over a history kept in schema_migrations is ref
 }
 
 }  // namespace migrate::test
+
+TEST_CASE("a database dbmate migrated is adopted once migrate's history has a table of its own",
+          "[cli][postgres][sqlite][collision][adopt]") {
+  for (Dialect dialect : {Dialect::postgres, Dialect::sqlite}) {
+    INFO(to_string(dialect));
+    auto db = make_test_database(dialect);
+    const TempDir dbmate_dir;
+    write_file(dbmate_dir.path() / "20240101000000_create_widgets.sql",
+               "-- migrate:up\nCREATE TABLE widgets (id integer PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE widgets;\n");
+    write_file(dbmate_dir.path() / "20240102000000_create_sprockets.sql",
+               "-- migrate:up\nCREATE TABLE sprockets (id integer);\n\n-- migrate:down\nDROP TABLE sprockets;\n");
+    dbmate_up(*db, dbmate_dir.path());
+
+    CliProject project;
+    project.write("20240101000000_create_widgets.up.sql", "CREATE TABLE widgets (id integer PRIMARY KEY);\n");
+    project.write("20240102000000_create_sprockets.up.sql", "CREATE TABLE sprockets (id integer);\n");
+    project.write("20240103000000_create_gears.up.sql", "CREATE TABLE gears (id integer);\n");
+
+    // Under the default name, migrate's history would be dbmate's table: refused, naming the way out.
+    const CliResult collided = project.run({"adopt", "app", "--from", "dbmate"}, db.get());
+    CHECK_EXIT(collided, 4);
+    CHECK(contains(collided.err, "history_table"));
+
+    project.set_manifest("[defaults]\nhistory_table = \"migrate_history\"\n\n" + service_toml("app"));
+    const nlohmann::json adopted = parse_json(project.run({"adopt", "app", "--from", "dbmate", "--json"}, db.get()));
+    CHECK(adopted["success"] == true);
+    REQUIRE(adopted["matched"].size() == 2);
+    CHECK(adopted["matched"][1]["version"] == "20240102000000");
+    CHECK(adopted["pending"] == nlohmann::json::array({"20240103000000"}));
+    CHECK(db->query("SELECT version FROM migrate_history ORDER BY 1") ==
+          Rows{{"20240101000000"}, {"20240102000000"}});
+    CHECK_EXIT(project.run({"up", "--yes", "--no-backup"}, db.get()), 0);
+    CHECK(has_table(*db, "gears"));
+    CHECK(db->query("SELECT version FROM schema_migrations ORDER BY 1") ==
+          Rows{{"20240101000000"}, {"20240102000000"}});  // dbmate's, untouched
+  }
+}
+
+TEST_CASE("a database golang-migrate migrated is adopted up to its version; a dirty one is refused",
+          "[cli][postgres][collision][adopt]") {
+  auto db = make_test_database(Dialect::postgres);
+  CliProject project("[defaults]\nhistory_table = \"migrate_history\"\n\n" + service_toml("app"));
+  project.add_table(1, "alpha");
+  project.add_table(2, "beta");
+  project.add_table(3, "gamma");
+  db->exec("CREATE TABLE alpha (id integer); CREATE TABLE beta (id integer);"
+           "CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null);"
+           "INSERT INTO schema_migrations VALUES (2, true)");
+  const CliResult dirty = project.run({"adopt", "app", "--from", "golang-migrate"}, db.get());
+  CHECK_EXIT(dirty, 4);
+  CHECK(contains(dirty.err, "dirty"));
+  CHECK_FALSE(has_table(*db, "migrate_history"));
+
+  db->exec("UPDATE schema_migrations SET dirty = false");
+  const nlohmann::json adopted =
+      parse_json(project.run({"adopt", "app", "--from", "golang-migrate", "--json"}, db.get()));
+  CHECK(adopted["success"] == true);
+  CHECK(adopted["matched"].size() == 2);
+  CHECK(adopted["pending"] == nlohmann::json::array({"0003"}));
+  CHECK(db->history("app").empty());  // the helper reads schema_migrations: migrate's is migrate_history
+  CHECK(db->query("SELECT version FROM migrate_history ORDER BY 1") == Rows{{"1"}, {"2"}});
+}

@@ -163,7 +163,7 @@ TEST_CASE("a declined prompt under --json keeps stdout one document", "[cli][jso
   CHECK(db->history("app").empty());
 }
 
-TEST_CASE("--json typed at a terminal with stdout piped: the plan and the question on stderr, stdout one document",
+TEST_CASE("up --json typed at a terminal with stdout piped: the plan and the question on stderr, stdout one document",
           "[cli][json]") {
   // `migrate up --json | jq` run by a person: stdin is the terminal, stdout a pipe.
   CliProject project;

@@ -14,15 +14,15 @@
 namespace migrate::adopt {
 
 /// The tools whose history `adopt` reads.
-enum class Tool { drizzle, goose, flyway };
+enum class Tool { drizzle, goose, flyway, golang_migrate, dbmate };
 
-/// "drizzle", "goose", "flyway".
+/// "drizzle", "goose", "flyway", "golang-migrate", "dbmate".
 std::string_view tool_name(Tool tool);
 
 /// The tool called name; nullopt for any other word.
 std::optional<Tool> parse_tool(std::string_view name);
 
-/// The tools' names, "drizzle, goose, flyway", for messages.
+/// The tools' names, "drizzle, goose, flyway, golang-migrate, dbmate", for messages.
 std::string tool_names();
 
 /// One row of the tool's history table, in the table's order.
@@ -32,8 +32,8 @@ struct ForeignRow {
   std::string hash;                ///< drizzle: SHA-256 of the migration file, hex
   std::string applied_at;          ///< UTC, ISO 8601, where the tool records it ("" otherwise)
   bool applied = true;             ///< goose: is_applied; flyway: success
-  bool baseline = false;           ///< flyway: a BASELINE row (everything up to it counts as applied)
-  std::string problem;             ///< a row migrate cannot read as a version (flyway "1.1")
+  bool baseline = false;           ///< flyway BASELINE, golang-migrate: everything up to it counts as applied
+  std::string problem;             ///< why the row cannot be taken over (flyway "1.1", golang-migrate dirty)
 };
 
 /// A tool's history as found in a database.
@@ -46,8 +46,9 @@ struct ForeignHistory {
 
 /// Reads tool's history table through the driver, in one transaction that changes
 /// nothing: drizzle's `drizzle.__drizzle_migrations` (`__drizzle_migrations` on SQLite),
-/// goose's `goose_db_version`, Flyway's `flyway_schema_history`. Throws the driver's
-/// errors.
+/// goose's `goose_db_version`, Flyway's `flyway_schema_history`, golang-migrate's and
+/// dbmate's `schema_migrations` (readable only when migrate's own history has another
+/// name: `[defaults] history_table`). Throws the driver's errors.
 ForeignHistory read_foreign_history(db::Driver& driver, Tool tool);
 
 }  // namespace migrate::adopt

@@ -38,8 +38,12 @@ struct Reconciliation {
 /// - goose: the latest row per version decides (is_applied); version 0 is goose's own.
 /// - flyway: a failed row (success false) is refused; a BASELINE row counts every
 ///   revision up to its version as applied.
-/// - goose, flyway: a version with no file is refused; a file with no row below the
-///   newest applied version is refused (applied out of order or skipped).
+/// - golang-migrate: its one row means "everything up to it"; dirty is refused.
+/// - dbmate: the set of versions in its table; a file below its newest without a row is
+///   pending (dbmate applies out of order), not refused.
+/// - goose, flyway, golang-migrate, dbmate: a version with no file is refused; goose and
+///   Flyway: a file with no row below the newest applied version is refused (applied out
+///   of order or skipped).
 /// - every tool: a revision migrate already records with another checksum is refused; one
 ///   it records with the same is `already`. A row of migrate's history below the tool's
 ///   newest that the tool does not have is refused (the histories disagree); rows above it

@@ -1,4 +1,4 @@
-// `migrate adopt <service> --from drizzle|goose|flyway [--dry-run]`: take over a database
+// `migrate adopt <service> --from <tool> [--dry-run]`: take over a database
 // another tool migrated. Parses the options, calls orchestrate::adopt_history, renders the
 // reconciliation.
 #include <ostream>
@@ -81,7 +81,7 @@ class AdoptCommand final : public Command {
 }  // namespace
 
 Registered add_adopt_command(CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("adopt", "Take over a database migrated by drizzle-kit, goose or Flyway");
+  CLI::App* sub = app.add_subcommand("adopt", "Take over a database migrated by drizzle-kit, goose, Flyway, golang-migrate or dbmate");
   return {sub, std::make_unique<AdoptCommand>(*sub)};
 }
 
