@@ -18,6 +18,7 @@ set(MIGRATE_LAYERS
   run          # one service's run under its lock: the policy above the drivers
   status       # where a service stands, as values and the status document
   orchestrate  # the verbs: lock, backup and audit around run/, results as values
+  serve        # `migrate serve`: the read-only status page and JSON API over HTTP
   cli          # argument parsing and rendering; parse -> call a verb -> render
 )
 
@@ -34,7 +35,8 @@ set(MIGRATE_LAYER_USES_backup config db)
 set(MIGRATE_LAYER_USES_run db plan)
 set(MIGRATE_LAYER_USES_status plan)
 set(MIGRATE_LAYER_USES_orchestrate audit backup run source status)
-set(MIGRATE_LAYER_USES_cli orchestrate)
+set(MIGRATE_LAYER_USES_serve orchestrate)
+set(MIGRATE_LAYER_USES_cli serve)
 
 # Sets ${out} to every layer `layer` may include: itself and all it reaches.
 function(migrate_layer_closure layer out)

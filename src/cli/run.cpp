@@ -75,6 +75,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_import_kv_command(app));
   commands.push_back(add_repair_command(app));
   commands.push_back(add_lock_command(app));
+  commands.push_back(add_serve_command(app));
   for (Registered& registered : commands) registered.app->fallthrough();
 
   try {
