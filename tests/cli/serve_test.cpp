@@ -53,6 +53,8 @@ class ServeProject {
 
   const std::string& pg_password() const { return m_password; }
   TestDatabase& pg() const { return *m_pg; }
+  TestDatabase& lite() const { return *m_lite; }
+  const TestProject& project() const { return m_project; }
 
  private:
   std::unique_ptr<TestDatabase> m_pg;
@@ -168,6 +170,40 @@ TEST_CASE("serve reports every service's status in the documented shape, a down 
   CHECK_FALSE(down["error"].get<std::string>().empty());
   CHECK(down["database"] == "postgresql://app:***@127.0.0.1:1/app");
   CHECK(down["applied"] == 0);
+}
+
+TEST_CASE("serve reports drift, a dirty revision and a held lock as the databases show them", "[serve]") {
+  ServeProject project;
+  // Behind migrate's back: pg's applied revision edited on disk, lite's marked dirty and its
+  // lock row held by another runner.
+  project.project().write(stem(1, "create_accounts") + ".up.sql", "CREATE TABLE accounts (id BIGINT);\n", "pg");
+  project.lite().exec("UPDATE schema_migrations SET dirty = 1 WHERE service = 'lite';"
+                      "INSERT INTO migration_lock (lock_id, holder) VALUES (1, 'ops@box:4242');");
+  Server server(project);
+  const Json document = get_json(server, "/api/migrations/status");
+  INFO(document.dump(2));
+  const Json& pg = document["services"]["pg"];
+  CHECK(pg["status"] == "drift");
+  REQUIRE(pg["drift"].size() == 1);
+  CHECK(pg["drift"][0]["version"] == "0001");
+  const Json& lite = document["services"]["lite"];
+  CHECK(lite["status"] == "dirty");
+  CHECK(lite["dirty"] == true);
+  CHECK(lite["dirty_revision"] == "0001");
+  REQUIRE(lite["lock"].is_object());
+  CHECK(lite["lock"]["holder"] == "ops@box:4242");
+  CHECK(lite["lock"]["acquired_at"].is_string());
+  CHECK(lite["lock_holder"] == "ops@box:4242");
+
+  const std::string metrics = get(server, "/metrics").body;
+  INFO(metrics);
+  CHECK(contains(metrics, "\nmigrate_dirty{service=\"lite\"} 1\n"));
+  CHECK(contains(metrics, "\nmigrate_lock_held{service=\"lite\"} 1\n"));
+  CHECK(contains(metrics, "\nmigrate_lock_held{service=\"pg\"} 0\n"));
+  const std::string page = get(server, "/").body;
+  CHECK(contains(page, "<td class=\"state s-dirty\">dirty</td>"));
+  CHECK(contains(page, "<td class=\"state s-drift\">drift</td>"));
+  CHECK(contains(page, "<td>ops@box:4242</td>"));
 }
 
 TEST_CASE("serve's metrics, health, readiness, history, audit and backups endpoints answer", "[serve]") {
