@@ -51,7 +51,8 @@ std::vector<std::string> read_recent_events(const std::filesystem::path& path, s
     throw Error(ExitCode::failed, "cannot read the audit log " + path.string() + ": " + std::strerror(errno));
   }
   off_t end = ::lseek(fd.get(), 0, SEEK_END);
-  if (end < 0) throw Error(ExitCode::failed, "cannot read the audit log " + path.string() + ": " + std::strerror(errno));
+  if (end < 0)
+    throw Error(ExitCode::failed, "cannot read the audit log " + path.string() + ": " + std::strerror(errno));
   std::string tail;  // the start of a line whose beginning lies in an earlier block
   while (end > 0 && events.size() < limit) {
     const std::size_t size = static_cast<std::size_t>(std::min<off_t>(end, static_cast<off_t>(k_block)));

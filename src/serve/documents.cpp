@@ -97,9 +97,7 @@ Json audit_document(const std::vector<std::string>& lines) {
 }
 
 Json backup_entry(const backup::BackupFile& file) {
-  Json object = {{"file", file.path.filename().string()},
-                 {"timestamp", file.timestamp},
-                 {"size_bytes", file.size}};
+  Json object = {{"file", file.path.filename().string()}, {"timestamp", file.timestamp}, {"size_bytes", file.size}};
   object["database"] = file.info ? Json(file.info->url) : Json(nullptr);
   return object;
 }
@@ -136,19 +134,25 @@ Json readiness_document(const Snapshot& snapshot) {
 
 std::string metrics_text(const Snapshot& snapshot) {
   std::ostringstream out;
-  gauge(out, "migrate_pending_revisions", "Revisions on disk not yet applied.", snapshot,
-        [](const status::ServiceStatus& s) { return static_cast<double>(s.pending); }, readable);
-  gauge(out, "migrate_applied_revisions", "Revisions recorded as applied.", snapshot,
-        [](const status::ServiceStatus& s) { return static_cast<double>(s.applied); }, readable);
-  gauge(out, "migrate_dirty", "1 when a revision is marked dirty.", snapshot,
-        [](const status::ServiceStatus& s) { return s.dirty ? 1.0 : 0.0; }, readable);
-  gauge(out, "migrate_lock_held", "1 when the migration lock row is held.", snapshot,
-        [](const status::ServiceStatus& s) { return s.lock ? 1.0 : 0.0; }, readable);
-  gauge(out, "migrate_database_up", "1 when the service's database could be read.", snapshot,
-        [](const status::ServiceStatus& s) { return readable(s) ? 1.0 : 0.0; }, nullptr);
-  gauge(out, "migrate_last_applied_timestamp_seconds", "When the newest revision was applied (Unix time).", snapshot,
-        [](const status::ServiceStatus& s) { return epoch_seconds(s.last_applied_at); },
-        [](const status::ServiceStatus& s) { return readable(s) && epoch_seconds(s.last_applied_at) >= 0; });
+  gauge(
+      out, "migrate_pending_revisions", "Revisions on disk not yet applied.", snapshot,
+      [](const status::ServiceStatus& s) { return static_cast<double>(s.pending); }, readable);
+  gauge(
+      out, "migrate_applied_revisions", "Revisions recorded as applied.", snapshot,
+      [](const status::ServiceStatus& s) { return static_cast<double>(s.applied); }, readable);
+  gauge(
+      out, "migrate_dirty", "1 when a revision is marked dirty.", snapshot,
+      [](const status::ServiceStatus& s) { return s.dirty ? 1.0 : 0.0; }, readable);
+  gauge(
+      out, "migrate_lock_held", "1 when the migration lock row is held.", snapshot,
+      [](const status::ServiceStatus& s) { return s.lock ? 1.0 : 0.0; }, readable);
+  gauge(
+      out, "migrate_database_up", "1 when the service's database could be read.", snapshot,
+      [](const status::ServiceStatus& s) { return readable(s) ? 1.0 : 0.0; }, nullptr);
+  gauge(
+      out, "migrate_last_applied_timestamp_seconds", "When the newest revision was applied (Unix time).", snapshot,
+      [](const status::ServiceStatus& s) { return epoch_seconds(s.last_applied_at); },
+      [](const status::ServiceStatus& s) { return readable(s) && epoch_seconds(s.last_applied_at) >= 0; });
   return out.str();
 }
 
@@ -158,8 +162,8 @@ double epoch_seconds(const std::string& iso8601) {
   std::tm tm{};
   int millis = 0;
   char separator = 0;
-  const int fields = std::sscanf(iso8601.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d.%3d", &tm.tm_year, &tm.tm_mon,
-                                 &tm.tm_mday, &separator, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis);
+  const int fields = std::sscanf(iso8601.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d.%3d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                                 &separator, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis);
   if (fields < 7 || (separator != 'T' && separator != ' ')) return -1;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;

@@ -8,9 +8,7 @@ namespace migrate::serve {
 
 namespace {
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
+bool is_loopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
 
 }  // namespace
 
@@ -20,8 +18,10 @@ ListenAddress parse_listen_address(const std::string& text) {
   if (colon == std::string::npos) throw UsageError(usage);
   std::string host = text.substr(0, colon);
   const std::string port = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  else if (host.find(':') != std::string::npos) throw UsageError(usage);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string::npos)
+    throw UsageError(usage);
   if (host.empty()) host = "127.0.0.1";
   if (port.empty() || port.size() > 5) throw UsageError(usage);
   for (const char c : port) {

@@ -194,9 +194,9 @@ std::string render_page(const PageData& data) {
       << "</style></head>\n<body data-refresh-ms=\"" << data.refresh.count() << "\" data-refreshes=\"0\">\n"
       << "<h1>Migration status</h1>\n<p class=\"meta\">Overall: <span id=\"overall\" class=\"state s-" << overall
       << "\">" << html_escape(overall) << " (" << status.at("total_pending").get<std::size_t>()
-      << " pending)</span></p>\n<p class=\"meta\" id=\"updated\">generated at "
-      << html_escape(snapshot.generated_at) << "</p>\n<div id=\"banner\" class=\"banner\" role=\"alert\""
-      << (down.empty() ? " hidden>" : ">") << (down.empty() ? "" : "Unreachable: " + html_escape(down))
+      << " pending)</span></p>\n<p class=\"meta\" id=\"updated\">generated at " << html_escape(snapshot.generated_at)
+      << "</p>\n<div id=\"banner\" class=\"banner\" role=\"alert\"" << (down.empty() ? " hidden>" : ">")
+      << (down.empty() ? "" : "Unreachable: " + html_escape(down))
       << "</div>\n<h2>Services</h2>\n<div class=\"scroll\"><table id=\"services\"><thead><tr><th>Service</th>"
       << "<th>State</th><th>Current</th><th>Latest</th><th>Applied</th><th>Pending</th><th>Last applied</th>"
       << "<th>Lock holder</th><th>Database</th></tr></thead><tbody>\n";

@@ -109,26 +109,26 @@ class Routes {
       send_json(rs, 200, {{"status", "ok"}});
     });
     server.Get("/readyz", guarded([this](const auto&, auto& rs) {
-      const auto snapshot = m_cache.get();
-      send_json(rs, ready(*snapshot) ? 200 : 503, readiness_document(*snapshot));
-    }));
+                 const auto snapshot = m_cache.get();
+                 send_json(rs, ready(*snapshot) ? 200 : 503, readiness_document(*snapshot));
+               }));
     server.Get("/metrics", guarded([this](const auto&, auto& rs) {
-      rs.set_content(metrics_text(*m_cache.get()), "text/plain; version=0.0.4; charset=utf-8");
-    }));
-    server.Get("/api/migrations/status", guarded([this](const auto&, auto& rs) {
-      send_json(rs, 200, status_document(*m_cache.get()));
-    }));
+                 rs.set_content(metrics_text(*m_cache.get()), "text/plain; version=0.0.4; charset=utf-8");
+               }));
+    server.Get("/api/migrations/status",
+               guarded([this](const auto&, auto& rs) { send_json(rs, 200, status_document(*m_cache.get())); }));
     server.Get("/api/migrations/history", guarded([this](const auto& rq, auto& rs) { history(rq, rs); }));
     server.Get("/api/audit", guarded([this](const auto& rq, auto& rs) {
-      const config::Manifest manifest = config::load_manifest(m_options.config);
-      const std::size_t limit = limit_param(rq, k_default_audit_limit, k_max_audit_limit);
-      const std::string service = service_param(rq, manifest);
-      send_json(rs, 200, audit_document(audit::read_recent_events(manifest.defaults.audit_log, limit, service)));
-    }));
+                 const config::Manifest manifest = config::load_manifest(m_options.config);
+                 const std::size_t limit = limit_param(rq, k_default_audit_limit, k_max_audit_limit);
+                 const std::string service = service_param(rq, manifest);
+                 send_json(rs, 200,
+                           audit_document(audit::read_recent_events(manifest.defaults.audit_log, limit, service)));
+               }));
     server.Get("/api/backups", guarded([this](const auto& rq, auto& rs) {
-      const config::Manifest manifest = config::load_manifest(m_options.config);
-      send_json(rs, 200, backups_document(orchestrate::list_backups(manifest, service_param(rq, manifest))));
-    }));
+                 const config::Manifest manifest = config::load_manifest(m_options.config);
+                 send_json(rs, 200, backups_document(orchestrate::list_backups(manifest, service_param(rq, manifest))));
+               }));
   }
 
  private:
@@ -227,7 +227,7 @@ void serve(const ServeOptions& options, const std::function<void(const std::stri
   server.set_read_timeout(std::chrono::seconds(5));
   server.set_write_timeout(std::chrono::seconds(5));
   server.set_keep_alive_timeout(5);
-  server.set_tcp_nodelay(true);  // small JSON answers: no Nagle/delayed-ACK stall of ~40 ms each
+  server.set_tcp_nodelay(true);         // small JSON answers: no Nagle/delayed-ACK stall of ~40 ms each
   server.set_payload_max_length(8192);  // nothing is ever read from a body
   server.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                               {"Cache-Control", "no-store"},

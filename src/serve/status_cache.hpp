@@ -24,8 +24,7 @@ struct Snapshot {
 /// arrive while a read is running wait for it and share its result). Thread-safe.
 class StatusCache {
  public:
-  StatusCache(std::filesystem::path config, std::optional<std::string> database_url,
-              std::chrono::milliseconds window);
+  StatusCache(std::filesystem::path config, std::optional<std::string> database_url, std::chrono::milliseconds window);
 
   /// The newest snapshot, read now when the cached one is older than the window.
   std::shared_ptr<const Snapshot> get();

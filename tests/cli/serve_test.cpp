@@ -126,8 +126,7 @@ void check_no_secret(const std::string& text, const ServeProject& project) {
 
 }  // namespace
 
-TEST_CASE("serve reports every service's status in the documented shape, a down database as an error",
-          "[serve]") {
+TEST_CASE("serve reports every service's status in the documented shape, a down database as an error", "[serve]") {
   ServeProject project;
   Server server(project);
   const Reply reply = get(server, "/api/migrations/status");
@@ -177,8 +176,9 @@ TEST_CASE("serve reports drift, a dirty revision and a held lock as the database
   // Behind migrate's back: pg's applied revision edited on disk, lite's marked dirty and its
   // lock row held by another runner.
   project.project().write(stem(1, "create_accounts") + ".up.sql", "CREATE TABLE accounts (id BIGINT);\n", "pg");
-  project.lite().exec("UPDATE schema_migrations SET dirty = 1 WHERE service = 'lite';"
-                      "INSERT INTO migration_lock (lock_id, holder) VALUES (1, 'ops@box:4242');");
+  project.lite().exec(
+      "UPDATE schema_migrations SET dirty = 1 WHERE service = 'lite';"
+      "INSERT INTO migration_lock (lock_id, holder) VALUES (1, 'ops@box:4242');");
   Server server(project);
   const Json document = get_json(server, "/api/migrations/status");
   INFO(document.dump(2));
@@ -265,9 +265,9 @@ TEST_CASE("serve's metrics, health, readiness, history, audit and backups endpoi
 TEST_CASE("serve refuses bad queries, unknown paths and every method but GET and HEAD", "[serve]") {
   ServeProject project;
   Server server(project);
-  for (const std::string path : {"/api/audit?limit=abc", "/api/audit?limit=0", "/api/audit?limit=1001",
-                                 "/api/migrations/history?limit=-1", "/api/migrations/history?service=nope",
-                                 "/api/backups?service=nope"}) {
+  for (const std::string path :
+       {"/api/audit?limit=abc", "/api/audit?limit=0", "/api/audit?limit=1001", "/api/migrations/history?limit=-1",
+        "/api/migrations/history?service=nope", "/api/backups?service=nope"}) {
     const Json error = get_json(server, path, 400);
     CHECK(error["success"] == false);
     CHECK(error["error"].is_string());
@@ -298,8 +298,8 @@ TEST_CASE("serve refuses bad queries, unknown paths and every method but GET and
 TEST_CASE("serve with a token requires it on every endpoint but /healthz and never shows it", "[serve]") {
   ServeProject project;
   Server server(project, {"--token-env", "SERVE_TOKEN"});
-  for (const std::string path : {"/", "/api/migrations/status", "/metrics", "/readyz", "/api/audit",
-                                 "/api/backups", "/api/migrations/history"}) {
+  for (const std::string path : {"/", "/api/migrations/status", "/metrics", "/readyz", "/api/audit", "/api/backups",
+                                 "/api/migrations/history"}) {
     INFO(path);
     const Reply none = get(server, path);
     CHECK(none.status == 401);
@@ -352,8 +352,9 @@ TEST_CASE("serve's page is one self-contained document that shows every service 
   CHECK(contains(csp, "default-src 'none'"));
   CHECK(contains(csp, "script-src 'nonce-"));
   CHECK_FALSE(contains(csp, "unsafe"));
-  CHECK(contains(page.body, "<tr data-service=\"pg\"><td>pg</td><td class=\"state s-pending\">pending</td>"
-                            "<td>0001</td><td>0002</td><td>1</td><td>1</td>"));
+  CHECK(contains(page.body,
+                 "<tr data-service=\"pg\"><td>pg</td><td class=\"state s-pending\">pending</td>"
+                 "<td>0001</td><td>0002</td><td>1</td><td>1</td>"));
   CHECK(contains(page.body, "<tr data-service=\"lite\"><td>lite</td><td class=\"state s-up_to_date\">up_to_date</td>"));
   CHECK(contains(page.body, "<td class=\"state s-error\">error</td>"));
   CHECK(contains(page.body, "Unreachable: down: "));
@@ -375,8 +376,8 @@ TEST_CASE("serve's page in headless Chromium shows each service and follows a ch
   // Virtual time runs ahead while the page is idle, so 300 s of it pass in a few seconds of
   // real time, refreshing once a second (--refresh 1s) and waiting for each fetch.
   ChildProcess browser({chromium.string(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--no-first-run", "--user-data-dir=" + profile.path().string(),
-                        "--virtual-time-budget=300000", "--dump-dom", url});
+                        "--no-first-run", "--user-data-dir=" + profile.path().string(), "--virtual-time-budget=300000",
+                        "--dump-dom", url});
   // Once the page's script has fetched the API, a revision is applied behind its back.
   const bool fetched = server.child().wait_for_output("GET /api/migrations/status", std::chrono::seconds(120));
   INFO(server.child().describe());
@@ -387,10 +388,12 @@ TEST_CASE("serve's page in headless Chromium shows each service and follows a ch
   REQUIRE(dom.exit_code == 0);
   const std::string& html = dom.out;
   check_no_secret(html, project);
-  CHECK(contains(html, "<tr data-service=\"pg\"><td>pg</td><td class=\"state s-up_to_date\">up_to_date</td>"
-                       "<td>0002</td><td>0002</td><td>2</td><td>0</td>"));
-  CHECK(contains(html, "<tr data-service=\"lite\"><td>lite</td><td class=\"state s-up_to_date\">up_to_date</td>"
-                       "<td>0001</td><td>0001</td><td>1</td><td>0</td>"));
+  CHECK(contains(html,
+                 "<tr data-service=\"pg\"><td>pg</td><td class=\"state s-up_to_date\">up_to_date</td>"
+                 "<td>0002</td><td>0002</td><td>2</td><td>0</td>"));
+  CHECK(contains(html,
+                 "<tr data-service=\"lite\"><td>lite</td><td class=\"state s-up_to_date\">up_to_date</td>"
+                 "<td>0001</td><td>0001</td><td>1</td><td>0</td>"));
   CHECK(contains(html, "<tr data-service=\"down\"><td>down</td><td class=\"state s-error\">error</td>"));
   CHECK(contains(html, "role=\"alert\">Unreachable: down: "));
   CHECK(contains(html, "last updated "));
@@ -398,6 +401,7 @@ TEST_CASE("serve's page in headless Chromium shows each service and follows a ch
   // The page was loaded once: the new state came through the script's refresh.
   const std::string log = server.child().err();
   std::size_t page_loads = 0;
-  for (std::size_t at = log.find("GET / 200"); at != std::string::npos; at = log.find("GET / 200", at + 1)) ++page_loads;
+  for (std::size_t at = log.find("GET / 200"); at != std::string::npos; at = log.find("GET / 200", at + 1))
+    ++page_loads;
   CHECK(page_loads == 1);
 }
