@@ -14,6 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build_packages=(
   cmake g++ pkg-config libpqxx-dev libsqlitecpp-dev libcli11-dev libssl-dev
   libspdlog-dev catch2 libtomlplusplus-dev nlohmann-json3-dev
+  libcpp-httplib-dev        # the HTTP server of `migrate serve`
   clang libclang-rt-14-dev  # libFuzzer for the fuzz targets (deployment/fuzz.sh)
   libbenchmark-dev          # the micro-benchmarks (bench/micro)
 )
@@ -40,7 +41,7 @@ install_missing_packages() {
     is_installed "$pkg" || missing+=("$pkg")
   done
   if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "setup: all ${#build_packages[@]} build packages are installed"
+    echo "setup: the $# packages needed are installed"
     return 0
   fi
   echo "setup: installing ${missing[*]}"
@@ -58,6 +59,8 @@ install_missing_packages() {
 }
 
 install_missing_packages "${build_packages[@]}"
+# For the tests only: the browser that loads `migrate serve`'s page (tests/cli/serve_test.cpp).
+if [[ ${MIGRATE_BUILD_ALL:-0} == 1 ]]; then install_missing_packages chromium; fi
 
 build_dir=${MIGRATE_BUILD_DIR:-build}
 cmake_args=(-S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo)

@@ -45,6 +45,7 @@ ServiceStatus summarize(const std::string& service, const std::string& database,
   status.drift = plan::check_drift(revisions, history);
   status.dirty = plan::find_dirty(history);
   status.lock = lock;
+  for (const AppliedRevision& row : history) status.last_applied_at = std::max(status.last_applied_at, row.applied_at);
   if (status.dirty) status.state = State::dirty;
   else if (!status.drift.empty()) status.state = State::drift;
   else if (status.pending > 0) status.state = State::pending;

@@ -29,6 +29,7 @@ struct ServiceStatus {
   std::vector<plan::Drift> drift;
   std::optional<AppliedRevision> dirty;
   std::optional<LockInfo> lock;
+  std::string last_applied_at;  ///< the newest applied_at of its history (UTC ISO 8601); empty: none
   std::string error;  ///< set when state is error
 };
 

@@ -1,43 +1,15 @@
 // `migrate history [service]`: every revision with its applied time, or "pending".
 #include <iomanip>
-#include <map>
 #include <ostream>
 
 #include "cli/command.hpp"
-#include "migrate/plan/plan.hpp"
+#include "migrate/orchestrate/read_status.hpp"
 
 namespace migrate::cli {
 
 namespace {
 
-// One line of the history: a revision on disk, in the database, or both.
-struct Entry {
-  Version version = 0;
-  std::string name;
-  std::string state;  ///< applied, pending, dirty, missing_file
-  std::string file;   ///< the up file, "" when only the history has it
-  const AppliedRevision* applied = nullptr;
-  bool checksum_ok = true;
-};
-
-std::vector<Entry> merge(const std::vector<Revision>& revisions, const std::vector<AppliedRevision>& history) {
-  std::map<Version, Entry> entries;
-  for (const Revision& revision : revisions) {
-    entries[revision.version] = {revision.version, revision.name, "pending", revision.up.path.string()};
-  }
-  for (const AppliedRevision& row : history) {
-    Entry& entry = entries[row.version];
-    const bool on_disk = !entry.name.empty();
-    entry.version = row.version;
-    entry.name = row.name;
-    entry.applied = &row;
-    entry.state = row.dirty ? "dirty" : on_disk ? "applied" : "missing_file";
-  }
-  for (const plan::Drift& drift : plan::check_drift(revisions, history)) entries[drift.version].checksum_ok = false;
-  std::vector<Entry> out;
-  for (auto& [version, entry] : entries) out.push_back(std::move(entry));
-  return out;
-}
+using Entry = orchestrate::HistoryEntry;
 
 class HistoryCommand final : public Command {
  public:
@@ -52,8 +24,7 @@ class HistoryCommand final : public Command {
     project.load_all(services);
     Json by_service = Json::object();
     for (const config::ServiceConfig* service : services) {
-      const auto history = project.driver(*service).history().read(service->name);
-      const std::vector<Entry> entries = merge(project.revisions(*service).revisions, history);
+      const std::vector<Entry> entries = orchestrate::read_history(project, *service);
       Json list = Json::array();
       for (const Entry& e : entries) list.push_back(to_json(e));
       by_service[service->name] = std::move(list);
