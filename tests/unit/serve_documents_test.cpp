@@ -8,7 +8,7 @@
 
 using namespace migrate::serve;
 
-TEST_CASE("--listen takes host:port and knows loopback addresses", "[serve][unit]") {
+TEST_CASE("serve --listen takes host:port and knows loopback addresses", "[serve][unit]") {
   const ListenAddress v4 = parse_listen_address("127.0.0.1:8080");
   CHECK(v4.host == "127.0.0.1");
   CHECK(v4.port == 8080);
