@@ -45,9 +45,11 @@ void read_drizzle(step::Session& session, ForeignHistory& history) {
   history.found = true;
   // SQLite's ids are NULL (its SERIAL is no autoincrement): the insertion order is rowid's.
   const std::string order = postgres ? "created_at, id" : "created_at, rowid";
-  for (const step::Row& row : session.query("SELECT hash FROM " + history.table + " ORDER BY " + order)) {
+  for (const step::Row& row :
+       session.query("SELECT hash, CAST(created_at AS bigint) FROM " + history.table + " ORDER BY " + order)) {
     ForeignRow foreign;
     foreign.hash = row.text(0);
+    foreign.created_at = row.optional_integer(1);
     foreign.label = "hash " + short_hash(foreign.hash);
     history.rows.push_back(std::move(foreign));
   }

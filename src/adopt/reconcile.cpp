@@ -14,7 +14,7 @@ using Match = Reconciliation::Match;
 // The versions the tool applied, each with how it was tied to its file and when; rows
 // that tie to no file are refused into `out`.
 std::map<Version, Match> applied_by_tool(const ForeignHistory& history, const std::vector<Revision>& revisions,
-                                         Reconciliation& out) {
+                                         const std::map<std::int64_t, Version>& journal, Reconciliation& out) {
   std::map<Version, const Revision*> by_version;
   for (const Revision& revision : revisions) by_version[revision.version] = &revision;
   std::map<Version, Match> applied;
@@ -24,6 +24,22 @@ std::map<Version, Match> applied_by_tool(const ForeignHistory& history, const st
 
   if (history.tool == Tool::drizzle) {
     for (const ForeignRow& row : history.rows) {
+      const auto entry = row.created_at ? journal.find(*row.created_at) : journal.end();
+      if (entry != journal.end()) {
+        const auto file = by_version.find(entry->second);
+        if (file == by_version.end()) {
+          out.refused.push_back({row.label, "drizzle applied the journal's migration " + format_version(entry->second) +
+                                                ", which the service has no revision for: import the folder first"});
+        } else if (file->second->checksum != row.hash) {
+          out.refused.push_back({file->second->label(),
+                                 "drizzle applied it with other contents (hash " + row.hash.substr(0, 12) +
+                                     "…, the file's " + file->second->checksum.substr(0, 12) +
+                                     "…): the file was edited after it ran (drift)"});
+        } else {
+          add(*file->second, "journal", row.applied_at);
+        }
+        continue;
+      }
       const auto file = std::find_if(revisions.begin(), revisions.end(),
                                      [&](const Revision& revision) { return revision.checksum == row.hash; });
       if (file == revisions.end()) {
@@ -78,9 +94,9 @@ std::map<Version, Match> applied_by_tool(const ForeignHistory& history, const st
 }  // namespace
 
 Reconciliation reconcile(const ForeignHistory& history, const std::vector<Revision>& revisions,
-                         const std::vector<AppliedRevision>& own) {
+                         const std::vector<AppliedRevision>& own, const std::map<std::int64_t, Version>& journal) {
   Reconciliation out;
-  const std::map<Version, Match> applied = applied_by_tool(history, revisions, out);
+  const std::map<Version, Match> applied = applied_by_tool(history, revisions, journal, out);
   const Version newest = applied.empty() ? 0 : applied.rbegin()->first;
   std::map<Version, const AppliedRevision*> recorded;
   for (const AppliedRevision& row : own) recorded[row.version] = &row;

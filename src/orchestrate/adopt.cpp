@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
+#include "migrate/adopt/drizzle_folder.hpp"
 #include "migrate/run/lock_guard.hpp"
 #include "migrate/util/error.hpp"
 
@@ -27,8 +29,17 @@ adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& 
                        "): nothing to adopt; for a database without any history use `migrate stamp`");
   }
   table = history.table;
+  std::map<std::int64_t, Version> journal;
+  if (request.journal) {
+    if (request.tool != adopt::Tool::drizzle) throw UsageError("--journal is for --from drizzle");
+    std::filesystem::path root = *request.journal;
+    if (root.filename() == "_journal.json") root = root.parent_path().parent_path();
+    for (const adopt::DrizzleMigration& migration : adopt::read_drizzle_folder(root).migrations) {
+      if (migration.when != 0) journal[migration.when] = migration.version;
+    }
+  }
   adopt::Reconciliation reconciliation =
-      adopt::reconcile(history, revisions.revisions, driver.history().read(request.service));
+      adopt::reconcile(history, revisions.revisions, driver.history().read(request.service), journal);
   if (!reconciliation.refused.empty() && !dry_run) {
     throw BlockedError("cannot adopt " + request.service + " from " + std::string(adopt::tool_name(request.tool)) +
                        "; nothing was written:" + describe_refusals(reconciliation));

@@ -4,6 +4,8 @@
 // drizzle_peers_test.cpp.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -140,6 +142,44 @@ TEST_CASE("adopt --from drizzle refuses, writing nothing, what cannot be taken o
   CHECK(document["success"] == false);
   REQUIRE(document["refused"].size() >= 1);
   CHECK(contains(document["refused"][0]["what"].get<std::string>(), named));
+}
+
+TEST_CASE("adopt --from drizzle --journal ties rows to migrations by when, naming drift by its revision",
+          "[cli][adopt]") {
+  auto db = make_test_database(Dialect::postgres);
+  CliProject project;
+  with_revisions(project, *db, 2);
+  drizzle_table(*db);
+  // drizzle-kit's out folder for the same two migrations.
+  const std::filesystem::path out = project.dir() / "drizzle";
+  std::filesystem::create_directories(out / "meta");
+  std::ofstream(out / "0001_users.sql") << k_sql[0];
+  std::ofstream(out / "0002_posts.sql") << k_sql[1];
+  std::ofstream(out / "meta" / "_journal.json")
+      << R"({"version":"7","dialect":"postgresql","entries":[)"
+      << R"({"idx":0,"version":"7","when":1700000000000,"tag":"0001_users","breakpoints":true},)"
+      << R"({"idx":1,"version":"7","when":1700000001000,"tag":"0002_posts","breakpoints":true}]})";
+
+  SECTION("the rows match their entries") {
+    drizzle_row(*db, k_sql[0], 1700000000000);
+    drizzle_row(*db, k_sql[1], 1700000001000);
+    const nlohmann::json adopted = parse_json(
+        project.run({"adopt", "app", "--from", "drizzle", "--journal", (out / "meta" / "_journal.json").string(), "--json"},
+                    db.get()));
+    CHECK(adopted["success"] == true);
+    CHECK(versions_of(adopted["matched"]) == std::vector<std::string>{"0001", "0002"});
+    CHECK(adopted["matched"][0]["matched_by"] == "journal");
+    CHECK(db->history("app") == std::vector<std::string>{"1:users", "2:posts"});
+  }
+  SECTION("a row whose migration's file was edited since is drift, named by its revision") {
+    drizzle_row(*db, k_sql[0] + "-- applied before an edit\n", 1700000000000);
+    drizzle_row(*db, k_sql[1], 1700000001000);
+    const CliResult refused = project.run({"adopt", "app", "--from", "drizzle", "--journal", out.string()}, db.get());
+    CHECK_EXIT(refused, 4);
+    CHECK(contains(refused.err, "0001_users: drizzle applied it with other contents"));
+    CHECK(contains(refused.err, "(drift)"));
+    CHECK_FALSE(history_table_exists(*db));
+  }
 }
 
 TEST_CASE("adopt --from goose and --from flyway follow their tables' rules", "[cli][adopt]") {

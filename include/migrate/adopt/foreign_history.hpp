@@ -30,6 +30,7 @@ struct ForeignRow {
   std::optional<Version> version;  ///< goose, flyway: the version the row names
   std::string label;               ///< how the row is named in messages ("version 3", "hash 1f2e…")
   std::string hash;                ///< drizzle: SHA-256 of the migration file, hex
+  std::optional<std::int64_t> created_at;  ///< drizzle: the journal's `when` of the migration (ms)
   std::string applied_at;          ///< UTC, ISO 8601, where the tool records it ("" otherwise)
   bool applied = true;             ///< goose: is_applied; flyway: success
   bool baseline = false;           ///< flyway BASELINE, golang-migrate: everything up to it counts as applied

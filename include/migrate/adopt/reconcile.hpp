@@ -2,6 +2,8 @@
 // applied, which are pending, and what forbids taking the database over. Pure: no I/O.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,9 +34,11 @@ struct Reconciliation {
 
 /// Reconciles history with the service's revisions (in version order) and the rows already
 /// in migrate's own history. Rules:
-/// - drizzle: a row is matched to the file whose checksum equals its hash (content, not
-///   numbering); a row matching no file is refused (the database is ahead of the code); a
-///   file with no row below the newest matched one is refused (drizzle skipped it).
+/// - drizzle: a row whose created_at is a journal entry's `when` (`journal`: when → version)
+///   is that entry's revision, and a hash that differs from its file's checksum is drift,
+///   refused; any other row is matched to the file whose checksum equals its hash (content,
+///   not numbering); a row matching no file is refused (the database is ahead of the code);
+///   a file with no row below the newest matched one is refused (drizzle skipped it).
 /// - goose: the latest row per version decides (is_applied); version 0 is goose's own.
 /// - flyway: a failed row (success false) is refused; a BASELINE row counts every
 ///   revision up to its version as applied.
@@ -49,6 +53,7 @@ struct Reconciliation {
 ///   newest that the tool does not have is refused (the histories disagree); rows above it
 ///   are migrate's own work since it took over.
 Reconciliation reconcile(const ForeignHistory& history, const std::vector<Revision>& revisions,
-                         const std::vector<AppliedRevision>& own);
+                         const std::vector<AppliedRevision>& own,
+                         const std::map<std::int64_t, Version>& journal = {});
 
 }  // namespace migrate::adopt

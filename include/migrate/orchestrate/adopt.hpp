@@ -2,6 +2,8 @@
 // as migrate's own history, without running anything.
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,9 @@ namespace migrate::orchestrate {
 struct AdoptRequest {
   std::string service;
   adopt::Tool tool = adopt::Tool::drizzle;
+  /// drizzle: the out folder (or its meta/_journal.json) whose `when` values tie drizzle's
+  /// rows to migrations before their contents do.
+  std::optional<std::filesystem::path> journal;
   bool dry_run = false;
 };
 

@@ -22,6 +22,8 @@ class AdoptCommand final : public Command {
   explicit AdoptCommand(CLI::App& app) {
     app.add_option("service", m_request.service, "The service whose database to take over")->required();
     app.add_option("--from", m_from, "The tool that migrated it: " + adopt::tool_names())->required();
+    app.add_option("--journal", m_request.journal,
+                   "drizzle: the out folder (or its meta/_journal.json), to tie rows to migrations by `when`");
     app.add_flag("--dry-run", m_request.dry_run, "Print the reconciliation and write nothing");
   }
 
