@@ -101,7 +101,7 @@ httplib::Server::Handler guarded(Handler handler) {
 class Routes {
  public:
   explicit Routes(const ServeOptions& options)
-      : m_options(options), m_cache(options.config, options.database_url, options.cache) {}
+      : m_options(options), m_cache(options.config, options.database_url, options.cache, options.read_timeout) {}
 
   void install(httplib::Server& server) {
     server.Get("/", guarded([this](const auto& rq, auto& rs) { page(rq, rs); }));
@@ -274,7 +274,11 @@ void serve(const ServeOptions& options, const std::function<void(const std::stri
     InterruptWatcher watcher(server);
     server.listen_after_bind();
   }
-  util::throw_if_interrupted();
+  // Asked to stop, the server has drained: a clean stop, not an interrupted command.
+  if (util::interrupt_signal() != 0) {
+    spdlog::info("{}: stopped after finishing the requests in flight", util::signal_name(util::interrupt_signal()));
+    return;
+  }
   throw Error(ExitCode::failed, "the server stopped unexpectedly");
 }
 
