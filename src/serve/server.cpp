@@ -3,9 +3,12 @@
 
 #include <httplib.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -27,6 +30,7 @@ constexpr std::size_t k_max_audit_limit = 1000;
 constexpr std::size_t k_page_audit_events = 20;
 constexpr std::size_t k_max_history_limit = 100000;
 constexpr const char* k_json = "application/json; charset=utf-8";
+constexpr int k_listen_backlog = 256;
 
 // Compares in time that depends on the length of `given` only, never on where it differs.
 bool same_secret(const std::string& given, const std::string& secret) {
@@ -260,6 +264,15 @@ void serve(const ServeOptions& options, const std::function<void(const std::stri
   });
   Routes routes(options);
   routes.install(server);
+  // cpp-httplib 0.11 listens with a queue of 5 connections: many clients reconnecting at once
+  // (keep-alive ends after 5 requests) overflow it, and each dropped SYN costs the client a
+  // 1 s retransmission. The bound socket is listened on again with a longer queue (Linux
+  // takes the new length).
+  int listening_socket = -1;
+  server.set_socket_options([&listening_socket](socket_t socket) {
+    httplib::default_socket_options(socket);
+    listening_socket = socket;
+  });
 
   int port = address.port;
   if (port == 0) {
@@ -268,6 +281,9 @@ void serve(const ServeOptions& options, const std::function<void(const std::stri
     port = -1;
   }
   if (port < 0) throw UsageError("cannot listen on " + options.listen + ": the address is in use or not this host's");
+  if (listening_socket >= 0 && ::listen(listening_socket, k_listen_backlog) != 0) {
+    spdlog::warn("cannot lengthen the listen queue: {}", std::strerror(errno));
+  }
   const std::string host = address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host;
   listening("http://" + host + ":" + std::to_string(port) + "/");
   {

@@ -11,6 +11,7 @@
 #include <future>
 #include <pqxx/pqxx>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "cli/cli_fixtures.hpp"
@@ -464,6 +465,22 @@ TEST_CASE("serve finishes a request in flight when asked to stop, then exits 0",
   INFO(describe(result));
   CHECK_FALSE(server.child().killed());
   CHECK(result.exit_code == 0);
+}
+
+TEST_CASE("serve listens with a queue long enough for many clients reconnecting at once", "[serve]") {
+  // cpp-httplib's own queue of 5 overflowed under 64 clients: dropped SYNs, 1 s stalls.
+  ServeProject project(false);
+  Server server(project);
+  const CliResult ss = run_child({"/usr/bin/ss", "-ltnH", "sport = :" + std::to_string(server.port())});
+  INFO(describe(ss));
+  REQUIRE(ss.exit_code == 0);
+  std::istringstream line(ss.out);
+  std::string state;
+  int queued = -1;
+  int queue_length = -1;
+  line >> state >> queued >> queue_length;
+  CHECK(state == "LISTEN");
+  CHECK(queue_length == 256);
 }
 
 TEST_CASE("serve's page is one self-contained document that shows every service without script", "[serve]") {
