@@ -15,8 +15,10 @@
 #include "migrate/audit/audit_reader.hpp"
 #include "migrate/orchestrate/backups.hpp"
 #include "migrate/orchestrate/read_status.hpp"
+#include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
+#include "serve/bounded.hpp"
 #include "serve/documents.hpp"
 #include "serve/page.hpp"
 #include "serve/status_cache.hpp"
@@ -162,7 +164,20 @@ class Routes {
     bool success = true;
     for (const config::ServiceConfig* selected : project.select(service)) {
       try {
-        const std::vector<orchestrate::HistoryEntry> entries = orchestrate::read_history(project, *selected);
+        // Each service on a connection of its own, within --read-timeout: a hung database
+        // holds up neither the others nor the worker thread for longer.
+        const std::optional<std::vector<orchestrate::HistoryEntry>> read =
+            run_bounded<std::vector<orchestrate::HistoryEntry>>(
+                [config = m_options.config, url = m_options.database_url, name = selected->name] {
+                  orchestrate::Project own(config, url, db::OpenMode::read_only);
+                  return orchestrate::read_history(own, *own.select(name).at(0));
+                },
+                m_options.read_timeout);
+        if (!read) {
+          throw DatabaseUnreachable("timed out after " + util::format_duration(m_options.read_timeout) +
+                                    " reading the history: the database is slow or does not answer");
+        }
+        const std::vector<orchestrate::HistoryEntry>& entries = *read;
         Json list = Json::array();
         const std::size_t first = entries.size() > limit ? entries.size() - limit : 0;
         for (std::size_t i = first; i < entries.size(); ++i) list.push_back(history_entry(entries[i]));

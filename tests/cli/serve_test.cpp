@@ -448,6 +448,15 @@ TEST_CASE("a database that never answers holds up only its own row, for --read-t
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(8));
   CHECK(contains(page, "timed out after 2s"));
   CHECK(get(server, "/readyz").status == 503);
+
+  const auto asked = std::chrono::steady_clock::now();
+  const Json history = get_json(server, "/api/migrations/history");
+  CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(8));
+  INFO(history.dump(2));
+  CHECK(history["success"] == false);
+  CHECK(history["services"]["pg"]["entries"].size() == 2);
+  CHECK(history["services"]["lite"]["entries"].size() == 1);
+  CHECK(contains(history["services"]["down"]["error"].get<std::string>(), "timed out after 2s"));
 }
 
 TEST_CASE("serve finishes a request in flight when asked to stop, then exits 0", "[serve]") {
