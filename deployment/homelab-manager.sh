@@ -6,7 +6,11 @@
 #     printf '20\n1\n0\n0\n' | deployment/homelab-manager.sh     (show status, then exit)
 #     printf '20\n2\ny\n0\n0\n' | deployment/homelab-manager.sh  (apply all pending)
 #   End of input exits cleanly (status 0).
-# Environment: MIGRATE_BIN and MIGRATE_CONFIG, as for deployment/migrate-all.sh.
+# Environment: MIGRATE_BIN and MIGRATE_CONFIG, as for deployment/migrate-all.sh;
+#   for the dashboard (20 -> 4): MIGRATE_SERVE_LISTEN (default 127.0.0.1:8080),
+#   MIGRATE_SERVE_TOKEN_ENV (the name of a variable holding its bearer token; needed to
+#   listen beyond loopback) and MIGRATE_SERVE_STATE_DIR (its pid and log files; default
+#   $XDG_RUNTIME_DIR, else /tmp).
 #
 # Only "20) Database migrations" belongs to this repository; the other entries stand
 # for the rest of the homelab manager and only say so.
@@ -16,6 +20,10 @@ script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(dirname "$script_dir")
 migrate_all="$script_dir/migrate-all.sh"
 manifest="${MIGRATE_CONFIG:-$repo_dir/migrate.toml}"
+serve_listen="${MIGRATE_SERVE_LISTEN:-127.0.0.1:8080}"
+serve_state_dir="${MIGRATE_SERVE_STATE_DIR:-${XDG_RUNTIME_DIR:-/tmp}}"
+serve_pid_file="$serve_state_dir/migrate-serve.$(id -u).pid"
+serve_log="$serve_state_dir/migrate-serve.$(id -u).log"
 
 # Reads one line of input into the variable named $2 after showing prompt $1.
 # Returns 1 at end of input. When stdin is not a terminal the answer is echoed,
@@ -154,6 +162,89 @@ migrations_rollback() {
   run_migrate_all rollback "$service" --yes
 }
 
+# Prints the migrate binary, as migrate-all.sh finds it; returns 1 when there is none.
+migrate_binary() {
+  if [[ -n ${MIGRATE_BIN:-} ]]; then
+    [[ -x $MIGRATE_BIN ]] && printf '%s\n' "$MIGRATE_BIN" && return 0
+  elif [[ -x $repo_dir/build/migrate ]]; then
+    printf '%s\n' "$repo_dir/build/migrate" && return 0
+  elif command -v migrate >/dev/null 2>&1; then
+    command -v migrate && return 0
+  fi
+  echo "migrate is not built: run deployment/setup.sh"
+  return 1
+}
+
+# The pid of the dashboard this menu started, if it still runs as `migrate serve`.
+dashboard_pid() {
+  local pid
+  [[ -r $serve_pid_file ]] || return 1
+  pid=$(<"$serve_pid_file")
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q ' serve ' && printf '%s\n' "$pid"
+}
+
+dashboard_url() {
+  sed -nE 's/^listening on (http[^ ]*)$/\1/p' "$serve_log" 2>/dev/null | tail -n 1
+}
+
+dashboard_start() {
+  local bin pid i url token_args=()
+  bin=$(migrate_binary) || { echo "$bin"; return 0; }
+  [[ -n ${MIGRATE_SERVE_TOKEN_ENV:-} ]] && token_args=(--token-env "$MIGRATE_SERVE_TOKEN_ENV")
+  mkdir -p "$serve_state_dir"
+  : >"$serve_log"
+  nohup "$bin" --config "$manifest" serve --listen "$serve_listen" ${token_args[@]+"${token_args[@]}"} \
+    </dev/null >>"$serve_log" 2>&1 &
+  pid=$!
+  printf '%s\n' "$pid" >"$serve_pid_file"
+  for ((i = 0; i < 100; i++)); do
+    url=$(dashboard_url)
+    [[ -n $url ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z $url ]]; then
+    echo "The dashboard did not start; its log ($serve_log) says:"
+    sed 's/^/  /' "$serve_log"
+    kill "$pid" 2>/dev/null || true
+    rm -f "$serve_pid_file"
+    return 0
+  fi
+  echo "Dashboard started (pid $pid): $url"
+  echo "  JSON: ${url}api/migrations/status   log: $serve_log"
+}
+
+dashboard_stop() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "The dashboard (pid $pid) did not stop within 10 s; it is still running."
+    return 0
+  fi
+  rm -f "$serve_pid_file"
+  echo "Dashboard stopped."
+}
+
+# Starts the status dashboard (`migrate serve`) in the background, or, when it runs, shows
+# its URL and offers to stop it.
+migrations_dashboard() {
+  local pid
+  echo
+  if pid=$(dashboard_pid); then
+    echo "The dashboard runs (pid $pid): $(dashboard_url)"
+    echo "Stop it?"
+    confirm || return 0
+    dashboard_stop "$pid"
+  else
+    dashboard_start
+  fi
+}
+
 migrations_menu() {
   local choice
   while true; do
@@ -163,6 +254,7 @@ migrations_menu() {
   1) Status
   2) Apply all pending
   3) Rollback a service
+  4) Dashboard: start/stop the status page
   0) Back
 EOF
     ask "Choice: " choice || bye
@@ -170,8 +262,9 @@ EOF
       1) migrations_status ;;
       2) migrations_apply ;;
       3) migrations_rollback ;;
+      4) migrations_dashboard ;;
       0) return 0 ;;
-      *) echo "Invalid choice '$choice': pick 0-3." ;;
+      *) echo "Invalid choice '$choice': pick 0-4." ;;
     esac
   done
 }

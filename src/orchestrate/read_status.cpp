@@ -16,13 +16,21 @@ std::vector<status::ServiceStatus> read_status(Project& project, const std::stri
       database = project.url(*selected).redacted;
       const ServiceRevisions& revisions = project.revisions(*selected);
       db::Driver& driver = project.driver(*selected);
+      const std::optional<LockInfo> lock = driver.lock().read();
       report.push_back(status::summarize(selected->name, database, revisions.revisions,
-                                         driver.history().read(selected->name), driver.lock().read()));
+                                         driver.history().read(selected->name), lock,
+                                         lock_live(driver, lock, project.manifest().defaults.lock_stale_after)));
     } catch (const Error& e) {
       report.push_back(status::failed_status(selected->name, database, e.what()));
     }
   }
   return report;
+}
+
+bool lock_live(db::Driver& driver, const std::optional<LockInfo>& lock, std::chrono::milliseconds stale_after) {
+  if (!lock) return false;
+  if (const std::optional<bool> alive = driver.lock().session_alive()) return *alive;
+  return lock->heartbeat_age_seconds * 1000.0 < static_cast<double>(stale_after.count());
 }
 
 std::vector<HistoryEntry> read_history(Project& project, const config::ServiceConfig& service) {

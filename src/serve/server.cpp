@@ -3,17 +3,22 @@
 
 #include <httplib.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <random>
 #include <thread>
 
 #include "migrate/audit/audit_reader.hpp"
 #include "migrate/orchestrate/backups.hpp"
 #include "migrate/orchestrate/read_status.hpp"
+#include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
+#include "serve/bounded.hpp"
 #include "serve/documents.hpp"
 #include "serve/page.hpp"
 #include "serve/status_cache.hpp"
@@ -27,6 +32,7 @@ constexpr std::size_t k_max_audit_limit = 1000;
 constexpr std::size_t k_page_audit_events = 20;
 constexpr std::size_t k_max_history_limit = 100000;
 constexpr const char* k_json = "application/json; charset=utf-8";
+constexpr int k_listen_backlog = 256;
 
 // Compares in time that depends on the length of `given` only, never on where it differs.
 bool same_secret(const std::string& given, const std::string& secret) {
@@ -101,7 +107,7 @@ httplib::Server::Handler guarded(Handler handler) {
 class Routes {
  public:
   explicit Routes(const ServeOptions& options)
-      : m_options(options), m_cache(options.config, options.database_url, options.cache) {}
+      : m_options(options), m_cache(options.config, options.database_url, options.cache, options.read_timeout) {}
 
   void install(httplib::Server& server) {
     server.Get("/", guarded([this](const auto& rq, auto& rs) { page(rq, rs); }));
@@ -158,7 +164,20 @@ class Routes {
     bool success = true;
     for (const config::ServiceConfig* selected : project.select(service)) {
       try {
-        const std::vector<orchestrate::HistoryEntry> entries = orchestrate::read_history(project, *selected);
+        // Each service on a connection of its own, within --read-timeout: a hung database
+        // holds up neither the others nor the worker thread for longer.
+        const std::optional<std::vector<orchestrate::HistoryEntry>> read =
+            run_bounded<std::vector<orchestrate::HistoryEntry>>(
+                [config = m_options.config, url = m_options.database_url, name = selected->name] {
+                  orchestrate::Project own(config, url, db::OpenMode::read_only);
+                  return orchestrate::read_history(own, *own.select(name).at(0));
+                },
+                m_options.read_timeout);
+        if (!read) {
+          throw DatabaseUnreachable("timed out after " + util::format_duration(m_options.read_timeout) +
+                                    " reading the history: the database is slow or does not answer");
+        }
+        const std::vector<orchestrate::HistoryEntry>& entries = *read;
         Json list = Json::array();
         const std::size_t first = entries.size() > limit ? entries.size() - limit : 0;
         for (std::size_t i = first; i < entries.size(); ++i) list.push_back(history_entry(entries[i]));
@@ -260,6 +279,15 @@ void serve(const ServeOptions& options, const std::function<void(const std::stri
   });
   Routes routes(options);
   routes.install(server);
+  // cpp-httplib 0.11 listens with a queue of 5 connections: many clients reconnecting at once
+  // (keep-alive ends after 5 requests) overflow it, and each dropped SYN costs the client a
+  // 1 s retransmission. The bound socket is listened on again with a longer queue (Linux
+  // takes the new length).
+  int listening_socket = -1;
+  server.set_socket_options([&listening_socket](socket_t socket) {
+    httplib::default_socket_options(socket);
+    listening_socket = socket;
+  });
 
   int port = address.port;
   if (port == 0) {
@@ -268,13 +296,20 @@ void serve(const ServeOptions& options, const std::function<void(const std::stri
     port = -1;
   }
   if (port < 0) throw UsageError("cannot listen on " + options.listen + ": the address is in use or not this host's");
+  if (listening_socket >= 0 && ::listen(listening_socket, k_listen_backlog) != 0) {
+    spdlog::warn("cannot lengthen the listen queue: {}", std::strerror(errno));
+  }
   const std::string host = address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host;
   listening("http://" + host + ":" + std::to_string(port) + "/");
   {
     InterruptWatcher watcher(server);
     server.listen_after_bind();
   }
-  util::throw_if_interrupted();
+  // Asked to stop, the server has drained: a clean stop, not an interrupted command.
+  if (util::interrupt_signal() != 0) {
+    spdlog::info("{}: stopped after finishing the requests in flight", util::signal_name(util::interrupt_signal()));
+    return;
+  }
   throw Error(ExitCode::failed, "the server stopped unexpectedly");
 }
 

@@ -24,6 +24,7 @@ std::string_view to_string(State state) noexcept {
   switch (state) {
     case State::up_to_date: return "up_to_date";
     case State::pending: return "pending";
+    case State::locked: return "locked";
     case State::drift: return "drift";
     case State::dirty: return "dirty";
     case State::error: return "error";
@@ -34,7 +35,7 @@ std::string_view to_string(State state) noexcept {
 ServiceStatus summarize(const std::string& service, const std::string& database,
                         const std::vector<Revision>& revisions,
                         const std::vector<AppliedRevision>& history,
-                        const std::optional<LockInfo>& lock) {
+                        const std::optional<LockInfo>& lock, bool lock_live) {
   ServiceStatus status;
   status.service = service;
   status.database = database;
@@ -48,6 +49,7 @@ ServiceStatus summarize(const std::string& service, const std::string& database,
   for (const AppliedRevision& row : history) status.last_applied_at = std::max(status.last_applied_at, row.applied_at);
   if (status.dirty) status.state = State::dirty;
   else if (!status.drift.empty()) status.state = State::drift;
+  else if (lock && lock_live) status.state = State::locked;
   else if (status.pending > 0) status.state = State::pending;
   return status;
 }

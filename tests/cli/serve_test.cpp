@@ -1,10 +1,18 @@
 // `migrate serve`: the real binary on a free loopback port, read over HTTP, against a real
 // PostgreSQL database, a SQLite file and a database that is down.
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <future>
+#include <pqxx/pqxx>
 #include <regex>
+#include <sstream>
+#include <thread>
 
 #include "cli/cli_fixtures.hpp"
 
@@ -21,22 +29,23 @@ constexpr const char* k_token = "tok-3f9a1c7e5b";
 // server that refuses connections.
 class ServeProject {
  public:
-  ServeProject()
-      : m_pg(make_test_database(migrate::Dialect::postgres)),
+  explicit ServeProject(bool with_down = true, std::string down_url = k_down_url)
+      : m_down_url(std::move(down_url)),
+        m_pg(make_test_database(migrate::Dialect::postgres)),
         m_lite(make_test_database(migrate::Dialect::sqlite)),
         m_project(manifest_with_defaults(service_toml("pg", "PG_URL") + service_toml("lite", "LITE_URL") +
-                                         service_toml("down", "DOWN_URL"))) {
+                                         (with_down ? service_toml("down", "DOWN_URL") : std::string()))) {
     m_project.add_table(1, "accounts", "pg");
     m_project.add_table(2, "sessions", "pg");
     m_project.add_table(1, "notes", "lite");
-    m_project.add_table(1, "nothing", "down");
+    if (with_down) m_project.add_table(1, "nothing", "down");
     REQUIRE_EXIT(run({"up", "pg", "--to", "1", "--yes"}), 0);
     REQUIRE_EXIT(run({"up", "lite", "--yes"}), 0);
     REQUIRE_EXIT(run({"backup", "lite"}), 0);
   }
 
   std::map<std::string, std::string> env() const {
-    return {{"PG_URL", m_pg->url()}, {"LITE_URL", m_lite->url()}, {"DOWN_URL", k_down_url}, {"SERVE_TOKEN", k_token}};
+    return {{"PG_URL", m_pg->url()}, {"LITE_URL", m_lite->url()}, {"DOWN_URL", m_down_url}, {"SERVE_TOKEN", k_token}};
   }
 
   CliResult run(const std::vector<std::string>& args) const {
@@ -57,17 +66,47 @@ class ServeProject {
   const TestProject& project() const { return m_project; }
 
  private:
+  std::string m_down_url;
   std::unique_ptr<TestDatabase> m_pg;
   std::unique_ptr<TestDatabase> m_lite;
   TestProject m_project;
   std::string m_password = url_password(m_pg->url());
 };
 
+// A TCP server on a free loopback port that accepts connections and never answers: a
+// database that hangs.
+class SilentListener {
+ public:
+  SilentListener() {
+    m_socket = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(m_socket >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(m_socket, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(m_socket, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(m_socket, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    m_port = ntohs(address.sin_port);
+  }
+  ~SilentListener() { ::close(m_socket); }  // the kernel completes handshakes; nobody reads
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+
+  int port() const { return m_port; }
+
+ private:
+  int m_socket = -1;
+  int m_port = 0;
+};
+
 // A running `migrate serve` on a free loopback port.
 class Server {
  public:
   Server(const ServeProject& project, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--refresh", "1s", "--cache", "200ms"};
+    std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--refresh", "1s"};
+    if (std::find(extra.begin(), extra.end(), "--cache") == extra.end())
+      extra.insert(extra.end(), {"--cache", "200ms"});
     args.insert(args.end(), extra.begin(), extra.end());
     m_child = project.start(args);
     const bool up = m_child->wait_for_output("listening on http://127.0.0.1:", std::chrono::seconds(60));
@@ -206,6 +245,48 @@ TEST_CASE("serve reports drift, a dirty revision and a held lock as the database
   CHECK(contains(page, "<td>ops@box:4242</td>"));
 }
 
+TEST_CASE("serve and status --json say locked while a live runner holds a lock, not for a dead one's row", "[serve]") {
+  ServeProject project(false);
+  // pg: the row of a runner whose session is gone (no advisory lock): not live.
+  project.pg().exec("INSERT INTO migration_lock (lock_id, holder) VALUES (1, 'ops@deploy-7:4242');");
+  // lite: a row on another host with a fresh heartbeat: live until lock_stale_after.
+  project.lite().exec("INSERT INTO migration_lock (lock_id, holder) VALUES (1, 'ops@box:4242');");
+  {
+    Server server(project, {"--cache", "1ms"});
+    const Json document = get_json(server, "/api/migrations/status");
+    INFO(document.dump(2));
+    CHECK(document["services"]["pg"]["status"] == "pending");
+    CHECK(document["services"]["pg"]["lock"]["holder"] == "ops@deploy-7:4242");
+    CHECK(document["services"]["lite"]["status"] == "locked");
+    CHECK(document["services"]["lite"]["lock_holder"] == "ops@box:4242");
+    CHECK(document["overall_status"] == "locked");
+    CHECK(document["success"] == true);
+
+    // pg: a live runner, its session holding the advisory lock; locked beats pending.
+    pqxx::connection holder(project.pg().url());
+    pqxx::nontransaction(holder).exec("SELECT pg_advisory_lock(" + std::to_string(0x6d696772617465LL) + ")");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // past the 1 ms cache window
+    const Json held = get_json(server, "/api/migrations/status");
+    INFO(held.dump(2));
+    CHECK(held["services"]["pg"]["status"] == "locked");
+    CHECK(held["overall_status"] == "locked");
+    CHECK(held["total_pending"] == 1);
+    CHECK(contains(get(server, "/").body, "<td class=\"state s-locked\">locked</td>"));
+
+    const CliResult status = project.run({"status", "--json"});
+    CHECK_EXIT(status, 0);
+    const Json plain = Json::parse(status.out);
+    CHECK(plain["overall_status"] == "locked");
+    CHECK(plain["services"]["pg"]["status"] == "locked");
+    CHECK(plain["services"]["lite"]["status"] == "locked");
+  }
+  // A lock row whose heartbeat is older than lock_stale_after is not live on SQLite.
+  project.lite().exec("UPDATE migration_lock SET heartbeat_at = '2000-01-01 00:00:00';");
+  const Json stale = Json::parse(project.run({"status", "--json"}).out);
+  INFO(stale.dump(2));
+  CHECK(stale["services"]["lite"]["status"] == "up_to_date");
+}
+
 TEST_CASE("serve's metrics, health, readiness, history, audit and backups endpoints answer", "[serve]") {
   ServeProject project;
   Server server(project);
@@ -328,9 +409,9 @@ TEST_CASE("serve refuses a network address without a token, and a token variable
   CHECK_EXIT(project.run({"serve", "--listen", "127.0.0.1:0", "--refresh", "soon"}), 2);
 }
 
-TEST_CASE("serve stops promptly on SIGTERM and SIGINT with the interrupted exit codes", "[serve]") {
+TEST_CASE("serve stops promptly and cleanly on SIGTERM and SIGINT: exit 0 after draining", "[serve]") {
   ServeProject project;
-  const auto [sig, code] = GENERATE(table<int, int>({{SIGTERM, 143}, {SIGINT, 130}}));
+  const int sig = GENERATE(SIGTERM, SIGINT);
   Server server(project);
   CHECK(get_json(server, "/api/migrations/status")["services"].size() == 3);
   REQUIRE(server.child().send_signal(sig));
@@ -338,7 +419,77 @@ TEST_CASE("serve stops promptly on SIGTERM and SIGINT with the interrupted exit 
   const CliResult result = server.child().wait(std::chrono::seconds(20));
   INFO(describe(result));
   CHECK_FALSE(server.child().killed());
-  CHECK(result.exit_code == code);
+  CHECK(result.exit_code == 0);
+  CHECK(contains(result.err, "stopped after finishing the requests in flight"));
+}
+
+TEST_CASE("a database that never answers holds up only its own row, for --read-timeout at most", "[serve]") {
+  SilentListener hung;
+  ServeProject project(true, "postgresql://app:down-secret-42@127.0.0.1:" + std::to_string(hung.port()) + "/app");
+  Server server(project, {"--read-timeout", "2s", "--cache", "1ms"});
+  for (int round = 0; round < 2; ++round) {  // the second finds the first read of `down` still hung
+    const auto started = std::chrono::steady_clock::now();
+    const Json document = get_json(server, "/api/migrations/status");
+    // Generous: without the bound, the read waits for the 10 s connect_timeout migrate adds.
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(8));
+    INFO(document.dump(2));
+    CHECK(document["success"] == true);
+    CHECK(document["overall_status"] == "error");
+    CHECK(document["services"]["pg"]["status"] == "pending");
+    CHECK(document["services"]["lite"]["status"] == "up_to_date");
+    const Json& down = document["services"]["down"];
+    CHECK(down["status"] == "error");
+    CHECK(contains(down["error"].get<std::string>(), "timed out after 2s"));
+    CHECK(down["database"] == "postgresql://app:***@127.0.0.1:" + std::to_string(hung.port()) + "/app");
+    check_no_secret(document.dump(), project);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const std::string page = get(server, "/").body;
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(8));
+  CHECK(contains(page, "timed out after 2s"));
+  CHECK(get(server, "/readyz").status == 503);
+
+  const auto asked = std::chrono::steady_clock::now();
+  const Json history = get_json(server, "/api/migrations/history");
+  CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(8));
+  INFO(history.dump(2));
+  CHECK(history["success"] == false);
+  CHECK(history["services"]["pg"]["entries"].size() == 2);
+  CHECK(history["services"]["lite"]["entries"].size() == 1);
+  CHECK(contains(history["services"]["down"]["error"].get<std::string>(), "timed out after 2s"));
+}
+
+TEST_CASE("serve finishes a request in flight when asked to stop, then exits 0", "[serve]") {
+  SilentListener hung;
+  ServeProject project(true, "postgresql://app:down-secret-42@127.0.0.1:" + std::to_string(hung.port()) + "/app");
+  Server server(project, {"--read-timeout", "3s"});
+  auto reply = std::async(std::launch::async, [&] { return get(server, "/api/migrations/status"); });
+  // The request waits up to 3 s for `down`; the signal comes while it does.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  REQUIRE(server.child().send_signal(SIGTERM));
+  const Reply answered = reply.get();
+  CHECK(answered.status == 200);
+  CHECK(contains(answered.body, "\"pg\""));
+  const CliResult result = server.child().wait(std::chrono::seconds(20));
+  INFO(describe(result));
+  CHECK_FALSE(server.child().killed());
+  CHECK(result.exit_code == 0);
+}
+
+TEST_CASE("serve listens with a queue long enough for many clients reconnecting at once", "[serve]") {
+  // cpp-httplib's own queue of 5 overflowed under 64 clients: dropped SYNs, 1 s stalls.
+  ServeProject project(false);
+  Server server(project);
+  const CliResult ss = run_child({"/usr/bin/ss", "-ltnH", "sport = :" + std::to_string(server.port())});
+  INFO(describe(ss));
+  REQUIRE(ss.exit_code == 0);
+  std::istringstream line(ss.out);
+  std::string state;
+  int queued = -1;
+  int queue_length = -1;
+  line >> state >> queued >> queue_length;
+  CHECK(state == "LISTEN");
+  CHECK(queue_length == 256);
 }
 
 TEST_CASE("serve's page is one self-contained document that shows every service without script", "[serve]") {

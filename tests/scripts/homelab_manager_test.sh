@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Tests deployment/homelab-manager.sh driven on stdin: entry 20 shows status, applies and rolls back for real.
+# Tests deployment/homelab-manager.sh driven on stdin: entry 20 shows status, applies and rolls back for real,
+# and starts and stops the dashboard.
 #
 # Usage: MIGRATE_BIN=build/migrate bash tests/scripts/homelab_manager_test.sh <source dir>
 set -euo pipefail
@@ -82,6 +83,37 @@ drive $'1\n0\n'
 expect_exit "$rc" 0 "an entry the menu does not have" "$out"
 expect_contains "$out" "Invalid choice '1'" "an entry the menu does not have"
 ok "top-level entries other than 20 and 0 are refused"
+
+# 20 -> 4: the dashboard starts in the background on a free port, prints its URL and
+# answers; asked again, the entry offers to stop it (n keeps it), and y stops it cleanly.
+export MIGRATE_SERVE_LISTEN=127.0.0.1:0 MIGRATE_SERVE_STATE_DIR=$work_dir/serve
+trap 'pid=$(cat "$MIGRATE_SERVE_STATE_DIR"/*.pid 2>/dev/null) && kill "$pid" 2>/dev/null; rm -rf "$work_dir"' EXIT
+drive $'20\n4\n0\n0\n'
+expect_exit "$rc" 0 "20 -> 4 (start the dashboard)" "$out"
+expect_contains "$out" "4) Dashboard" "the migrations menu"
+expect_contains "$out" "Dashboard started (pid " "20 -> 4 (start the dashboard)"
+url=$(sed -nE 's/^Dashboard started \(pid [0-9]+\): (http:[^ ]+)$/\1/p' <<<"$out")
+[[ $url =~ ^http://127\.0\.0\.1:[0-9]+/$ ]] || fail "20 -> 4 printed no URL; output:
+$out"
+health=$(curl -fsS --max-time 10 "${url}healthz") || fail "the dashboard at $url does not answer"
+expect_contains "$health" '"status": "ok"' "the dashboard's /healthz"
+expect_contains "$(curl -fsS --max-time 10 "${url}api/migrations/status")" '"overall_status": "pending"' \
+  "the dashboard's status"
+ok "20 -> 4 starts the dashboard in the background and prints its URL, which answers"
+
+drive $'20\n4\nn\n0\n0\n'
+expect_exit "$rc" 0 "20 -> 4 while it runs, declined" "$out"
+expect_contains "$out" "The dashboard runs (pid " "20 -> 4 while it runs"
+expect_contains "$out" "$url" "20 -> 4 while it runs"
+curl -fsS --max-time 10 "${url}healthz" >/dev/null || fail "declining to stop stopped the dashboard"
+pid=$(cat "$MIGRATE_SERVE_STATE_DIR"/*.pid)
+drive $'20\n4\ny\n0\n0\n'
+expect_exit "$rc" 0 "20 -> 4 -> y (stop the dashboard)" "$out"
+expect_contains "$out" "Dashboard stopped." "20 -> 4 -> y"
+! kill -0 "$pid" 2>/dev/null || fail "the dashboard (pid $pid) still runs after 20 -> 4 -> y"
+expect_contains "$(cat "$MIGRATE_SERVE_STATE_DIR"/*.log)" "SIGTERM: stopped after finishing the requests in flight" \
+  "the dashboard's log"
+ok "20 -> 4 while it runs offers to stop it; y stops it cleanly"
 
 drive ''
 expect_exit "$rc" 0 "empty input" "$out"

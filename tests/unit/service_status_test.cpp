@@ -10,6 +10,7 @@
 #include "migrate/status/service_status.hpp"
 
 using migrate::AppliedRevision;
+using migrate::LockInfo;
 using migrate::Revision;
 using migrate::RevisionScript;
 using migrate::Version;
@@ -63,6 +64,7 @@ ServiceStatus with_state(const std::string& name, State state) {
 TEST_CASE("state names are the ones of status --json", "[unit]") {
   CHECK(status::to_string(State::up_to_date) == "up_to_date");
   CHECK(status::to_string(State::pending) == "pending");
+  CHECK(status::to_string(State::locked) == "locked");
   CHECK(status::to_string(State::drift) == "drift");
   CHECK(status::to_string(State::dirty) == "dirty");
   CHECK(status::to_string(State::error) == "error");
@@ -109,6 +111,27 @@ TEST_CASE("summarize picks the most severe state of a service", "[unit]") {
     const ServiceStatus s = status::summarize("dashboard", "db", on_disk, history, std::nullopt);
     CHECK(s.state == c.expected);
   }
+}
+
+TEST_CASE("a lock held by a live runner makes a service locked unless drift, dirty or an error is worse", "[unit]") {
+  const auto on_disk = revisions(3);
+  const LockInfo lock{"ops@host:42", "2026-12-07 17:00:00", "2026-12-07 17:00:00", 1.0};
+  CHECK(status::summarize("s", "db", on_disk, history_of(on_disk, 3), lock, true).state == State::locked);
+  CHECK(status::summarize("s", "db", on_disk, history_of(on_disk, 2), lock, true).state == State::locked);
+  CHECK(status::summarize("s", "db", on_disk, history_of(on_disk, 2), lock, false).state == State::pending);
+  CHECK(status::summarize("s", "db", on_disk, history_of(on_disk, 3), std::nullopt, true).state ==
+        State::up_to_date);
+  auto drifted = history_of(on_disk, 3);
+  drifted.front().checksum = std::string(64, 'e');
+  CHECK(status::summarize("s", "db", on_disk, drifted, lock, true).state == State::drift);
+  auto dirty = history_of(on_disk, 3);
+  dirty.back().dirty = true;
+  CHECK(status::summarize("s", "db", on_disk, dirty, lock, true).state == State::dirty);
+  const std::vector<ServiceStatus> services = {
+      status::summarize("a", "db", on_disk, history_of(on_disk, 2), std::nullopt),
+      status::summarize("b", "db", on_disk, history_of(on_disk, 3), lock, true)};
+  CHECK(status::overall_state(services) == State::locked);
+  CHECK(json::parse(status::status_json(services)).at("overall_status") == "locked");
 }
 
 TEST_CASE("a service with no revisions and no history is up to date with no versions", "[unit]") {

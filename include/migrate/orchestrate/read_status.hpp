@@ -2,6 +2,7 @@
 // and its revisions with their applied rows, read on the project's connections.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,11 @@ namespace migrate::orchestrate {
 /// read is an `error` status carrying the reason (a password-free message); the others are
 /// still read. Throws UsageError only for an unknown service name.
 std::vector<status::ServiceStatus> read_status(Project& project, const std::string& service);
+
+/// Whether `lock` (the row driver's lock().read() returned) is held by a live runner: its
+/// session is known alive, or, where that cannot be known, its heartbeat is younger than
+/// `stale_after`. Throws what the driver throws.
+bool lock_live(db::Driver& driver, const std::optional<LockInfo>& lock, std::chrono::milliseconds stale_after);
 
 /// One revision of a service's history: on disk, in the database, or both.
 struct HistoryEntry {

@@ -13,9 +13,10 @@
 namespace migrate::status {
 
 /// Ordered by severity: the overall state of several services is the worst of theirs.
-enum class State { up_to_date, pending, drift, dirty, error };
+/// `locked`: a live runner holds the lock (so the database is changing now).
+enum class State { up_to_date, pending, locked, drift, dirty, error };
 
-/// "up_to_date", "pending", "drift", "dirty" or "error", as in `status --json`.
+/// "up_to_date", "pending", "locked", "drift", "dirty" or "error", as in `status --json`.
 std::string_view to_string(State state) noexcept;
 
 struct ServiceStatus {
@@ -33,11 +34,12 @@ struct ServiceStatus {
   std::string error;  ///< set when state is error
 };
 
-/// Summarises one service (pure).
+/// Summarises one service (pure). `lock_live`: the lock is held by a runner known alive,
+/// which makes the state `locked` unless drift, dirty or an error is worse.
 ServiceStatus summarize(const std::string& service, const std::string& database,
                         const std::vector<Revision>& revisions,
                         const std::vector<AppliedRevision>& history,
-                        const std::optional<LockInfo>& lock);
+                        const std::optional<LockInfo>& lock, bool lock_live = false);
 
 /// A service whose status could not be read.
 ServiceStatus failed_status(const std::string& service, const std::string& database,

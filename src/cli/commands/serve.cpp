@@ -1,4 +1,4 @@
-// `migrate serve [--listen 127.0.0.1:8080] [--token-env NAME] [--refresh 30s] [--cache 2s]`:
+// `migrate serve [--listen 127.0.0.1:8080] [--token-env NAME] [--refresh 30s] [--cache 2s] [--read-timeout 5s]`:
 // the read-only status page and JSON API. Parses the options, calls serve::serve, which
 // runs until SIGINT/SIGTERM.
 #include <spdlog/spdlog.h>
@@ -28,6 +28,8 @@ class ServeCommand final : public Command {
                    "Environment variable holding a bearer token that every endpoint but /healthz requires");
     app.add_option("--refresh", m_refresh, "How often the page refreshes itself (default 30s)");
     app.add_option("--cache", m_cache, "Read each database at most once per this window (default 2s)");
+    app.add_option("--read-timeout", m_read_timeout,
+                   "A database whose status read takes longer is reported as an error meanwhile (default 5s)");
   }
 
   int run(const GlobalOptions& options, Io& io) override {
@@ -37,6 +39,7 @@ class ServeCommand final : public Command {
     serve_options.listen = m_listen;
     serve_options.refresh = duration_option("--refresh", m_refresh);
     serve_options.cache = duration_option("--cache", m_cache);
+    serve_options.read_timeout = duration_option("--read-timeout", m_read_timeout);
     if (!m_token_env.empty()) {
       const char* token = std::getenv(m_token_env.c_str());
       if (token == nullptr || *token == '\0') {
@@ -56,6 +59,7 @@ class ServeCommand final : public Command {
   std::string m_token_env;
   std::string m_refresh = "30s";
   std::string m_cache = "2s";
+  std::string m_read_timeout = "5s";
 };
 
 }  // namespace

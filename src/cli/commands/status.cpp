@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "cli/command.hpp"
+#include "migrate/orchestrate/read_status.hpp"
 #include "migrate/status/service_status.hpp"
 #include "migrate/util/error.hpp"
 
@@ -56,8 +57,10 @@ class StatusCommand final : public Command {
       const std::string database = project.url(*service).redacted;
       try {
         db::Driver& driver = project.driver(*service);
+        const std::optional<LockInfo> lock = driver.lock().read();
+        const bool live = orchestrate::lock_live(driver, lock, project.manifest().defaults.lock_stale_after);
         report.push_back(status::summarize(service->name, database, project.revisions(*service).revisions,
-                                           driver.history().read(service->name), driver.lock().read()));
+                                           driver.history().read(service->name), lock, live));
       } catch (const Error& e) {
         spdlog::error("{}: {}", service->name, e.what());
         report.push_back(status::failed_status(service->name, database, e.what()));
