@@ -6,7 +6,7 @@
 #
 # Usage: bench/serve_load.sh [CONNECTIONS=64] [REQUESTS=20000] [CACHE=2s]
 #   (after deployment/setup.sh has built build/; needs MIGRATE_TEST_PG_URL, a PostgreSQL
-#   URL whose user may create a database: the test suite's cluster, `source /work/pg-env.sh`)
+#   URL whose user may create a database: a throwaway cluster: `source deployment/lib/pg_cluster.sh && pg_cluster_start`)
 # Prints a markdown table; exits 1 if a request failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
