@@ -216,6 +216,13 @@ void ChildProcess::start(const std::function<void()>& exec_in_child, const CliOp
 }
 
 void ChildProcess::drain() {
+  // A child that is gone before its input was written (killed by the destructor while
+  // this thread had not run yet): the write fails with EPIPE rather than killing the
+  // test with SIGPIPE. The signal is directed at this thread, blocked here only.
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
   std::size_t written = 0;
   char buffer[65536];
   Clock::time_point reaped_at{};
