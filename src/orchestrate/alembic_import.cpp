@@ -1,0 +1,235 @@
+// import alembic: read the revision graph, render each revision's SQL with Alembic's offline
+// mode when it can, check every target, then write the files and the id mapping.
+#include "migrate/orchestrate/alembic_import.hpp"
+
+#include <map>
+#include <system_error>
+#include <tuple>
+
+#include "migrate/adopt/alembic_folder.hpp"
+#include "migrate/util/child_process.hpp"
+#include "migrate/util/error.hpp"
+#include "migrate/util/file_io.hpp"
+
+namespace migrate::orchestrate {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Offline mode connects nowhere, but needs a URL of the right dialect.
+constexpr const char* k_offline_url = "postgresql://alembic-offline/render";
+
+struct Rendered {
+  std::string up;
+  std::string down;
+};
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// The command that runs Alembic: `alembic` on PATH, else python3 on PATH with the module.
+std::vector<std::string> alembic_command() {
+  if (const auto alembic = util::find_executable("alembic")) return {alembic->string()};
+  if (const auto python = util::find_executable("python3")) {
+    if (util::run_process({python->string(), "-c", "import alembic"}).ok()) return {python->string(), "-m", "alembic"};
+  }
+  return {};
+}
+
+std::optional<fs::path> find_ini(const AlembicImportRequest& request) {
+  if (request.ini) {
+    std::error_code ec;
+    if (!fs::is_regular_file(*request.ini, ec)) {
+      throw UsageError("--ini " + request.ini->string() + " is not a file; give the project's alembic.ini");
+    }
+    return fs::absolute(*request.ini);
+  }
+  for (const fs::path& candidate : {request.folder / "alembic.ini", request.folder.parent_path() / "alembic.ini",
+                                    fs::absolute(request.folder).parent_path() / "alembic.ini"}) {
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec)) return fs::absolute(candidate);
+  }
+  return std::nullopt;
+}
+
+// Splits offline output into per-revision bodies: each block starts with
+// `-- Running upgrade a, b -> c` (the body of c) or `-- Running downgrade c -> a, b` (of c).
+// Transaction lines and statements on alembic_version are dropped; statements end with
+// `;` at a line end followed by a blank line, as Alembic writes them.
+std::map<std::string, std::string> split_blocks(const std::string& output, bool upgrade) {
+  std::map<std::string, std::string> blocks;
+  const std::string marker = upgrade ? "-- Running upgrade " : "-- Running downgrade ";
+  std::string* current = nullptr;
+  std::string statement;
+  auto flush = [&] {
+    const std::string sql = trim(statement);
+    statement.clear();
+    if (current == nullptr || sql.empty() || sql == "BEGIN;" || sql == "COMMIT;") return;
+    if (sql.find("alembic_version") != std::string::npos) return;
+    *current += sql + "\n\n";
+  };
+  std::size_t start = 0;
+  while (start < output.size()) {
+    auto end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    const std::string line = output.substr(start, end - start);
+    start = end + 1;
+    if (line.rfind(marker, 0) == 0) {
+      flush();
+      const auto arrow = line.find(" -> ");
+      const std::string id = upgrade ? trim(line.substr(arrow + 4)) : trim(line.substr(marker.size(), arrow - marker.size()));
+      current = &blocks[id];
+      continue;
+    }
+    if (trim(line).empty()) {
+      if (!trim(statement).empty() && trim(statement).back() == ';') flush();
+      else if (!statement.empty()) statement += "\n";
+      continue;
+    }
+    statement += line + "\n";
+  }
+  flush();
+  return blocks;
+}
+
+// Runs Alembic's offline mode once each way; problem says why when it gave nothing.
+std::map<std::string, Rendered> render(const std::vector<std::string>& command, const fs::path& ini,
+                                       std::string& problem) {
+  std::map<std::string, Rendered> rendered;
+  auto run = [&](const std::vector<std::string>& args) {
+    // `env -C`: Alembic resolves script_location against the working folder.
+    std::vector<std::string> argv{"/usr/bin/env", "-C", ini.parent_path().string()};
+    argv.insert(argv.end(), command.begin(), command.end());
+    argv.insert(argv.end(), {"-c", ini.string(), "-x", std::string("url=") + k_offline_url});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return util::run_process(argv, {{"DATABASE_URL", k_offline_url}});
+  };
+  util::ProcessResult up;
+  util::ProcessResult down;
+  try {
+    up = run({"upgrade", "heads", "--sql"});
+    down = run({"downgrade", "heads:base", "--sql"});
+  } catch (const std::runtime_error& e) {
+    problem = e.what();
+    return rendered;
+  }
+  if (!up.ok() || !down.ok()) {
+    const util::ProcessResult& failed = up.ok() ? down : up;
+    problem = "alembic's offline mode failed (exit " + std::to_string(failed.exit_code) + "): " + trim(failed.stderr_text);
+    return rendered;
+  }
+  for (auto& [id, sql] : split_blocks(up.stdout_text, true)) rendered[id].up = sql;
+  for (auto& [id, sql] : split_blocks(down.stdout_text, false)) rendered[id].down = sql;
+  return rendered;
+}
+
+std::string header(const adopt::AlembicRevision& revision, const char* direction) {
+  return "-- Alembic revision '" + revision.id + "' (" + revision.file.filename().string() + "), " + direction +
+         ", imported by `migrate import alembic`.\n";
+}
+
+std::string rendered_file(const adopt::AlembicRevision& revision, const char* direction, const std::string& sql) {
+  std::string text = header(revision, direction) + "-- Rendered by Alembic's offline mode (--sql).\n";
+  if (sql.empty()) return text + "-- Alembic's offline mode gives no SQL for it.\n";
+  return text + "\n" + sql;
+}
+
+// A file that refuses to run: never a silent empty one.
+std::string refusing_file(const adopt::AlembicRevision& revision, const char* direction) {
+  const std::string message = "this revision came from Alembic (" + revision.id +
+                              ") and could not be rendered offline: apply it with alembic, then "
+                              "migrate adopt <service> --from alembic, or replace this file with its SQL";
+  return header(revision, direction) +
+         "-- NOT RENDERED: Alembic's offline mode was not available or failed for it.\n"
+         "DO $$ BEGIN RAISE EXCEPTION '" + message + "'; END $$;\n";
+}
+
+// Whether path already holds bytes; throws when it holds other bytes.
+bool same_or_absent(const fs::path& path, const std::string& bytes, bool& same) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return true;
+  std::string existing;
+  try {
+    existing = util::read_file(path);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  same = existing == bytes;
+  return same;
+}
+
+}  // namespace
+
+AlembicImportReport import_alembic(const config::Manifest& manifest, const AlembicImportRequest& request) {
+  const config::ServiceConfig& service = manifest.service(request.service);
+  AlembicImportReport report;
+  report.service = service.name;
+  report.folder = request.folder;
+  report.dry_run = request.dry_run;
+  report.map_file = service.migrations_dir / adopt::k_alembic_map_file;
+  const adopt::AlembicMap known = adopt::read_alembic_map(report.map_file);
+  const std::vector<adopt::AlembicRevision> revisions = adopt::read_alembic_folder(request.folder, known);
+
+  std::map<std::string, Rendered> rendered;
+  const std::vector<std::string> command = alembic_command();
+  const std::optional<fs::path> ini = find_ini(request);
+  if (command.empty()) {
+    report.render_problem = "no `alembic` command (nor python3 with the alembic module) on PATH";
+  } else if (!ini) {
+    report.render_problem = "no alembic.ini in or beside " + request.folder.string() + " (give --ini)";
+  } else {
+    for (const std::string& part : command) report.renderer += (report.renderer.empty() ? "" : " ") + part;
+    rendered = render(command, *ini, report.render_problem);
+  }
+
+  std::vector<std::pair<fs::path, std::string>> writes;
+  for (const adopt::AlembicRevision& revision : revisions) {
+    AlembicImported out{revision.id, revision.version, revision.version_text, revision.name, revision.file,
+                        service.migrations_dir / (revision.stem() + ".up.sql"),
+                        service.migrations_dir / (revision.stem() + ".down.sql"), false, false};
+    const auto body = rendered.find(revision.id);
+    out.rendered = body != rendered.end();
+    const std::string up = out.rendered ? rendered_file(revision, "upgrade", body->second.up)
+                                        : refusing_file(revision, "upgrade");
+    const std::string down = out.rendered ? rendered_file(revision, "downgrade", body->second.down)
+                                          : refusing_file(revision, "downgrade");
+    bool up_same = false;
+    bool down_same = false;
+    for (const auto& [path, bytes, same] : {std::tuple{out.up, up, &up_same}, std::tuple{out.down, down, &down_same}}) {
+      if (!same_or_absent(path, bytes, *same)) {
+        throw UsageError("cannot import Alembic revision '" + revision.id + "': " + path.string() +
+                         " already holds other SQL; move it away to import again, nothing was written");
+      }
+      if (!*same) writes.emplace_back(path, bytes);
+    }
+    out.unchanged = up_same && down_same;
+    report.revisions.push_back(std::move(out));
+  }
+  const std::string map_text = adopt::alembic_map_text(adopt::alembic_map_of(revisions));
+  bool map_same = false;
+  same_or_absent(report.map_file, map_text, map_same);
+  if (!map_same) writes.emplace_back(report.map_file, map_text);
+  if (request.dry_run || writes.empty()) return report;
+
+  std::error_code ec;
+  fs::create_directories(service.migrations_dir, ec);
+  if (ec) throw UsageError("cannot create " + service.migrations_dir.string() + ": " + ec.message());
+  std::size_t done = 0;
+  try {
+    for (const auto& [path, bytes] : writes) {
+      util::write_file_atomically(path, bytes);
+      ++done;
+    }
+  } catch (const std::runtime_error& e) {
+    // Only new files are written, except the mapping file, which goes last.
+    for (std::size_t i = 0; i < done; ++i) fs::remove(writes[i].first, ec);
+    throw UsageError(std::string(e.what()) + "; nothing was imported");
+  }
+  return report;
+}
+
+}  // namespace migrate::orchestrate
