@@ -253,6 +253,26 @@ TEST_CASE("import alembic renders each revision with alembic's offline mode, and
   REQUIRE_EXIT(run, 0);
   for (const auto& revision : nlohmann::json::parse(run.out)["revisions"]) CHECK(revision["unchanged"] == true);
 
+  // Adopting the database alembic upgraded: a dry run, then the record; nothing runs.
+  const std::string schema_before = schema_of(*by_alembic);
+  run = project.run({"adopt", "app", "--from", "alembic", "--dry-run", "--json"}, by_alembic.get());
+  REQUIRE_EXIT(run, 0);
+  document = nlohmann::json::parse(run.out);
+  CHECK(document["matched"].size() == 4);
+  CHECK(document["matched"][3]["matched_by"] == "head");
+  CHECK(by_alembic->scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'") ==
+        "0");
+  run = project.run({"adopt", "app", "--from", "alembic", "--json"}, by_alembic.get());
+  REQUIRE_EXIT(run, 0);
+  CHECK(nlohmann::json::parse(run.out)["recorded"] == true);
+  CHECK(by_alembic->history("app").size() == 4);
+  run = project.run({"status", "app", "--json"}, by_alembic.get());
+  REQUIRE_EXIT(run, 0);
+  CHECK(run.out.find("\"pending\": 0") != std::string::npos);
+  REQUIRE_EXIT(project.run({"up", "app", "--yes"}, by_alembic.get()), 0);
+  CHECK(schema_of(*by_alembic) == schema_before);
+  CHECK(by_alembic->scalar("SELECT version_num FROM alembic_version") == "004");
+
   auto by_migrate = make_test_database(migrate::Dialect::postgres);
   REQUIRE_EXIT(project.run({"up", "app", "--yes"}, by_migrate.get()), 0);
   CHECK(schema_of(*by_migrate) == schema_of(*by_alembic));
@@ -285,4 +305,22 @@ TEST_CASE("import alembic without alembic writes files that refuse to run, sayin
   CHECK_EXIT(run, 1);
   CHECK((run.out + run.err).find("could not be rendered offline") != std::string::npos);
   CHECK(db->scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'") == "0");
+}
+
+TEST_CASE("adopt --from alembic refuses an id the mapping does not know, and writes nothing",
+          "[integration][alembic][postgres]") {
+  TempDir alembic_dir;
+  write_project(alembic_dir);
+  TestProject project;
+  TempDir empty_bin;
+  REQUIRE_EXIT(project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string()},
+                           with_path(empty_bin.path().string())),
+               0);
+  auto db = make_test_database(migrate::Dialect::postgres);
+  db->exec("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); "
+           "INSERT INTO alembic_version VALUES ('002'), ('beefcafe')");
+  const CliResult run = project.run({"adopt", "app", "--from", "alembic"}, db.get());
+  CHECK_EXIT(run, 4);
+  CHECK(run.err.find("beefcafe") != std::string::npos);
+  CHECK(db->scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'") == "0");
 }
