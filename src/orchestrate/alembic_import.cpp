@@ -139,17 +139,21 @@ std::string rendered_file(const adopt::AlembicRevision& revision, const char* di
 }
 
 // A file that refuses to run: never a silent empty one.
-std::string refusing_file(const adopt::AlembicRevision& revision, const char* direction) {
-  const std::string message = "this revision came from Alembic (" + revision.id +
-                              ") and could not be rendered offline: apply it with alembic, then "
-                              "migrate adopt <service> --from alembic, or replace this file with its SQL";
+std::string refusing_file(const adopt::AlembicRevision& revision, const char* direction, const std::string& service) {
+  std::string message = "this revision came from Alembic (" + revision.id +
+                        ") and could not be rendered offline: apply it with alembic, then migrate adopt " + service +
+                        " --from alembic, or replace this file with its SQL";
+  for (std::size_t at = message.find('\''); at != std::string::npos; at = message.find('\'', at + 2)) {
+    message.insert(at, 1, '\'');
+  }
   return header(revision, direction) +
          "-- NOT RENDERED: Alembic's offline mode was not available or failed for it.\n"
          "DO $$ BEGIN RAISE EXCEPTION '" + message + "'; END $$;\n";
 }
 
-// Whether path already holds bytes; throws when it holds other bytes.
-bool same_or_absent(const fs::path& path, const std::string& bytes, bool& same) {
+// Whether path may receive bytes: absent, the same, or `replaceable` (the refusing file an
+// earlier import wrote when Alembic was not available).
+bool same_or_absent(const fs::path& path, const std::string& bytes, bool& same, const std::string& replaceable = "") {
   std::error_code ec;
   if (!fs::exists(path, ec)) return true;
   std::string existing;
@@ -159,7 +163,7 @@ bool same_or_absent(const fs::path& path, const std::string& bytes, bool& same) 
     throw UsageError(e.what());
   }
   same = existing == bytes;
-  return same;
+  return same || (!replaceable.empty() && existing == replaceable);
 }
 
 }  // namespace
@@ -193,14 +197,15 @@ AlembicImportReport import_alembic(const config::Manifest& manifest, const Alemb
                         service.migrations_dir / (revision.stem() + ".down.sql"), false, false};
     const auto body = rendered.find(revision.id);
     out.rendered = body != rendered.end();
-    const std::string up = out.rendered ? rendered_file(revision, "upgrade", body->second.up)
-                                        : refusing_file(revision, "upgrade");
-    const std::string down = out.rendered ? rendered_file(revision, "downgrade", body->second.down)
-                                          : refusing_file(revision, "downgrade");
+    const std::string up_refusing = refusing_file(revision, "upgrade", service.name);
+    const std::string down_refusing = refusing_file(revision, "downgrade", service.name);
+    const std::string up = out.rendered ? rendered_file(revision, "upgrade", body->second.up) : up_refusing;
+    const std::string down = out.rendered ? rendered_file(revision, "downgrade", body->second.down) : down_refusing;
     bool up_same = false;
     bool down_same = false;
-    for (const auto& [path, bytes, same] : {std::tuple{out.up, up, &up_same}, std::tuple{out.down, down, &down_same}}) {
-      if (!same_or_absent(path, bytes, *same)) {
+    for (const auto& [path, bytes, same, refusing] : {std::tuple{out.up, up, &up_same, up_refusing},
+                                                      std::tuple{out.down, down, &down_same, down_refusing}}) {
+      if (!same_or_absent(path, bytes, *same, refusing)) {
         throw UsageError("cannot import Alembic revision '" + revision.id + "': " + path.string() +
                          " already holds other SQL; move it away to import again, nothing was written");
       }
@@ -225,7 +230,8 @@ AlembicImportReport import_alembic(const config::Manifest& manifest, const Alemb
       ++done;
     }
   } catch (const std::runtime_error& e) {
-    // Only new files are written, except the mapping file, which goes last.
+    // New files go again; a refusing file replaced by its SQL and the mapping (written
+    // last) are not restored: both are safe to leave.
     for (std::size_t i = 0; i < done; ++i) fs::remove(writes[i].first, ec);
     throw UsageError(std::string(e.what()) + "; nothing was imported");
   }

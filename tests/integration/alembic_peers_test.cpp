@@ -299,12 +299,25 @@ TEST_CASE("import alembic without alembic writes files that refuse to run, sayin
   for (const auto& revision : document["revisions"]) CHECK(revision["rendered"] == false);
   CHECK(document["render_problem"].get<std::string>().find("no `alembic` command") != std::string::npos);
   CHECK(slurp(project.migrations() / "001_create_users.up.sql").find("NOT RENDERED") != std::string::npos);
+  CHECK(slurp(project.migrations() / "001_create_users.up.sql").find("migrate adopt app --from alembic") !=
+        std::string::npos);
 
   auto db = make_test_database(migrate::Dialect::postgres);
   run = project.run({"up", "app", "--yes"}, db.get());
   CHECK_EXIT(run, 1);
   CHECK((run.out + run.err).find("could not be rendered offline") != std::string::npos);
   CHECK(db->scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'") == "0");
+
+  // Once alembic is there, importing again replaces the refusing files by their SQL.
+  TempDir bin;
+  install_alembic_command(bin);
+  run = project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string(), "--json"},
+                    with_path(path_with(bin)));
+  REQUIRE_EXIT(run, 0);
+  for (const auto& revision : nlohmann::json::parse(run.out)["revisions"]) CHECK(revision["rendered"] == true);
+  CHECK(slurp(project.migrations() / "001_create_users.up.sql").find("CREATE TABLE users") != std::string::npos);
+  REQUIRE_EXIT(project.run({"up", "app", "--yes"}, db.get()), 0);
+  CHECK(data_of(*db) == std::vector<std::vector<std::string>>{{"1", "admin; root", "admin@example.org"}});
 }
 
 TEST_CASE("adopt --from alembic refuses an id the mapping does not know, and writes nothing",

@@ -48,7 +48,8 @@ struct AlembicImportReport {
 /// alembic module) is on PATH and an alembic.ini is found (BEGIN/COMMIT and statements on
 /// alembic_version removed); a revision it cannot render gets files that raise an error
 /// saying what to do. Checks every target first: a file already there with other bytes
-/// throws UsageError (exit 2) with nothing written. Then writes the files and the mapping
+/// throws UsageError (exit 2) with nothing written, except that a refusing file an earlier
+/// import wrote is replaced by the SQL once Alembic renders it. Then writes the files and the mapping
 /// file atomically; a second run writes nothing. With dry_run nothing is written.
 AlembicImportReport import_alembic(const config::Manifest& manifest, const AlembicImportRequest& request);
 
