@@ -96,9 +96,11 @@ std::map<std::string, std::string> split_blocks(const std::string& output, bool 
   return blocks;
 }
 
-// Runs Alembic's offline mode once each way; problem says why when it gave nothing.
+// Runs Alembic's offline mode once each way over the whole graph; when that fails (one
+// revision's code needs a live database), once per revision, so that only the revisions
+// offline mode cannot render are left out. problem says why something was left out.
 std::map<std::string, Rendered> render(const std::vector<std::string>& command, const fs::path& ini,
-                                       std::string& problem) {
+                                       const std::vector<adopt::AlembicRevision>& revisions, std::string& problem) {
   std::map<std::string, Rendered> rendered;
   auto run = [&](const std::vector<std::string>& args) {
     // `env -C`: Alembic resolves script_location against the working folder.
@@ -108,22 +110,36 @@ std::map<std::string, Rendered> render(const std::vector<std::string>& command, 
     argv.insert(argv.end(), args.begin(), args.end());
     return util::run_process(argv, {{"DATABASE_URL", k_offline_url}});
   };
-  util::ProcessResult up;
-  util::ProcessResult down;
+  auto failure = [](const util::ProcessResult& failed) {
+    const std::string text = trim(failed.stderr_text);
+    const auto last = text.rfind('\n');
+    return "alembic's offline mode failed (exit " + std::to_string(failed.exit_code) +
+           "): " + (last == std::string::npos ? text : text.substr(last + 1));
+  };
   try {
-    up = run({"upgrade", "heads", "--sql"});
-    down = run({"downgrade", "heads:base", "--sql"});
+    const util::ProcessResult up = run({"upgrade", "heads", "--sql"});
+    const util::ProcessResult down = run({"downgrade", "heads:base", "--sql"});
+    if (up.ok() && down.ok()) {
+      for (auto& [id, sql] : split_blocks(up.stdout_text, true)) rendered[id].up = sql;
+      for (auto& [id, sql] : split_blocks(down.stdout_text, false)) rendered[id].down = sql;
+      return rendered;
+    }
+    problem = failure(up.ok() ? down : up);
+    for (const adopt::AlembicRevision& revision : revisions) {
+      // From one parent: a merge's other branch renders too, but only this block is kept.
+      const std::string parent = revision.down_revisions.empty() ? "base" : revision.down_revisions.front();
+      const util::ProcessResult one_up =
+          run({"upgrade", revision.down_revisions.empty() ? revision.id : parent + ":" + revision.id, "--sql"});
+      const util::ProcessResult one_down = run({"downgrade", revision.id + ":" + parent, "--sql"});
+      if (!one_up.ok() || !one_down.ok()) continue;
+      auto ups = split_blocks(one_up.stdout_text, true);
+      auto downs = split_blocks(one_down.stdout_text, false);
+      if (ups.count(revision.id) == 0 || downs.count(revision.id) == 0) continue;
+      rendered[revision.id] = Rendered{ups[revision.id], downs[revision.id]};
+    }
   } catch (const std::runtime_error& e) {
     problem = e.what();
-    return rendered;
   }
-  if (!up.ok() || !down.ok()) {
-    const util::ProcessResult& failed = up.ok() ? down : up;
-    problem = "alembic's offline mode failed (exit " + std::to_string(failed.exit_code) + "): " + trim(failed.stderr_text);
-    return rendered;
-  }
-  for (auto& [id, sql] : split_blocks(up.stdout_text, true)) rendered[id].up = sql;
-  for (auto& [id, sql] : split_blocks(down.stdout_text, false)) rendered[id].down = sql;
   return rendered;
 }
 
@@ -187,7 +203,7 @@ AlembicImportReport import_alembic(const config::Manifest& manifest, const Alemb
     report.render_problem = "no alembic.ini in or beside " + request.folder.string() + " (give --ini)";
   } else {
     for (const std::string& part : command) report.renderer += (report.renderer.empty() ? "" : " ") + part;
-    rendered = render(command, *ini, report.render_problem);
+    rendered = render(command, *ini, revisions, report.render_problem);
   }
 
   std::vector<std::pair<fs::path, std::string>> writes;

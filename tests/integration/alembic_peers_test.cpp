@@ -337,3 +337,29 @@ TEST_CASE("adopt --from alembic refuses an id the mapping does not know, and wri
   CHECK(run.err.find("beefcafe") != std::string::npos);
   CHECK(db->scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'") == "0");
 }
+
+TEST_CASE("import alembic renders revision by revision when one needs a live database, and marks only that one",
+          "[integration][alembic][postgres]") {
+  TempDir alembic_dir;
+  TempDir bin;
+  write_project(alembic_dir);
+  alembic_dir.write("alembic/versions/005_needs_db.py",
+                    "\"\"\"needs the database\n\nRevision ID: 005\nRevises: 004\nCreate Date: 2024-01-05 10:00:00\n\n"
+                    "\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = '005'\ndown_revision = '004'\n\n\n"
+                    "def upgrade():\n    count = op.get_bind().execute(sa.text('SELECT count(*) FROM users')).scalar()\n"
+                    "    op.execute(\"UPDATE users SET name = name || '%d'\" % count)\n\n\ndef downgrade():\n    pass\n");
+  install_alembic_command(bin);
+  TestProject project;
+  const CliResult run =
+      project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string(), "--json"},
+                  with_path(path_with(bin)));
+  REQUIRE_EXIT(run, 0);
+  const nlohmann::json document = nlohmann::json::parse(run.out);
+  REQUIRE(document["revisions"].size() == 5);
+  for (int i = 0; i < 4; ++i) CHECK(document["revisions"][i]["rendered"] == true);
+  CHECK(document["revisions"][4]["rendered"] == false);
+  CHECK(document["render_problem"].get<std::string>().find("offline mode failed") != std::string::npos);
+  CHECK(slurp(project.migrations() / "004_merge.up.sql").find("admin@example.org") != std::string::npos);
+  CHECK(slurp(project.migrations() / "004_merge.up.sql").find("CREATE TABLE posts") == std::string::npos);
+  CHECK(slurp(project.migrations() / "005_needs_db.up.sql").find("NOT RENDERED") != std::string::npos);
+}

@@ -46,7 +46,8 @@ struct AlembicImportReport {
 /// file's numbers), renders each revision's up and down SQL with `alembic upgrade heads
 /// --sql` / `downgrade heads:base --sql` when an `alembic` command (or python3 with the
 /// alembic module) is on PATH and an alembic.ini is found (BEGIN/COMMIT and statements on
-/// alembic_version removed); a revision it cannot render gets files that raise an error
+/// alembic_version removed; when that fails, revision by revision); a revision it cannot
+/// render gets files that raise an error
 /// saying what to do. Checks every target first: a file already there with other bytes
 /// throws UsageError (exit 2) with nothing written, except that a refusing file an earlier
 /// import wrote is replaced by the SQL once Alembic renders it. Then writes the files and the mapping
