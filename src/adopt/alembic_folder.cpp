@@ -52,14 +52,16 @@ std::vector<std::string> literal_strings(const std::string& value, const fs::pat
     while (at < text.size() && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r')) ++at;
     if (at >= text.size()) break;
     const char quote = text[at];
-    if (quote != '\'' && quote != '"') bad(file, line, "the value " + trim(value) + " is not a string literal, None or a tuple of them");
+    if (quote != '\'' && quote != '"')
+      bad(file, line, "the value " + trim(value) + " is not a string literal, None or a tuple of them");
     const auto end = text.find(quote, at + 1);
     if (end == std::string::npos) bad(file, line, "an unterminated string in " + trim(value));
     strings.push_back(text.substr(at + 1, end - at - 1));
     at = end + 1;
     while (at < text.size() && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r')) ++at;
     if (at >= text.size()) break;
-    if (text[at] != ',' || !sequence) bad(file, line, "the value " + trim(value) + " is not a string literal, None or a tuple of them");
+    if (text[at] != ',' || !sequence)
+      bad(file, line, "the value " + trim(value) + " is not a string literal, None or a tuple of them");
     ++at;
   }
   if (!sequence && strings.size() != 1) bad(file, line, "the value " + trim(value) + " is not a string literal");
@@ -96,8 +98,8 @@ bool assignment(const std::vector<std::string>& lines, std::size_t& i, const std
 std::string sanitized_name(const std::string& text) {
   std::string name;
   for (char c : text) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '-' || c == '.';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
     name += ok ? c : '_';
   }
   while (!name.empty() && !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
@@ -338,7 +340,8 @@ AlembicMap read_alembic_map(const fs::path& file) {
 std::string alembic_map_text(const AlembicMap& map) {
   nlohmann::json revisions = nlohmann::json::object();
   for (const auto& [id, entry] : map) {
-    revisions[id] = {{"version", entry.version}, {"down_revisions", entry.down_revisions}, {"depends_on", entry.depends_on}};
+    revisions[id] = {
+        {"version", entry.version}, {"down_revisions", entry.down_revisions}, {"depends_on", entry.depends_on}};
   }
   const nlohmann::json document = {{"tool", "alembic"}, {"revisions", revisions}};
   return document.dump(2) + "\n";

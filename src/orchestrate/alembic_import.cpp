@@ -81,13 +81,16 @@ std::map<std::string, std::string> split_blocks(const std::string& output, bool 
     if (line.rfind(marker, 0) == 0) {
       flush();
       const auto arrow = line.find(" -> ");
-      const std::string id = upgrade ? trim(line.substr(arrow + 4)) : trim(line.substr(marker.size(), arrow - marker.size()));
+      const std::string id =
+          upgrade ? trim(line.substr(arrow + 4)) : trim(line.substr(marker.size(), arrow - marker.size()));
       current = &blocks[id];
       continue;
     }
     if (trim(line).empty()) {
-      if (!trim(statement).empty() && trim(statement).back() == ';') flush();
-      else if (!statement.empty()) statement += "\n";
+      if (!trim(statement).empty() && trim(statement).back() == ';')
+        flush();
+      else if (!statement.empty())
+        statement += "\n";
       continue;
     }
     statement += line + "\n";
@@ -164,7 +167,8 @@ std::string refusing_file(const adopt::AlembicRevision& revision, const char* di
   }
   return header(revision, direction) +
          "-- NOT RENDERED: Alembic's offline mode was not available or failed for it.\n"
-         "DO $$ BEGIN RAISE EXCEPTION '" + message + "'; END $$;\n";
+         "DO $$ BEGIN RAISE EXCEPTION '" +
+         message + "'; END $$;\n";
 }
 
 // Whether path may receive bytes: absent, the same, or `replaceable` (the refusing file an
@@ -208,9 +212,15 @@ AlembicImportReport import_alembic(const config::Manifest& manifest, const Alemb
 
   std::vector<std::pair<fs::path, std::string>> writes;
   for (const adopt::AlembicRevision& revision : revisions) {
-    AlembicImported out{revision.id, revision.version, revision.version_text, revision.name, revision.file,
+    AlembicImported out{revision.id,
+                        revision.version,
+                        revision.version_text,
+                        revision.name,
+                        revision.file,
                         service.migrations_dir / (revision.stem() + ".up.sql"),
-                        service.migrations_dir / (revision.stem() + ".down.sql"), false, false};
+                        service.migrations_dir / (revision.stem() + ".down.sql"),
+                        false,
+                        false};
     const auto body = rendered.find(revision.id);
     out.rendered = body != rendered.end();
     const std::string up_refusing = refusing_file(revision, "upgrade", service.name);
@@ -219,8 +229,8 @@ AlembicImportReport import_alembic(const config::Manifest& manifest, const Alemb
     const std::string down = out.rendered ? rendered_file(revision, "downgrade", body->second.down) : down_refusing;
     bool up_same = false;
     bool down_same = false;
-    for (const auto& [path, bytes, same, refusing] : {std::tuple{out.up, up, &up_same, up_refusing},
-                                                      std::tuple{out.down, down, &down_same, down_refusing}}) {
+    for (const auto& [path, bytes, same, refusing] :
+         {std::tuple{out.up, up, &up_same, up_refusing}, std::tuple{out.down, down, &down_same, down_refusing}}) {
       if (!same_or_absent(path, bytes, *same, refusing)) {
         throw UsageError("cannot import Alembic revision '" + revision.id + "': " + path.string() +
                          " already holds other SQL; move it away to import again, nothing was written");

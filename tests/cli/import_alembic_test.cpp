@@ -46,7 +46,8 @@ TEST_CASE("import alembic --dry-run writes nothing, and a target with other SQL 
   TempDir alembic;
   TempDir empty;
   alembic.write("versions/001_init.py", revision("001", "None"));
-  CliResult run = project.run({"import", "alembic", "app", alembic.path().string(), "--dry-run"}, without_alembic(empty));
+  CliResult run =
+      project.run({"import", "alembic", "app", alembic.path().string(), "--dry-run"}, without_alembic(empty));
   REQUIRE_EXIT(run, 0);
   CHECK(run.out.find("would write") != std::string::npos);
   CHECK(!fs::exists(project.migrations()));

@@ -37,15 +37,17 @@ std::vector<std::string> ids(const std::vector<AlembicRevision>& revisions) {
 }  // namespace
 
 TEST_CASE("an Alembic revision file is read without Python: ids, merges, depends_on, Create Date", "[adopt][alembic]") {
-  const AlembicRevision plain = parse_alembic_revision("v/ab12_x.py", revision_file("ab12", "'9f00'", "2024-01-02 03:04:05.1"));
+  const AlembicRevision plain =
+      parse_alembic_revision("v/ab12_x.py", revision_file("ab12", "'9f00'", "2024-01-02 03:04:05.1"));
   CHECK(plain.id == "ab12");
   CHECK(plain.down_revisions == std::vector<std::string>{"9f00"});
   CHECK(plain.create_date == "2024-01-02 03:04:05.1");
   CHECK(plain.message == "add things");
 
   const AlembicRevision merge = parse_alembic_revision(
-      "v/m.py", "revision: str = \"m1\"\ndown_revision: Union[str, Sequence[str], None] = (\n    'a',\n    \"b\",\n)\n"
-                "depends_on = ['c']  # cross-branch\n");
+      "v/m.py",
+      "revision: str = \"m1\"\ndown_revision: Union[str, Sequence[str], None] = (\n    'a',\n    \"b\",\n)\n"
+      "depends_on = ['c']  # cross-branch\n");
   CHECK(merge.id == "m1");
   CHECK(merge.down_revisions == std::vector<std::string>{"a", "b"});
   CHECK(merge.depends_on == std::vector<std::string>{"c"});
@@ -67,8 +69,8 @@ TEST_CASE("Alembic revisions are ordered by the graph, numeric ids keep their nu
   dir.write("versions/__init__.py", "");
   dir.write("versions/README", "not python");
   const auto revisions = read_alembic_folder(dir.path());
-  CHECK(ids(revisions) == std::vector<std::string>{"001=001_init", "002=002_b", "ae1027a6acf=003_c",
-                                                   "27c6a30d7c24=004_merge"});
+  CHECK(ids(revisions) ==
+        std::vector<std::string>{"001=001_init", "002=002_b", "ae1027a6acf=003_c", "27c6a30d7c24=004_merge"});
 
   // A previous import's numbers are reused; new ids go above the highest.
   AlembicMap known;
@@ -110,7 +112,5 @@ TEST_CASE("Alembic folders with a cycle, an unknown or duplicate id, or numbers 
     dir.write("versions/003_b.py", revision_file("003", "'005'", "2"));
     CHECK_THROWS_WITH(read_alembic_folder(dir.path()), Catch::Contains("ascending version order"));
   }
-  SECTION("no folder") {
-    CHECK_THROWS_AS(read_alembic_folder("/nonexistent/alembic"), UsageError);
-  }
+  SECTION("no folder") { CHECK_THROWS_AS(read_alembic_folder("/nonexistent/alembic"), UsageError); }
 }

@@ -21,13 +21,13 @@ struct AlembicImported {
   std::filesystem::path source;  ///< the versions/*.py file
   std::filesystem::path up;      ///< <migrations>/<version>_<name>.up.sql
   std::filesystem::path down;    ///< <migrations>/<version>_<name>.down.sql
-  bool rendered = false;  ///< false: the files refuse to run (Alembic could not render it offline)
-  bool unchanged = false;  ///< both files were already there with these bytes
+  bool rendered = false;         ///< false: the files refuse to run (Alembic could not render it offline)
+  bool unchanged = false;        ///< both files were already there with these bytes
 };
 
 struct AlembicImportRequest {
   std::string service;
-  std::filesystem::path folder;  ///< the Alembic folder (holding versions/)
+  std::filesystem::path folder;              ///< the Alembic folder (holding versions/)
   std::optional<std::filesystem::path> ini;  ///< alembic.ini; default: in the folder or beside it
   bool dry_run = false;
 };
@@ -37,8 +37,8 @@ struct AlembicImportReport {
   std::filesystem::path folder;
   std::filesystem::path map_file;  ///< <migrations>/alembic_ids.json
   bool dry_run = false;
-  std::string renderer;  ///< the alembic command used, or "" when none was found
-  std::string render_problem;  ///< why offline mode gave nothing ("" when it worked)
+  std::string renderer;                    ///< the alembic command used, or "" when none was found
+  std::string render_problem;              ///< why offline mode gave nothing ("" when it worked)
   std::vector<AlembicImported> revisions;  ///< in version order
 };
 
