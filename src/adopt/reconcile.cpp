@@ -17,7 +17,8 @@ void alembic_applied(const ForeignHistory& history, const std::map<Version, cons
   std::set<std::string> seen;
   for (const ForeignRow& row : history.rows) {
     if (alembic.count(row.id) == 0) {
-      const bool numeric = !row.id.empty() && row.id.size() <= 18 && row.id.find_first_not_of("0123456789") == std::string::npos;
+      const bool numeric =
+          !row.id.empty() && row.id.size() <= 18 && row.id.find_first_not_of("0123456789") == std::string::npos;
       if (!numeric) {
         out.refused.push_back({row.label, "alembic applied it, but the Alembic id mapping has no such id: import the "
                                           "Alembic folder first (`migrate import alembic`), or give --map"});

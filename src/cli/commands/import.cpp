@@ -124,7 +124,8 @@ class ImportCommand final : public Command {
 }  // namespace
 
 Registered add_import_command(CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("import", "Write a service's revisions from another tool's folder (drizzle, alembic)");
+  CLI::App* sub =
+      app.add_subcommand("import", "Write a service's revisions from another tool's folder (drizzle, alembic)");
   return {sub, std::make_unique<ImportCommand>(*sub)};
 }
 
