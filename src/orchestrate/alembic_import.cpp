@@ -56,6 +56,16 @@ std::optional<fs::path> find_ini(const AlembicImportRequest& request) {
   return std::nullopt;
 }
 
+// Whether sql is one of the statements Alembic writes on its own table (a data migration
+// that merely mentions the name in a string is kept).
+bool on_alembic_version(const std::string& sql) {
+  for (const char* prefix : {"CREATE TABLE alembic_version", "INSERT INTO alembic_version", "UPDATE alembic_version",
+                             "DELETE FROM alembic_version", "DROP TABLE alembic_version"}) {
+    if (sql.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
 // Splits offline output into per-revision bodies: each block starts with
 // `-- Running upgrade a, b -> c` (the body of c) or `-- Running downgrade c -> a, b` (of c).
 // Transaction lines and statements on alembic_version are dropped; statements end with
@@ -69,7 +79,7 @@ std::map<std::string, std::string> split_blocks(const std::string& output, bool 
     const std::string sql = trim(statement);
     statement.clear();
     if (current == nullptr || sql.empty() || sql == "BEGIN;" || sql == "COMMIT;") return;
-    if (sql.find("alembic_version") != std::string::npos) return;
+    if (on_alembic_version(sql)) return;
     *current += sql + "\n\n";
   };
   std::size_t start = 0;

@@ -243,6 +243,9 @@ TEST_CASE("import alembic renders each revision with alembic's offline mode, and
   CHECK(posts.find("CREATE TABLE posts") != std::string::npos);
   CHECK(posts.find("'admin; root'") != std::string::npos);
   CHECK(posts.find("alembic_version") == std::string::npos);
+  CHECK(slurp(project.migrations() / "004_merge.up.sql").find("alembic_version") == std::string::npos);
+  CHECK(slurp(project.migrations() / "004_merge.down.sql").find("alembic_version") == std::string::npos);
+  CHECK(slurp(project.migrations() / "001_create_users.down.sql").find("alembic_version") == std::string::npos);
   CHECK(posts.find("BEGIN;") == std::string::npos);
   const nlohmann::json map = nlohmann::json::parse(slurp(project.migrations() / "alembic_ids.json"));
   CHECK(map["revisions"]["004"]["version"] == 4);
@@ -348,6 +351,10 @@ TEST_CASE("import alembic renders revision by revision when one needs a live dat
                     "\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = '005'\ndown_revision = '004'\n\n\n"
                     "def upgrade():\n    count = op.get_bind().execute(sa.text('SELECT count(*) FROM users')).scalar()\n"
                     "    op.execute(\"UPDATE users SET name = name || '%d'\" % count)\n\n\ndef downgrade():\n    pass\n");
+  alembic_dir.write("alembic/versions/006_comment.py",
+                    "revision = '006'\ndown_revision = '005'\n\nfrom alembic import op\n\n\ndef upgrade():\n"
+                    "    op.execute(\"COMMENT ON TABLE users IS 'was in alembic_version'\")\n\n\n"
+                    "def downgrade():\n    op.execute('COMMENT ON TABLE users IS NULL')\n");
   install_alembic_command(bin);
   TestProject project;
   const CliResult run =
@@ -355,9 +362,12 @@ TEST_CASE("import alembic renders revision by revision when one needs a live dat
                   with_path(path_with(bin)));
   REQUIRE_EXIT(run, 0);
   const nlohmann::json document = nlohmann::json::parse(run.out);
-  REQUIRE(document["revisions"].size() == 5);
+  REQUIRE(document["revisions"].size() == 6);
   for (int i = 0; i < 4; ++i) CHECK(document["revisions"][i]["rendered"] == true);
   CHECK(document["revisions"][4]["rendered"] == false);
+  CHECK(document["revisions"][5]["rendered"] == true);
+  // A statement that only mentions Alembic's table in a string is the revision's own.
+  CHECK(slurp(project.migrations() / "006_comment.up.sql").find("'was in alembic_version'") != std::string::npos);
   CHECK(document["render_problem"].get<std::string>().find("offline mode failed") != std::string::npos);
   CHECK(slurp(project.migrations() / "004_merge.up.sql").find("admin@example.org") != std::string::npos);
   CHECK(slurp(project.migrations() / "004_merge.up.sql").find("CREATE TABLE posts") == std::string::npos);
