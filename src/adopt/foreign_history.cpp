@@ -1,4 +1,4 @@
-// Reading drizzle's, goose's and Flyway's history tables through a driver's session.
+// Reading the history tables of drizzle, goose, Flyway, golang-migrate, dbmate and Alembic through a driver's session.
 #include "migrate/adopt/foreign_history.hpp"
 
 #include <array>
@@ -10,11 +10,12 @@ namespace migrate::adopt {
 
 namespace {
 
-constexpr std::array<std::pair<Tool, std::string_view>, 5> k_tools{{{Tool::drizzle, "drizzle"},
+constexpr std::array<std::pair<Tool, std::string_view>, 6> k_tools{{{Tool::drizzle, "drizzle"},
                                                                    {Tool::goose, "goose"},
                                                                    {Tool::flyway, "flyway"},
                                                                    {Tool::golang_migrate, "golang-migrate"},
-                                                                   {Tool::dbmate, "dbmate"}}};
+                                                                   {Tool::dbmate, "dbmate"},
+                                                                   {Tool::alembic, "alembic"}}};
 
 // "1f2e3d4c5b6a…": enough of a hash to recognise it.
 std::string short_hash(const std::string& hash) { return hash.size() > 12 ? hash.substr(0, 12) + "…" : hash; }
@@ -132,6 +133,19 @@ void read_dbmate(step::Session& session, ForeignHistory& history) {
   }
 }
 
+// Alembic keeps one row per head: the ids whose ancestors are all applied.
+void read_alembic(step::Session& session, ForeignHistory& history) {
+  history.table = first_table(session, {"alembic_version"});
+  if (history.table.empty()) return;
+  history.found = true;
+  for (const step::Row& row : session.query("SELECT version_num FROM alembic_version ORDER BY version_num")) {
+    ForeignRow foreign;
+    foreign.id = row.text(0);
+    foreign.label = "alembic revision " + foreign.id;
+    history.rows.push_back(std::move(foreign));
+  }
+}
+
 }  // namespace
 
 std::string_view tool_name(Tool tool) {
@@ -164,6 +178,7 @@ ForeignHistory read_foreign_history(db::Driver& driver, Tool tool) {
       case Tool::flyway: read_flyway(session, history); break;
       case Tool::golang_migrate: read_golang_migrate(session, history); break;
       case Tool::dbmate: read_dbmate(session, history); break;
+      case Tool::alembic: read_alembic(session, history); break;
     }
   });
   return history;

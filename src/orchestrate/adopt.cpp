@@ -17,7 +17,8 @@ namespace {
 // Reads both histories and reconciles them; throws BlockedError when the tool's table is
 // missing, or when refused unless `dry_run`.
 adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& revisions,
-                                    const AdoptRequest& request, std::string& table, bool dry_run) {
+                                    const AdoptRequest& request, const adopt::AlembicMap& alembic, std::string& table,
+                                    bool dry_run) {
   const adopt::ForeignHistory history = adopt::read_foreign_history(driver, request.tool);
   if (!history.found) {
     throw BlockedError("no " + std::string(adopt::tool_name(request.tool)) + " history in the database of " +
@@ -25,6 +26,7 @@ adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& 
                        (request.tool == adopt::Tool::drizzle  ? "drizzle.__drizzle_migrations"
                         : request.tool == adopt::Tool::goose  ? "goose_db_version"
                         : request.tool == adopt::Tool::flyway ? "flyway_schema_history"
+                        : request.tool == adopt::Tool::alembic ? "alembic_version"
                                                               : "schema_migrations") +
                        "): nothing to adopt; for a database without any history use `migrate stamp`");
   }
@@ -39,7 +41,7 @@ adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& 
     }
   }
   adopt::Reconciliation reconciliation =
-      adopt::reconcile(history, revisions.revisions, driver.history().read(request.service), journal);
+      adopt::reconcile(history, revisions.revisions, driver.history().read(request.service), journal, alembic);
   if (!reconciliation.refused.empty() && !dry_run) {
     throw BlockedError("cannot adopt " + request.service + " from " + std::string(adopt::tool_name(request.tool)) +
                        "; nothing was written:" + describe_refusals(reconciliation));
@@ -71,12 +73,17 @@ AdoptReport adopt_history(Operation& operation, const AdoptRequest& request) {
     db::Driver& driver = project.driver(service);
     AdoptRequest named = request;
     named.service = service.name;
-    report.reconciliation = reconcile_now(driver, revisions, named, report.table, request.dry_run);
+    if (request.map && request.tool != adopt::Tool::alembic) throw UsageError("--map is for --from alembic");
+    adopt::AlembicMap alembic;
+    if (request.tool == adopt::Tool::alembic) {
+      alembic = adopt::read_alembic_map(request.map.value_or(service.migrations_dir / adopt::k_alembic_map_file));
+    }
+    report.reconciliation = reconcile_now(driver, revisions, named, alembic, report.table, request.dry_run);
     if (request.dry_run || report.reconciliation.matched.empty()) return report;
 
     run::LockGuard lock(driver, operation.settings().lock, service.name, operation.observer());
     // Under the lock: what another runner did meanwhile counts.
-    report.reconciliation = reconcile_now(driver, revisions, named, report.table, false);
+    report.reconciliation = reconcile_now(driver, revisions, named, alembic, report.table, false);
     std::vector<HistoryRow> rows;
     for (const adopt::Reconciliation::Match& match : report.reconciliation.matched) {
       const auto revision = std::find_if(revisions.revisions.begin(), revisions.revisions.end(),

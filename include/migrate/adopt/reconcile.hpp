@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "migrate/adopt/alembic_folder.hpp"
 #include "migrate/adopt/foreign_history.hpp"
 #include "migrate/model/revision.hpp"
 
@@ -48,12 +49,17 @@ struct Reconciliation {
 /// - goose, flyway, golang-migrate, dbmate: a version with no file is refused; goose and
 ///   Flyway: a file with no row below the newest applied version is refused (applied out
 ///   of order or skipped).
+/// - alembic: every row of alembic_version is a head; its id and every id reachable over
+///   down_revisions and depends_on (`alembic`: the mapping `import alembic` wrote) is
+///   applied, mapped to its version; an id the mapping lacks is refused (an all-digit one
+///   counts every revision up to its number); a file below the newest applied one that
+///   no head reaches is pending (another branch), not refused.
 /// - every tool: a revision migrate already records with another checksum is refused; one
 ///   it records with the same is `already`. A row of migrate's history below the tool's
 ///   newest that the tool does not have is refused (the histories disagree); rows above it
 ///   are migrate's own work since it took over.
 Reconciliation reconcile(const ForeignHistory& history, const std::vector<Revision>& revisions,
                          const std::vector<AppliedRevision>& own,
-                         const std::map<std::int64_t, Version>& journal = {});
+                         const std::map<std::int64_t, Version>& journal = {}, const AlembicMap& alembic = {});
 
 }  // namespace migrate::adopt

@@ -18,6 +18,8 @@ struct AdoptRequest {
   /// drizzle: the out folder (or its meta/_journal.json) whose `when` values tie drizzle's
   /// rows to migrations before their contents do.
   std::optional<std::filesystem::path> journal;
+  /// alembic: the id mapping `import alembic` wrote (default <migrations>/alembic_ids.json).
+  std::optional<std::filesystem::path> map;
   bool dry_run = false;
 };
 

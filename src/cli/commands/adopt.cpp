@@ -24,6 +24,8 @@ class AdoptCommand final : public Command {
     app.add_option("--from", m_from, "The tool that migrated it: " + adopt::tool_names())->required();
     app.add_option("--journal", m_request.journal,
                    "drizzle: the out folder (or its meta/_journal.json), to tie rows to migrations by `when`");
+    app.add_option("--map", m_request.map,
+                   "alembic: the id mapping `import alembic` wrote (default <migrations>/alembic_ids.json)");
     app.add_flag("--dry-run", m_request.dry_run, "Print the reconciliation and write nothing");
   }
 
@@ -83,7 +85,7 @@ class AdoptCommand final : public Command {
 }  // namespace
 
 Registered add_adopt_command(CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("adopt", "Take over a database migrated by drizzle-kit, goose, Flyway, golang-migrate or dbmate");
+  CLI::App* sub = app.add_subcommand("adopt", "Take over a database migrated by drizzle-kit, goose, Flyway, golang-migrate, dbmate or Alembic");
   return {sub, std::make_unique<AdoptCommand>(*sub)};
 }
 

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/command.hpp"
+#include "migrate/orchestrate/alembic_import.hpp"
 #include "migrate/orchestrate/drizzle_import.hpp"
 #include "migrate/util/error.hpp"
 
@@ -33,10 +34,18 @@ class ImportCommand final : public Command {
     m_drizzle->add_option("folder", m_folder, "drizzle-kit's out folder (meta/_journal.json, or one folder per migration)")
         ->required();
     m_drizzle->add_flag("--dry-run", m_dry_run, "List what would be written; write nothing");
+    m_alembic = app.add_subcommand("alembic", "Write a service's revisions from an Alembic project (versions/*.py)");
+    m_alembic->fallthrough();
+    m_alembic->add_option("service", m_alembic_request.service, "The service whose migrations folder receives them")
+        ->required();
+    m_alembic->add_option("folder", m_alembic_request.folder, "The Alembic folder holding versions/")->required();
+    m_alembic->add_option("--ini", m_alembic_request.ini, "alembic.ini (default: in the folder or beside it)");
+    m_alembic->add_flag("--dry-run", m_alembic_request.dry_run, "List what would be written; write nothing");
   }
 
   int run(const GlobalOptions& options, Io& io) override {
-    if (!m_drizzle->parsed()) throw UsageError("import: name the tool the folder comes from, e.g. import drizzle");
+    if (m_alembic->parsed()) return run_alembic(options, io);
+    if (!m_drizzle->parsed()) throw UsageError("import: name the tool the folder comes from: drizzle or alembic");
     const config::Manifest manifest = config::load_manifest(options.config);
     const orchestrate::DrizzleImportReport report =
         orchestrate::import_drizzle(manifest, m_service, m_folder, m_dry_run);
@@ -64,7 +73,49 @@ class ImportCommand final : public Command {
   }
 
  private:
+  int run_alembic(const GlobalOptions& options, Io& io) {
+    const config::Manifest manifest = config::load_manifest(options.config);
+    const orchestrate::AlembicImportReport report = orchestrate::import_alembic(manifest, m_alembic_request);
+    std::ostream& out = io.output.text();
+    Json revisions = Json::array();
+    std::size_t written = 0;
+    std::size_t refusing = 0;
+    for (const orchestrate::AlembicImported& revision : report.revisions) {
+      const char* verb = revision.unchanged ? "unchanged " : report.dry_run ? "would write " : "wrote ";
+      written += revision.unchanged ? 0 : 1;
+      refusing += revision.rendered ? 0 : 1;
+      out << verb << revision.up.string() << " (Alembic " << revision.id << ", "
+          << (revision.rendered ? "rendered offline" : "NOT RENDERED: it refuses to run") << ")\n";
+      revisions.push_back({{"id", revision.id},
+                           {"version", revision.version_text},
+                           {"name", revision.name},
+                           {"source", revision.source.string()},
+                           {"up", revision.up.string()},
+                           {"down", revision.down.string()},
+                           {"rendered", revision.rendered},
+                           {"unchanged", revision.unchanged}});
+    }
+    if (!report.render_problem.empty()) {
+      io.output.always() << "warning: " << report.render_problem << "; " << refusing
+                       << " revision file(s) refuse to run until replaced by their SQL, or apply them with alembic "
+                          "and `migrate adopt "
+                       << report.service << " --from alembic`\n";
+    }
+    out << report.service << ": " << written << (report.dry_run ? " to write, " : " written, ")
+        << report.revisions.size() - written << " unchanged, " << refusing << " not rendered; ids in "
+        << report.map_file.string() << "\n";
+    return io.output.success({{"service", report.service},
+                              {"folder", report.folder.string()},
+                              {"map", report.map_file.string()},
+                              {"dry_run", report.dry_run},
+                              {"renderer", report.renderer},
+                              {"render_problem", report.render_problem},
+                              {"revisions", revisions}});
+  }
+
   CLI::App* m_drizzle = nullptr;
+  CLI::App* m_alembic = nullptr;
+  orchestrate::AlembicImportRequest m_alembic_request;
   std::string m_service;
   std::string m_folder;
   bool m_dry_run = false;
@@ -73,7 +124,8 @@ class ImportCommand final : public Command {
 }  // namespace
 
 Registered add_import_command(CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("import", "Write a service's revisions from another tool's folder (drizzle)");
+  CLI::App* sub =
+      app.add_subcommand("import", "Write a service's revisions from another tool's folder (drizzle, alembic)");
   return {sub, std::make_unique<ImportCommand>(*sub)};
 }
 
