@@ -8,6 +8,7 @@
 
 #include "migrate/adopt/drizzle_folder.hpp"
 #include "migrate/run/lock_guard.hpp"
+#include "migrate/step/step.hpp"
 #include "migrate/util/error.hpp"
 
 namespace migrate::orchestrate {
@@ -49,6 +50,33 @@ adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& 
   return reconciliation;
 }
 
+// Drops the tool's history table once migrate's history has all it records.
+AdoptReport& finalize(Operation& operation, db::Driver& driver, const AdoptRequest& request, AdoptReport& report) {
+  if (!report.reconciliation.matched.empty()) {
+    throw BlockedError("cannot finalize " + request.service + ": " +
+                       std::to_string(report.reconciliation.matched.size()) + " revision(s) " +
+                       std::string(adopt::tool_name(request.tool)) + " applied are not in migrate's history yet; run " +
+                       "`migrate adopt " + request.service + " --from " + std::string(adopt::tool_name(request.tool)) +
+                       "` first; nothing was dropped");
+  }
+  if (request.dry_run) return report;
+  if (!operation.confirm("drop " + report.table + " (" + std::string(adopt::tool_name(request.tool)) +
+                             "'s history) from " + report.database + "; migrate's history has every revision it records",
+                         request.service)) {
+    report.declined = true;
+    return report;
+  }
+  run::LockGuard lock(driver, operation.settings().lock, request.service, operation.observer());
+  driver.transact([&](step::Session& session) { session.execute("DROP TABLE " + report.table); });
+  report.finalized = true;
+  audit::AuditEvent event;
+  event.event = "adopt_finalize";
+  event.service = request.service;
+  event.detail = "dropped " + report.table + ", " + std::string(adopt::tool_name(request.tool)) + "'s history";
+  operation.record(event);
+  return report;
+}
+
 }  // namespace
 
 std::string describe_refusals(const adopt::Reconciliation& reconciliation) {
@@ -79,6 +107,7 @@ AdoptReport adopt_history(Operation& operation, const AdoptRequest& request) {
       alembic = adopt::read_alembic_map(request.map.value_or(service.migrations_dir / adopt::k_alembic_map_file));
     }
     report.reconciliation = reconcile_now(driver, revisions, named, alembic, report.table, request.dry_run);
+    if (request.finalize) return finalize(operation, driver, named, report);
     if (request.dry_run || report.reconciliation.matched.empty()) return report;
 
     run::LockGuard lock(driver, operation.settings().lock, service.name, operation.observer());

@@ -182,6 +182,45 @@ TEST_CASE("adopt --from drizzle --journal ties rows to migrations by when, namin
   }
 }
 
+TEST_CASE("adopt --finalize drops the tool's table only once migrate's history has everything it records",
+          "[cli][adopt]") {
+  const Dialect dialect = GENERATE(Dialect::postgres, Dialect::sqlite);
+  INFO(to_string(dialect));
+  auto db = make_test_database(dialect);
+  CliProject project;
+  with_revisions(project, *db, 2);
+  drizzle_table(*db);
+  drizzle_row(*db, k_sql[0], 1);
+  drizzle_row(*db, k_sql[1], 2);
+  const std::string table = dialect == Dialect::postgres ? "drizzle.__drizzle_migrations" : "__drizzle_migrations";
+  const auto drizzle_rows = [&] { return db->scalar("SELECT count(*) FROM " + table); };
+
+  // Not adopted yet: refused, nothing dropped.
+  const CliResult early = project.run({"adopt", "app", "--from", "drizzle", "--finalize", "--yes"}, db.get());
+  CHECK_EXIT(early, 4);
+  CHECK(contains(early.err, "first; nothing was dropped"));
+  CHECK(drizzle_rows() == "2");
+
+  REQUIRE_EXIT(project.run({"adopt", "app", "--from", "drizzle"}, db.get()), 0);
+  // Nobody to confirm: exit 2, nothing dropped.
+  CHECK_EXIT(project.run({"adopt", "app", "--from", "drizzle", "--finalize"}, db.get()), 2);
+  CHECK(drizzle_rows() == "2");
+  const CliResult dry = project.run({"adopt", "app", "--from", "drizzle", "--finalize", "--dry-run"}, db.get());
+  CHECK_EXIT(dry, 0);
+  CHECK(contains(dry.out, "would drop"));
+  CHECK(drizzle_rows() == "2");
+
+  const nlohmann::json done =
+      parse_json(project.run({"adopt", "app", "--from", "drizzle", "--finalize", "--yes", "--json"}, db.get()));
+  CHECK(done["finalized"] == true);
+  CHECK(db->history("app") == std::vector<std::string>{"1:users", "2:posts"});
+  CHECK_THROWS(drizzle_rows());
+  bool audited = false;
+  for (const nlohmann::json& line : project.audit()) audited = audited || line["event"] == "adopt_finalize";
+  CHECK(audited);
+  CHECK(lock_rows(*db) == 0);
+}
+
 TEST_CASE("adopt --from goose and --from flyway follow their tables' rules", "[cli][adopt]") {
   const Dialect dialect = GENERATE(Dialect::postgres, Dialect::sqlite);
   INFO(to_string(dialect));

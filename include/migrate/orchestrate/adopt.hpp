@@ -21,6 +21,9 @@ struct AdoptRequest {
   /// alembic: the id mapping `import alembic` wrote (default <migrations>/alembic_ids.json).
   std::optional<std::filesystem::path> map;
   bool dry_run = false;
+  /// After adopting (a separate run): drop the tool's history table, once migrate's history
+  /// has every revision it records, after a confirmation.
+  bool finalize = false;
 };
 
 struct AdoptReport {
@@ -29,6 +32,8 @@ struct AdoptReport {
   std::string table;     ///< the tool's table that was read
   adopt::Reconciliation reconciliation;
   bool recorded = false;  ///< the matched revisions were written (false on a dry run or a no-op)
+  bool finalized = false;  ///< finalize: the tool's table was dropped
+  bool declined = false;   ///< finalize: the confirmation was declined; nothing was dropped
 };
 
 /// Reads the tool's history and the service's files and reconciles them (adopt::reconcile).
@@ -36,7 +41,9 @@ struct AdoptReport {
 /// every reason, having written nothing at all. A dry run returns the reconciliation,
 /// refusals included, and writes nothing. Otherwise, under the lock, reconciles again and records every matched
 /// revision in one transaction, audited as `adopt` with one line per version. Adopting an
-/// adopted database records nothing.
+/// adopted database records nothing. With finalize: refused (BlockedError) unless adopting
+/// would record nothing; then, confirmed and under the lock, drops the tool's table,
+/// audited as `adopt_finalize`.
 AdoptReport adopt_history(Operation& operation, const AdoptRequest& request);
 
 /// The reconciliation without any write, for a dry run's report or a refusal's message.

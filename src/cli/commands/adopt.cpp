@@ -27,6 +27,8 @@ class AdoptCommand final : public Command {
     app.add_option("--map", m_request.map,
                    "alembic: the id mapping `import alembic` wrote (default <migrations>/alembic_ids.json)");
     app.add_flag("--dry-run", m_request.dry_run, "Print the reconciliation and write nothing");
+    app.add_flag("--finalize", m_request.finalize,
+                 "Once adopted (a separate run): drop the tool's history table, after a confirmation");
   }
 
   int run(const GlobalOptions& options, Io& io) override {
@@ -64,6 +66,18 @@ class AdoptCommand final : public Command {
       const std::string message = "cannot adopt " + report.service + " from " + m_from +
                                   " (dry run; nothing was written):" + orchestrate::describe_refusals(result);
       return io.output.failure(Failure{ExitCode::blocked, message, {}}, document);
+    }
+    if (m_request.finalize) {
+      Json finalized = document;
+      finalized["finalized"] = report.finalized;
+      if (report.declined) {
+        io.output.always() << "Cancelled; nothing was dropped.\n";
+        finalized["declined"] = true;
+        return io.output.document(false, static_cast<int>(ExitCode::usage), "declined at the prompt: nothing was dropped",
+                                  finalized);
+      }
+      out << (report.finalized ? "dropped " : "dry run: would drop ") << report.table << "; migrate's history stays\n";
+      return io.output.success(finalized);
     }
     if (m_request.dry_run) {
       out << "dry run: would record " << result.matched.size() << " revision(s) as applied; nothing was written\n";
