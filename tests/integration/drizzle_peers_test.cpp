@@ -3,6 +3,8 @@
 // migrate on another, give the same schema and the same checksums.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -258,5 +260,21 @@ TEST_CASE("a database drizzle-orm migrated is adopted without running anything, 
     CHECK(refused.exit_code == 4);
     CHECK(contains(refused.err, "0000_"));
     CHECK(skipped->scalar("SELECT to_regclass('public.schema_migrations') IS NULL") == "t");
+  }
+  SECTION("a file edited after drizzle ran it is drift, named by its revision, and nothing is written") {
+    auto tampered = make_test_database(migrate::Dialect::postgres);
+    drizzle.migrate_with_drizzle(*tampered);
+    for (const auto& entry : fs::directory_iterator(project.migrations())) {
+      if (entry.path().filename().string().rfind("0000_", 0) == 0) {
+        std::ofstream(entry.path(), std::ios::app) << "-- edited after drizzle ran it\n";
+      }
+    }
+    const CliResult refused =
+        project.run({"adopt", "app", "--from", "drizzle", "--journal", drizzle.out().string()}, tampered.get());
+    INFO(describe(refused));
+    CHECK(refused.exit_code == 4);
+    CHECK(contains(refused.err, "(drift)"));
+    CHECK(contains(refused.err, "0000_"));
+    CHECK(tampered->scalar("SELECT to_regclass('public.schema_migrations') IS NULL") == "t");
   }
 }
