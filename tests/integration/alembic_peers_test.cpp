@@ -254,7 +254,8 @@ TEST_CASE("import alembic renders each revision with alembic's offline mode, and
   // A second run writes nothing.
   run = project.run({"import", "alembic", "app", folder, "--json"}, with_path(path_with(bin)));
   REQUIRE_EXIT(run, 0);
-  for (const auto& revision : nlohmann::json::parse(run.out)["revisions"]) CHECK(revision["unchanged"] == true);
+  const nlohmann::json again = nlohmann::json::parse(run.out);  // kept: the loop reads into it
+  for (const auto& revision : again["revisions"]) CHECK(revision["unchanged"] == true);
 
   // Adopting the database alembic upgraded: a dry run, then the record; nothing runs.
   const std::string schema_before = schema_of(*by_alembic);
@@ -317,7 +318,8 @@ TEST_CASE("import alembic without alembic writes files that refuse to run, sayin
   run = project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string(), "--json"},
                     with_path(path_with(bin)));
   REQUIRE_EXIT(run, 0);
-  for (const auto& revision : nlohmann::json::parse(run.out)["revisions"]) CHECK(revision["rendered"] == true);
+  const nlohmann::json rendered = nlohmann::json::parse(run.out);  // kept: the loop reads into it
+  for (const auto& revision : rendered["revisions"]) CHECK(revision["rendered"] == true);
   CHECK(slurp(project.migrations() / "001_create_users.up.sql").find("CREATE TABLE users") != std::string::npos);
   REQUIRE_EXIT(project.run({"up", "app", "--yes"}, db.get()), 0);
   CHECK(data_of(*db) == std::vector<std::vector<std::string>>{{"1", "admin; root", "admin@example.org"}});
