@@ -29,21 +29,27 @@ std::optional<Version> as_version(const std::string& text) {
   return static_cast<Version>(std::stoull(text));
 }
 
-// The first of tables that exists, or "".
-std::string first_table(step::Session& session, std::initializer_list<const char*> tables) {
+// Points history at the first of tables that exists (found), or names the first of them
+// (not found, for the message). Returns history.found.
+bool find_table(step::Session& session, ForeignHistory& history, std::initializer_list<const char*> tables) {
+  history.table = *tables.begin();
   for (const char* table : tables) {
-    if (session.table_exists(table)) return table;
+    if (session.table_exists(table)) {
+      history.table = table;
+      history.found = true;
+      break;
+    }
   }
-  return "";
+  return history.found;
 }
 
 void read_drizzle(step::Session& session, ForeignHistory& history) {
   const bool postgres = session.dialect() == Dialect::postgres;
   // drizzle-orm keeps it in the schema "drizzle" on PostgreSQL (in public before 0.27).
-  history.table = postgres ? first_table(session, {"drizzle.__drizzle_migrations", "public.__drizzle_migrations"})
-                           : first_table(session, {"__drizzle_migrations"});
-  if (history.table.empty()) return;
-  history.found = true;
+  const bool found = postgres
+                         ? find_table(session, history, {"drizzle.__drizzle_migrations", "public.__drizzle_migrations"})
+                         : find_table(session, history, {"__drizzle_migrations"});
+  if (!found) return;
   // SQLite's ids are NULL (its SERIAL is no autoincrement): the insertion order is rowid's.
   const std::string order = postgres ? "created_at, id" : "created_at, rowid";
   for (const step::Row& row :
@@ -57,9 +63,7 @@ void read_drizzle(step::Session& session, ForeignHistory& history) {
 }
 
 void read_goose(step::Session& session, ForeignHistory& history) {
-  history.table = first_table(session, {"goose_db_version"});
-  if (history.table.empty()) return;
-  history.found = true;
+  if (!find_table(session, history, {"goose_db_version"})) return;
   const std::string at = session.dialect() == Dialect::postgres
                              ? "to_char(tstamp AT TIME ZONE 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
                              : "strftime('%Y-%m-%dT%H:%M:%SZ', tstamp)";
@@ -75,9 +79,7 @@ void read_goose(step::Session& session, ForeignHistory& history) {
 }
 
 void read_flyway(step::Session& session, ForeignHistory& history) {
-  history.table = first_table(session, {"flyway_schema_history"});
-  if (history.table.empty()) return;
-  history.found = true;
+  if (!find_table(session, history, {"flyway_schema_history"})) return;
   const bool postgres = session.dialect() == Dialect::postgres;
   const std::string at = postgres ? "to_char(installed_on AT TIME ZONE 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
                                   : "strftime('%Y-%m-%dT%H:%M:%SZ', installed_on)";
@@ -101,9 +103,7 @@ void read_flyway(step::Session& session, ForeignHistory& history) {
 
 // golang-migrate keeps one row: the version everything up to which is applied.
 void read_golang_migrate(step::Session& session, ForeignHistory& history) {
-  history.table = first_table(session, {"schema_migrations"});
-  if (history.table.empty()) return;
-  history.found = true;
+  if (!find_table(session, history, {"schema_migrations"})) return;
   for (const step::Row& row : session.query("SELECT version, dirty FROM schema_migrations")) {
     ForeignRow foreign;
     foreign.version = static_cast<Version>(row.integer(0));
@@ -120,9 +120,7 @@ void read_golang_migrate(step::Session& session, ForeignHistory& history) {
 
 // dbmate keeps a row per applied version (text: its timestamps or numbers).
 void read_dbmate(step::Session& session, ForeignHistory& history) {
-  history.table = first_table(session, {"schema_migrations"});
-  if (history.table.empty()) return;
-  history.found = true;
+  if (!find_table(session, history, {"schema_migrations"})) return;
   for (const step::Row& row : session.query("SELECT version FROM schema_migrations ORDER BY version")) {
     ForeignRow foreign;
     const std::string version = row.text(0);
@@ -135,9 +133,7 @@ void read_dbmate(step::Session& session, ForeignHistory& history) {
 
 // Alembic keeps one row per head: the ids whose ancestors are all applied.
 void read_alembic(step::Session& session, ForeignHistory& history) {
-  history.table = first_table(session, {"alembic_version"});
-  if (history.table.empty()) return;
-  history.found = true;
+  if (!find_table(session, history, {"alembic_version"})) return;
   for (const step::Row& row : session.query("SELECT version_num FROM alembic_version ORDER BY version_num")) {
     ForeignRow foreign;
     foreign.id = row.text(0);

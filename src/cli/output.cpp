@@ -59,6 +59,12 @@ Json version_json(const std::optional<Version>& version) {
   return version ? Json(format_version(*version)) : Json(nullptr);
 }
 
+Json versions_json(const std::vector<Version>& versions) {
+  Json list = Json::array();
+  for (Version version : versions) list.push_back(format_version(version));
+  return list;
+}
+
 namespace {
 
 Json revision_ref(Version version, const std::string& name) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "migrate/model/run_report.hpp"
 
@@ -56,6 +57,9 @@ class Output {
 
 /// "0006", or null.
 Json version_json(const std::optional<Version>& version);
+
+/// ["0001", "0002"]: versions as a JSON list.
+Json versions_json(const std::vector<Version>& versions);
 
 /// A run report under "services": per service `committed` (version, name, duration_ms),
 /// `failed` and `not_attempted`, plus `key` (e.g. "applied") listing the committed versions.

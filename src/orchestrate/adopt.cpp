@@ -23,12 +23,7 @@ adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& 
   const adopt::ForeignHistory history = adopt::read_foreign_history(driver, request.tool);
   if (!history.found) {
     throw BlockedError("no " + std::string(adopt::tool_name(request.tool)) + " history in the database of " +
-                       request.service + " (looked for " +
-                       (request.tool == adopt::Tool::drizzle  ? "drizzle.__drizzle_migrations"
-                        : request.tool == adopt::Tool::goose  ? "goose_db_version"
-                        : request.tool == adopt::Tool::flyway ? "flyway_schema_history"
-                        : request.tool == adopt::Tool::alembic ? "alembic_version"
-                                                              : "schema_migrations") +
+                       request.service + " (looked for " + history.table +
                        "): nothing to adopt; for a database without any history use `migrate stamp`");
   }
   table = history.table;

@@ -41,7 +41,7 @@ struct ForeignRow {
 /// A tool's history as found in a database.
 struct ForeignHistory {
   Tool tool = Tool::drizzle;
-  std::string table;  ///< the table read, e.g. drizzle.__drizzle_migrations
+  std::string table;  ///< the table read, e.g. drizzle.__drizzle_migrations (not found: the one looked for)
   bool found = false;  ///< false: no such table; `rows` is empty
   std::vector<ForeignRow> rows;
 };

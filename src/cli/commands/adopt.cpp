@@ -11,12 +11,6 @@ namespace migrate::cli {
 
 namespace {
 
-Json versions_json(const std::vector<Version>& versions) {
-  Json list = Json::array();
-  for (Version version : versions) list.push_back(format_version(version));
-  return list;
-}
-
 class AdoptCommand final : public Command {
  public:
   explicit AdoptCommand(CLI::App& app) {

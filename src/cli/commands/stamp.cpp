@@ -9,12 +9,6 @@ namespace migrate::cli {
 
 namespace {
 
-Json versions_json(const std::vector<Version>& versions) {
-  Json list = Json::array();
-  for (Version version : versions) list.push_back(format_version(version));
-  return list;
-}
-
 class StampCommand final : public Command {
  public:
   explicit StampCommand(CLI::App& app) {

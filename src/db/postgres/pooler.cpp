@@ -22,10 +22,12 @@ std::string host_of(const config::DatabaseUrl& url) {
 
 // Neon names its pooled endpoints `<endpoint>-pooler.<region>…`; the direct one drops
 // the suffix.
+constexpr std::string_view k_pooler_suffix = "-pooler";
+
 bool pooler_host(std::string_view host) {
   const std::string_view label = host.substr(0, host.find('.'));
-  constexpr std::string_view suffix = "-pooler";
-  return label.size() > suffix.size() && label.substr(label.size() - suffix.size()) == suffix;
+  return label.size() > k_pooler_suffix.size() &&
+         label.substr(label.size() - k_pooler_suffix.size()) == k_pooler_suffix;
 }
 
 }  // namespace
@@ -39,8 +41,8 @@ bool detect_pooler(const config::DatabaseUrl& url, int client_pid, int server_pi
   if (by_host) {
     const std::size_t dot = host.find('.');
     const std::string label = host.substr(0, dot);
-    hint += " (here the host " + label.substr(0, label.size() - 7) + (dot == std::string::npos ? "" : host.substr(dot)) +
-            ")";
+    hint += " (here the host " + label.substr(0, label.size() - k_pooler_suffix.size()) +
+            (dot == std::string::npos ? "" : host.substr(dot)) + ")";
   }
   spdlog::warn(
       "{} is reached through a connection pooler ({}): the migration lock keeps no session state there, "
