@@ -18,6 +18,7 @@ set(MIGRATE_LAYERS
   run          # one service's run under its lock: the policy above the drivers
   status       # where a service stands, as values and the status document
   adopt        # other tools' folders and histories (drizzle-kit, goose, Flyway) read and reconciled
+  transfer     # moving rows between databases: mapping, conversion, chunked COPY with checkpoints, validation
   orchestrate  # the verbs: lock, backup and audit around run/, results as values
   serve        # `migrate serve`: the read-only status page and JSON API over HTTP
   cli          # argument parsing and rendering; parse -> call a verb -> render
@@ -36,7 +37,8 @@ set(MIGRATE_LAYER_USES_backup config db)
 set(MIGRATE_LAYER_USES_run db plan)
 set(MIGRATE_LAYER_USES_status plan)
 set(MIGRATE_LAYER_USES_adopt db plan source)
-set(MIGRATE_LAYER_USES_orchestrate adopt audit backup run source status)
+set(MIGRATE_LAYER_USES_transfer db)
+set(MIGRATE_LAYER_USES_orchestrate adopt audit backup run source status transfer)
 set(MIGRATE_LAYER_USES_serve orchestrate)
 set(MIGRATE_LAYER_USES_cli serve)
 

@@ -9,6 +9,7 @@
 #include <limits>
 #include <set>
 
+#include "config/toml_support.hpp"
 #include "migrate/config/service_order.hpp"
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
@@ -23,45 +24,6 @@ namespace {
 
 constexpr std::size_t k_max_service_name = 63;
 constexpr std::size_t k_max_identifier = 63;  // PostgreSQL's NAMEDATALEN - 1
-
-// Builds "file:line:column: message" for a node of the document.
-std::string at(const fs::path& path, const toml::node& node, const std::string& message) {
-  const toml::source_position& begin = node.source().begin;
-  return path.string() + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) +
-         ": " + message;
-}
-
-void reject_unknown_keys(const fs::path& path, const toml::table& table, std::string_view where,
-                         std::initializer_list<std::string_view> allowed) {
-  for (const auto& [key, node] : table) {
-    if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
-      throw ConfigError(at(path, node, "unknown key '" + std::string(key.str()) + "' in " +
-                                           std::string(where)));
-    }
-  }
-}
-
-std::string require_string(const fs::path& path, const toml::table& table, std::string_view key,
-                           std::string_view where) {
-  const toml::node* node = table.get(key);
-  if (node == nullptr) {
-    throw ConfigError(at(path, table, std::string(where) + " needs '" + std::string(key) + "'"));
-  }
-  const auto* value = node->as_string();
-  if (value == nullptr || util::is_blank(value->get())) {
-    throw ConfigError(at(path, *node, "'" + std::string(key) + "' must be a non-empty string"));
-  }
-  return value->get();
-}
-
-std::optional<std::string> optional_string(const fs::path& path, const toml::table& table,
-                                           std::string_view key) {
-  const toml::node* node = table.get(key);
-  if (node == nullptr) return std::nullopt;
-  const auto* value = node->as_string();
-  if (value == nullptr) throw ConfigError(at(path, *node, "'" + std::string(key) + "' must be a string"));
-  return value->get();
-}
 
 bool valid_service_name(std::string_view name) {
   if (name.empty() || name.size() > k_max_service_name) return false;
@@ -197,6 +159,17 @@ std::vector<const ServiceConfig*> Manifest::select(std::string_view name) const 
   return all;
 }
 
+const TransferSpec& Manifest::transfer(std::string_view name) const {
+  std::vector<std::string> known;
+  for (const TransferSpec& each : transfers) {
+    if (each.name == name) return each;
+    known.push_back(each.name);
+  }
+  throw UsageError("unknown transfer '" + std::string(name) + "' (the manifest " + path.string() +
+                   (known.empty() ? " has no [transfers.<name>] table; or give --from URL --to SERVICE)"
+                                  : " has: " + util::join(known, ", ") + ")"));
+}
+
 Manifest parse_manifest(std::string_view text, const fs::path& path) {
   Manifest manifest;
   manifest.path = fs::absolute(path).lexically_normal();
@@ -210,7 +183,7 @@ Manifest parse_manifest(std::string_view text, const fs::path& path) {
     throw ConfigError(manifest.path.string() + ":" + std::to_string(begin.line) + ":" +
                       std::to_string(begin.column) + ": " + std::string(e.description()));
   }
-  reject_unknown_keys(manifest.path, document, "the manifest", {"defaults", "services"});
+  reject_unknown_keys(manifest.path, document, "the manifest", {"defaults", "services", "transfers"});
   const toml::node* defaults_node = document.get("defaults");
   if (defaults_node != nullptr && !defaults_node->is_table()) {
     throw ConfigError(at(manifest.path, *defaults_node, "[defaults] must be a table"));
@@ -218,6 +191,10 @@ Manifest parse_manifest(std::string_view text, const fs::path& path) {
   manifest.defaults = parse_defaults(manifest.path, manifest.dir,
                                      defaults_node ? defaults_node->as_table() : nullptr);
 
+  if (const toml::node* transfers = document.get("transfers")) {
+    if (!transfers->is_table()) throw ConfigError(at(manifest.path, *transfers, "[transfers] must be a table"));
+    manifest.transfers = parse_transfer_specs(*transfers->as_table(), manifest.path);
+  }
   const toml::table* services = document["services"].as_table();
   if (services == nullptr || services->empty()) {
     throw ConfigError(manifest.path.string() + ": the manifest defines no [services.<name>] tables");

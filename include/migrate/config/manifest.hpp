@@ -10,6 +10,7 @@
 
 #include "migrate/config/database_url.hpp"
 #include "migrate/config/environment.hpp"
+#include "migrate/config/transfer_spec.hpp"
 #include "migrate/model/revision.hpp"
 
 namespace migrate::config {
@@ -46,6 +47,7 @@ struct Manifest {
   std::filesystem::path dir;   ///< its folder: the base of every relative path
   Defaults defaults;
   std::vector<ServiceConfig> services;
+  std::vector<TransferSpec> transfers;  ///< [transfers.<name>], in name order
 
   /// The service called name, or nullptr.
   const ServiceConfig* find(std::string_view name) const;
@@ -54,6 +56,8 @@ struct Manifest {
   /// The service called name, or every service in dependency order when name is empty.
   /// Throws UsageError for an unknown name.
   std::vector<const ServiceConfig*> select(std::string_view name) const;
+  /// The transfer called name. Throws UsageError listing the known transfers.
+  const TransferSpec& transfer(std::string_view name) const;
 };
 
 /// Parses manifest text; `path` is used for messages and as the base of relative paths.

@@ -1,0 +1,235 @@
+// The chunked, checkpointed COPY of a transfer; see copier.hpp.
+#include "migrate/transfer/copier.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "migrate/transfer/convert.hpp"
+#include "migrate/util/error.hpp"
+#include "migrate/util/interrupt.hpp"
+
+namespace migrate::transfer {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int k_reported_skips = 10;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string column_list(db::DataConnection& target, const TableMapping& table) {
+  std::string out;
+  for (const ColumnMapping& column : table.columns) out += (out.empty() ? "" : ", ") + target.quote_name(column.target);
+  return out;
+}
+
+bool key_missing(const db::Row& row, const TableMapping& table) {
+  for (int index : table.key_columns) {
+    const ColumnMapping& column = table.columns[static_cast<std::size_t>(index)];
+    if (column.source >= 0 && row[static_cast<std::size_t>(column.source)].kind == db::CellKind::null) return true;
+  }
+  return false;
+}
+
+std::string describe_row(const db::Row& row, const TableMapping& table) {
+  std::string out;
+  for (std::size_t i = 0; i < table.source_columns.size() && i < 4; ++i) {
+    out += (out.empty() ? "" : ", ") + table.source_columns[i] + "=" +
+           (row[i].kind == db::CellKind::null ? "NULL" : row[i].text.substr(0, 40));
+  }
+  return out;
+}
+
+// Loads one chunk: straight COPY, or COPY into a staging table and INSERT … ON CONFLICT.
+// Returns the rows written.
+std::int64_t load_chunk(db::DataConnection& target, const TableMapping& table, const std::string& data,
+                        std::int64_t rows, bool& staging_ready) {
+  const std::string columns = column_list(target, table);
+  const std::string target_name = target.quote_name(table.target);
+  if (table.on_conflict == config::OnConflict::error) {
+    target.copy_in(target_name, columns, data);
+    return rows;
+  }
+  const std::string stage = "migrate_stage";
+  if (!staging_ready) {
+    target.execute("DROP TABLE IF EXISTS pg_temp." + stage + "; CREATE TEMP TABLE " + stage + " (LIKE " + target_name +
+                   " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+    staging_ready = true;
+  }
+  target.copy_in(stage, columns, data);
+  std::string keys;
+  for (const std::string& key : table.target_key) keys += (keys.empty() ? "" : ", ") + target.quote_name(key);
+  std::string updates;
+  for (const ColumnMapping& column : table.columns) {
+    if (std::find(table.target_key.begin(), table.target_key.end(), column.target) != table.target_key.end()) continue;
+    const std::string name = target.quote_name(column.target);
+    updates += (updates.empty() ? "" : ", ") + name + " = EXCLUDED." + name;
+  }
+  const std::string action = table.on_conflict == config::OnConflict::update && !updates.empty()
+                                 ? "DO UPDATE SET " + updates
+                                 : std::string("DO NOTHING");
+  const auto result = target.query("WITH written AS (INSERT INTO " + target_name + " (" + columns + ") SELECT " +
+                                   columns + " FROM " + stage + " ON CONFLICT (" + keys + ") " + action +
+                                   " RETURNING 1) SELECT count(*) FROM written");
+  target.execute("TRUNCATE " + stage);  // a dry run keeps one transaction: empty it by hand
+  return std::stoll(result[0][0].text);
+}
+
+// Sets the target's sequences past the rows copied, so the application's next insert does
+// not collide with them.
+void advance_sequences(db::DataConnection& target, const TableMapping& table) {
+  for (const ColumnMapping& column : table.columns) {
+    if (!column.identity || column.source < 0) continue;
+    const std::string name = target.quote_name(column.target);
+    target.query("SELECT pg_catalog.setval(s, coalesce(m, 1), m IS NOT NULL) FROM (SELECT "
+                 "pg_catalog.pg_get_serial_sequence(" + target.quote(target.quote_name(table.target)) + ", " +
+                 target.quote(column.target) + ") AS s, (SELECT max(" + name + ") FROM " +
+                 target.quote_name(table.target) + ") AS m) x WHERE s IS NOT NULL");
+  }
+}
+
+// On an empty table, foreign keys to the table itself are set aside for the load (a row
+// may come before its parent, in another chunk) and added back, validated, after it.
+std::string set_aside_self_references(db::DataConnection& target, const TableMapping& table) {
+  if (table.self_references.empty()) return {};
+  const std::string name = target.quote_name(table.target);
+  if (!target.query("SELECT 1 FROM " + name + " LIMIT 1").empty()) return {};
+  std::string restore;
+  for (const db::Row& row : target.query(
+           "SELECT conname, pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint "
+           "WHERE contype = 'f' AND conrelid = pg_catalog.to_regclass(" + target.quote(name) +
+           ") AND confrelid = conrelid ORDER BY conname")) {
+    target.execute("ALTER TABLE " + name + " DROP CONSTRAINT " + target.quote_name(row[0].text));
+    restore += "ALTER TABLE " + name + " ADD CONSTRAINT " + target.quote_name(row[0].text) + " " + row[1].text + ";";
+  }
+  return restore;
+}
+
+TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, const std::string& transfer,
+                        const TableMapping& table, TableProgress progress, const CopyOptions& options,
+                        CopyObserver& observer) {
+  TableOutcome outcome;
+  outcome.total = std::stoll(source.query("SELECT count(*) FROM " + source.quote_name(table.source))[0][0].text);
+  if (progress.state == "done") {
+    outcome.progress = progress;
+    outcome.already_done = true;
+    observer.on_chunk(progress, outcome.total);
+    return outcome;
+  }
+  outcome.resumed = progress.rows_read > 0;
+  const auto started = Clock::now();
+  const double earlier_seconds = progress.seconds;
+  progress.source_table = table.source;
+  progress.target_table = table.target;
+  progress.state = "copying";
+  bool staging_ready = false;
+  if (progress.rows_read == 0) {
+    if (!options.dry_run) target.begin();
+    progress.dropped_constraints = set_aside_self_references(target, table);
+    target.execute(checkpoint_sql(target, transfer, progress));
+    if (!options.dry_run) target.commit();
+  }
+  observer.on_chunk(progress, outcome.total);
+
+  auto cursor = source.scan({table.source, table.source_columns, table.order_by, {}, progress.rows_read});
+  db::Row row;
+  std::string data;
+  int reported = 0;
+  bool more = true;
+  while (more) {
+    util::throw_if_interrupted();
+    data.clear();
+    std::int64_t read = 0;
+    std::int64_t rows = 0;
+    std::int64_t skipped = 0;
+    while (read < options.batch && (more = cursor->next(row))) {
+      ++read;
+      if (key_missing(row, table)) {
+        ++skipped;
+        if (reported++ < k_reported_skips) {
+          observer.on_warning(table.source, "row " + std::to_string(progress.rows_read + read) + " (" +
+                                                describe_row(row, table) + ") has no value for the target's key " +
+                                                table.target + "(" + [&] {
+                                                  std::string keys;
+                                                  for (const auto& k : table.target_key) keys += (keys.empty() ? "" : ", ") + k;
+                                                  return keys;
+                                                }() + "): skipped");
+        }
+        continue;
+      }
+      append_row(data, row, table);
+      ++rows;
+    }
+    if (read == 0) break;
+    if (!options.dry_run) target.begin();
+    try {
+      const std::int64_t written = rows > 0 ? load_chunk(target, table, data, rows, staging_ready) : 0;
+      progress.rows_read += read;
+      progress.rows_written += written;
+      progress.rows_skipped += skipped;
+      progress.seconds = earlier_seconds + seconds_since(started);
+      target.execute(checkpoint_sql(target, transfer, progress));
+      if (!options.dry_run) target.commit();
+    } catch (const RevisionFailed& e) {
+      throw RevisionFailed("copying " + table.source + " into " + table.target + ", the chunk after row " +
+                               std::to_string(progress.rows_read) + ": " + e.what(),
+                           e.sqlstate());
+    }
+    observer.on_chunk(progress, outcome.total);
+  }
+  if (progress.rows_skipped > k_reported_skips && reported > k_reported_skips) {
+    observer.on_warning(table.source, std::to_string(progress.rows_skipped) + " rows without a key value skipped in all");
+  }
+  if (!options.dry_run) target.begin();
+  if (!progress.dropped_constraints.empty()) target.execute(progress.dropped_constraints);
+  advance_sequences(target, table);
+  progress.dropped_constraints.clear();
+  progress.state = "done";
+  progress.seconds = earlier_seconds + seconds_since(started);
+  target.execute(checkpoint_sql(target, transfer, progress));
+  if (!options.dry_run) target.commit();
+  outcome.progress = progress;
+  outcome.seconds = seconds_since(started);
+  observer.on_chunk(progress, outcome.total);
+  return outcome;
+}
+
+}  // namespace
+
+std::vector<TableOutcome> copy_tables(db::DataConnection& source, db::DataConnection& target,
+                                      const std::string& transfer, const Mapping& mapping,
+                                      const CopyOptions& options, CopyObserver& observer) {
+  for (const std::string& name : options.tables) {
+    const bool known = std::any_of(mapping.tables.begin(), mapping.tables.end(),
+                                   [&](const TableMapping& table) { return table.source == name; });
+    if (!known) throw UsageError("--table " + name + ": the transfer copies no such source table");
+  }
+  std::vector<TableOutcome> outcomes;
+  if (options.dry_run) target.begin();
+  try {
+    ensure_progress_tables(target);
+    if (options.restart) forget_progress(target, transfer);
+    const std::vector<TableProgress> checkpoints = read_progress(target, transfer);
+    for (const TableMapping& table : mapping.tables) {
+      if (!options.tables.empty() &&
+          std::find(options.tables.begin(), options.tables.end(), table.source) == options.tables.end()) {
+        continue;
+      }
+      TableProgress progress;
+      for (const TableProgress& each : checkpoints) {
+        if (each.source_table == table.source) progress = each;
+      }
+      outcomes.push_back(copy_table(source, target, transfer, table, progress, options, observer));
+    }
+  } catch (...) {
+    target.rollback();
+    throw;
+  }
+  if (options.dry_run) target.rollback();
+  return outcomes;
+}
+
+}  // namespace migrate::transfer
