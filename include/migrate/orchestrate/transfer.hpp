@@ -1,0 +1,85 @@
+// The `migrate transfer` verbs: where a transfer's rows come from and go to, resolved from
+// the manifest ([transfers.NAME]), a --spec file or `--from URL --to SERVICE`; the copy
+// under the target service's lock, audited, backed up first when the target holds rows.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrate/config/transfer_spec.hpp"
+#include "migrate/db/data_connection.hpp"
+#include "migrate/orchestrate/operation.hpp"
+#include "migrate/orchestrate/project.hpp"
+#include "migrate/transfer/copier.hpp"
+#include "migrate/transfer/mapping.hpp"
+#include "migrate/transfer/validate.hpp"
+
+namespace migrate::orchestrate {
+
+/// How a command names its transfer: NAME (manifest or --spec file) or --from/--to.
+struct TransferSelector {
+  std::string name;                          ///< empty with --from/--to
+  std::optional<std::filesystem::path> spec;  ///< --spec FILE
+  std::optional<std::string> from;           ///< --from URL (or env:VAR)
+  std::optional<std::string> to;             ///< --to SERVICE
+};
+
+/// The URL of a transfer's `from`: "env:VAR" reads VAR (from the environment or .env), else
+/// the text is a URL; relative SQLite paths are taken from the manifest's folder. Throws
+/// UsageError naming the variable or the spec, never echoing a URL's secret.
+config::DatabaseUrl source_url(const std::string& from, const config::Manifest& manifest,
+                               const config::Environment& env);
+
+/// The transfer a selector names. Throws UsageError for an unknown name, a missing or
+/// doubled selector, an unknown target service.
+config::TransferSpec select_transfer(const TransferSelector& selector, const config::Manifest& manifest);
+
+/// A transfer resolved against both databases, with its connections open (source
+/// read-only). The target is the service's database; it must be PostgreSQL.
+struct ResolvedTransfer {
+  config::TransferSpec spec;
+  config::DatabaseUrl source_url;
+  const config::ServiceConfig* target = nullptr;
+  config::DatabaseUrl target_url;
+  std::unique_ptr<db::DataConnection> source;
+  std::unique_ptr<db::DataConnection> target_data;
+  std::vector<db::TableInfo> source_tables;
+  std::vector<db::TableInfo> target_tables;
+  transfer::Mapping mapping;
+};
+
+/// Opens both sides and resolves the mapping. Throws UsageError (bad selector, SQLite
+/// target), DatabaseUnreachable (either side).
+ResolvedTransfer resolve_transfer(Project& project, const TransferSelector& selector);
+
+/// What `transfer run` did.
+struct TransferRunResult {
+  std::vector<transfer::TableOutcome> tables;
+  std::optional<std::filesystem::path> backup;  ///< the target's backup taken first
+  bool dry_run = false;
+};
+
+/// `transfer run`: refuses a mapping with problems (exit 4) and a target that is not at
+/// head (exit 4); takes the target's lock, backs the target up when it holds rows (unless
+/// no_backup), copies, and audits `transfer` start, each table and the outcome.
+TransferRunResult run_transfer(Operation& operation, const TransferSelector& selector,
+                               const transfer::CopyOptions& options, bool no_backup,
+                               transfer::CopyObserver& observer);
+
+/// `transfer validate`: compares every copied table (see transfer/validate.hpp).
+std::vector<transfer::TableCheck> validate_transfer(Project& project, const TransferSelector& selector);
+
+/// `transfer status`: the checkpoints and the last runs, read from the target alone.
+struct TransferStatus {
+  std::string transfer;
+  std::string target;  ///< the service
+  std::vector<transfer::TableProgress> tables;
+  std::vector<transfer::RunRecord> runs;
+};
+TransferStatus transfer_status(Project& project, const TransferSelector& selector);
+
+}  // namespace migrate::orchestrate
