@@ -71,6 +71,7 @@ Registered add_import_command(CLI::App& app);
 Registered add_repair_command(CLI::App& app);
 Registered add_lock_command(CLI::App& app);
 Registered add_serve_command(CLI::App& app);
+Registered add_transfer_command(CLI::App& app);
 
 // Helpers shared by the commands (command_support.cpp).
 

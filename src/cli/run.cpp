@@ -101,6 +101,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_repair_command(app));
   commands.push_back(add_lock_command(app));
   commands.push_back(add_serve_command(app));
+  commands.push_back(add_transfer_command(app));
   for (Registered& registered : commands) registered.app->fallthrough();
 
   std::vector<std::string> args = with_relative_steps(argc, argv);

@@ -174,9 +174,14 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
       target.execute(checkpoint_sql(target, transfer, progress));
       if (!options.dry_run) target.commit();
     } catch (const RevisionFailed& e) {
-      throw RevisionFailed("copying " + table.source + " into " + table.target + ", the chunk after row " +
-                               std::to_string(progress.rows_read) + ": " + e.what(),
-                           e.sqlstate());
+      std::string message = "copying " + table.source + " into " + table.target + ", source rows " +
+                            std::to_string(progress.rows_read + 1) + "-" + std::to_string(progress.rows_read + read) +
+                            " (rolled back; the rows before them stay copied): " + e.what();
+      if (e.sqlstate() == "23505") {
+        message += " (the target already holds that key: set on_conflict = \"update\" or \"skip\" for " +
+                   table.source + ", or empty " + table.target + ")";
+      }
+      throw RevisionFailed(message, e.sqlstate());
     }
     observer.on_chunk(progress, outcome.total);
   }

@@ -83,4 +83,6 @@ std::optional<bool> local_holder_alive(const std::string& holder, double held_fo
 
 bool stdin_is_terminal() { return ::isatty(STDIN_FILENO) == 1; }
 
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
 }  // namespace migrate::util

@@ -28,6 +28,8 @@ class Project {
           std::optional<std::string> database_url, db::OpenMode mode);
 
   const config::Manifest& manifest() const { return m_manifest; }
+  /// The environment with the manifest's .env applied.
+  const config::Environment& env() const { return m_env; }
 
   /// The named service, or every service in dependency order when name is empty.
   /// Throws UsageError for an unknown name.

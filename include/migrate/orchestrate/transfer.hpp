@@ -61,6 +61,7 @@ struct TransferRunResult {
   std::vector<transfer::TableOutcome> tables;
   std::optional<std::filesystem::path> backup;  ///< the target's backup taken first
   bool dry_run = false;
+  bool declined = false;  ///< the operator said no: nothing was done
 };
 
 /// `transfer run`: refuses a mapping with problems (exit 4) and a target that is not at

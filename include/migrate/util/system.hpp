@@ -28,4 +28,7 @@ std::optional<bool> local_holder_alive(const std::string& holder, double held_fo
 /// True when standard input is a terminal.
 bool stdin_is_terminal();
 
+/// Whether standard error is a terminal (progress lines are drawn there only then).
+bool stderr_is_terminal();
+
 }  // namespace migrate::util

@@ -12,13 +12,13 @@ namespace migrate::cli {
 /// Adds NAME / --spec / --from / --to to a transfer subcommand.
 void add_transfer_selector(CLI::App& app, orchestrate::TransferSelector& selector, bool from_only = false);
 
-std::unique_ptr<Command> add_transfer_inspect(CLI::App& transfer);
-std::unique_ptr<Command> add_transfer_schema(CLI::App& transfer);
-std::unique_ptr<Command> add_transfer_map(CLI::App& transfer);
-std::unique_ptr<Command> add_transfer_plan(CLI::App& transfer);
-std::unique_ptr<Command> add_transfer_check(CLI::App& transfer);
-std::unique_ptr<Command> add_transfer_run(CLI::App& transfer);
-std::unique_ptr<Command> add_transfer_validate(CLI::App& transfer);
-std::unique_ptr<Command> add_transfer_status(CLI::App& transfer);
+Registered add_transfer_inspect(CLI::App& transfer);
+Registered add_transfer_schema(CLI::App& transfer);
+Registered add_transfer_map(CLI::App& transfer);
+Registered add_transfer_plan(CLI::App& transfer);
+Registered add_transfer_check(CLI::App& transfer);
+Registered add_transfer_run(CLI::App& transfer);
+Registered add_transfer_validate(CLI::App& transfer);
+Registered add_transfer_status(CLI::App& transfer);
 
 }  // namespace migrate::cli

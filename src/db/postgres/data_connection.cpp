@@ -137,6 +137,7 @@ class PostgresData final : public DataConnection {
   void commit() override { execute("COMMIT"); }
   void rollback() noexcept override {
     if (m_conn == nullptr || PQstatus(m_conn) != CONNECTION_OK) return;
+    if (PQtransactionStatus(m_conn) == PQTRANS_IDLE) return;
     PQclear(PQexec(m_conn, "ROLLBACK"));
   }
 
@@ -197,6 +198,7 @@ class PostgresData final : public DataConnection {
     std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(m_conn);
     message = std::string(util::trim(message));
     if (util::starts_with(message, "ERROR:")) message = std::string(util::trim(message.substr(6)));
+    message = message.substr(0, message.find('\n'));  // LINE/HINT/CONTEXT lines point into our own SQL
     rollback();
     throw RevisionFailed(config::redact((doing.empty() ? "" : doing + ": ") + message, m_url), sqlstate);
   }
@@ -289,7 +291,7 @@ std::vector<TableInfo> PostgresData::tables() {
            "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
            "LEFT JOIN pg_catalog.pg_class f ON f.oid = con.confrelid "
-           "CROSS JOIN LATERAL pg_catalog.unnest(con.conkey, coalesce(con.confkey, con.conkey)) "
+           "CROSS JOIN LATERAL unnest(con.conkey, coalesce(con.confkey, con.conkey)) "
            "WITH ORDINALITY AS k(col, fcol, ord) "
            "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.col "
            "LEFT JOIN pg_catalog.pg_attribute af ON af.attrelid = con.confrelid AND af.attnum = k.fcol "
