@@ -109,7 +109,8 @@ TEST_CASE("every command prints one JSON envelope with its exit code on failure"
   for (const Args& args : {Args{"status"}, Args{"up", "--yes"}, Args{"history"}, Args{"current"}, Args{"verify"},
                            Args{"stamp", "app", "head"}, Args{"repair", "app"}, Args{"lock"},
                            Args{"lock", "release", "--force", "--yes"}, Args{"backup"},
-                           Args{"down", "app", "--yes"}, Args{"wait", "--timeout", "1s"}}) {
+                           Args{"down", "app", "--yes"}, Args{"wait", "--timeout", "1s"},
+                           Args{"transfer", "status", "--from", "sqlite:/nonexistent.db", "--to", "app"}}) {
     INFO("migrate " << args[0] << " against an unreachable server");
     unreachable(args);
   }
@@ -119,7 +120,9 @@ TEST_CASE("every command prints one JSON envelope with its exit code on failure"
        {Args{"history", "nosuch"}, Args{"current", "nosuch"}, Args{"stamp", "app", "0099"}, Args{"new", "app", "Bad Name"},
         Args{"repair", "nosuch"}, Args{"backups", "nosuch"}, Args{"restore", "app", "/nonexistent.sqlite3", "--yes"},
         Args{"lock", "release"}, Args{"import-kv", "app", "settings", "/nonexistent.json"}, Args{"up", "--step", "0"},
-        Args{"--no-such-option"}, Args{"down", "app"} /* no terminal, no --yes */}) {
+        Args{"--no-such-option"}, Args{"down", "app"} /* no terminal, no --yes */,
+        Args{"transfer", "run", "nosuch", "--yes"}, Args{"transfer", "map", "--from", "sqlite:/nonexistent.db", "--to", "app"},
+        Args{"transfer", "validate", "--from", "sqlite:/nonexistent.db"}}) {
     INFO("migrate " << args[0] << " with a usage error");
     usage(args);
   }
