@@ -43,23 +43,24 @@ std::string describe_row(const db::Row& row, const TableMapping& table) {
   return out;
 }
 
-// Loads one chunk: straight COPY, or COPY into a staging table and INSERT … ON CONFLICT.
-// Returns the rows written.
-std::int64_t load_chunk(db::DataConnection& target, const TableMapping& table, const std::string& data,
-                        std::int64_t rows, bool& staging_ready) {
-  const std::string columns = column_list(target, table);
-  const std::string target_name = target.quote_name(table.target);
-  if (table.on_conflict == config::OnConflict::error) {
-    target.copy_in(target_name, columns, data);
-    return rows;
-  }
-  const std::string stage = "migrate_stage";
+constexpr std::size_t k_send_bytes = 256 * 1024;  // COPY data is sent in pieces of this size
+constexpr const char* k_stage = "migrate_stage";
+
+// Where a chunk's rows are copied: the target itself, or (for upserts) a staging table,
+// made once per table and connection.
+std::string copy_destination(db::DataConnection& target, const TableMapping& table, bool& staging_ready) {
+  if (table.on_conflict == config::OnConflict::error) return target.quote_name(table.target);
   if (!staging_ready) {
-    target.execute("DROP TABLE IF EXISTS pg_temp." + stage + "; CREATE TEMP TABLE " + stage + " (LIKE " + target_name +
-                   " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+    target.execute("DROP TABLE IF EXISTS pg_temp." + std::string(k_stage) + "; CREATE TEMP TABLE " + k_stage +
+                   " (LIKE " + target.quote_name(table.target) + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
     staging_ready = true;
   }
-  target.copy_in(stage, columns, data);
+  return k_stage;
+}
+
+// Moves the staged rows into the target, INSERT … ON CONFLICT; returns the rows written.
+std::int64_t merge_stage(db::DataConnection& target, const TableMapping& table) {
+  const std::string columns = column_list(target, table);
   std::string keys;
   for (const std::string& key : table.target_key) keys += (keys.empty() ? "" : ", ") + target.quote_name(key);
   std::string updates;
@@ -71,10 +72,10 @@ std::int64_t load_chunk(db::DataConnection& target, const TableMapping& table, c
   const std::string action = table.on_conflict == config::OnConflict::update && !updates.empty()
                                  ? "DO UPDATE SET " + updates
                                  : std::string("DO NOTHING");
-  const auto result = target.query("WITH written AS (INSERT INTO " + target_name + " (" + columns + ") SELECT " +
-                                   columns + " FROM " + stage + " ON CONFLICT (" + keys + ") " + action +
+  const auto result = target.query("WITH written AS (INSERT INTO " + target.quote_name(table.target) + " (" + columns +
+                                   ") SELECT " + columns + " FROM " + k_stage + " ON CONFLICT (" + keys + ") " + action +
                                    " RETURNING 1) SELECT count(*) FROM written");
-  target.execute("TRUNCATE " + stage);  // a dry run keeps one transaction: empty it by hand
+  target.execute("TRUNCATE " + std::string(k_stage));  // a dry run keeps one transaction: empty it by hand
   return std::stoll(result[0][0].text);
 }
 
@@ -135,45 +136,56 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   observer.on_chunk(progress, outcome.total);
 
   auto cursor = source.scan({table.source, table.source_columns, table.order_by, {}, progress.rows_read});
+  const std::string columns = column_list(target, table);
   db::Row row;
   std::string data;
   int reported = 0;
-  bool more = true;
-  while (more) {
+  std::string keys;
+  for (const std::string& key : table.target_key) keys += (keys.empty() ? "" : ", ") + key;
+  // Rows stream into the server's COPY as they are read and converted: a chunk is one
+  // transaction with its checkpoint, sent in pieces of k_send_bytes.
+  while (true) {
     util::throw_if_interrupted();
-    data.clear();
+    if (!cursor->next(row)) break;
     std::int64_t read = 0;
     std::int64_t rows = 0;
     std::int64_t skipped = 0;
-    while (read < options.batch && (more = cursor->next(row))) {
-      ++read;
-      if (key_missing(row, table)) {
-        ++skipped;
-        if (reported++ < k_reported_skips) {
-          observer.on_warning(table.source, "row " + std::to_string(progress.rows_read + read) + " (" +
-                                                describe_row(row, table) + ") has no value for the target's key " +
-                                                table.target + "(" + [&] {
-                                                  std::string keys;
-                                                  for (const auto& k : table.target_key) keys += (keys.empty() ? "" : ", ") + k;
-                                                  return keys;
-                                                }() + "): skipped");
-        }
-        continue;
-      }
-      append_row(data, row, table);
-      ++rows;
-    }
-    if (read == 0) break;
     if (!options.dry_run) target.begin();
     try {
-      const std::int64_t written = rows > 0 ? load_chunk(target, table, data, rows, staging_ready) : 0;
+      auto stream = target.copy_from(copy_destination(target, table, staging_ready), columns);
+      bool more = true;
+      do {
+        ++read;
+        if (key_missing(row, table)) {
+          ++skipped;
+          if (reported++ < k_reported_skips) {
+            observer.on_warning(table.source, "row " + std::to_string(progress.rows_read + read) + " (" +
+                                                  describe_row(row, table) + ") has no value for the target's key " +
+                                                  table.target + "(" + keys + "): skipped");
+          }
+        } else {
+          append_row(data, row, table);
+          ++rows;
+          if (data.size() >= k_send_bytes) {
+            stream->write(data);
+            data.clear();
+          }
+        }
+      } while (read < options.batch && (more = cursor->next(row)));
+      stream->write(data);
+      data.clear();
+      stream->finish();
+      const std::int64_t written = table.on_conflict == config::OnConflict::error ? rows : merge_stage(target, table);
       progress.rows_read += read;
       progress.rows_written += written;
       progress.rows_skipped += skipped;
       progress.seconds = earlier_seconds + seconds_since(started);
       target.execute(checkpoint_sql(target, transfer, progress));
       if (!options.dry_run) target.commit();
+      observer.on_chunk(progress, outcome.total);
+      if (!more) break;
     } catch (const RevisionFailed& e) {
+      target.rollback();
       std::string message = "copying " + table.source + " into " + table.target + ", source rows " +
                             std::to_string(progress.rows_read + 1) + "-" + std::to_string(progress.rows_read + read) +
                             " (rolled back; the rows before them stay copied): " + e.what();
@@ -183,12 +195,16 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
       }
       throw RevisionFailed(message, e.sqlstate());
     }
-    observer.on_chunk(progress, outcome.total);
   }
   if (progress.rows_skipped > k_reported_skips && reported > k_reported_skips) {
     observer.on_warning(table.source, std::to_string(progress.rows_skipped) + " rows without a key value skipped in all");
   }
-  if (!options.dry_run) target.begin();
+  if (!options.dry_run) {
+    target.begin();
+    // Flushes the WAL of this and every earlier chunk: a table is reported done only
+    // when all of it is on disk.
+    target.execute("SET LOCAL synchronous_commit TO on");
+  }
   if (!progress.dropped_constraints.empty()) target.execute(progress.dropped_constraints);
   advance_sequences(target, table);
   progress.dropped_constraints.clear();
@@ -214,6 +230,10 @@ std::vector<TableOutcome> copy_tables(db::DataConnection& source, db::DataConnec
   }
   std::vector<TableOutcome> outcomes;
   if (options.dry_run) target.begin();
+  // A chunk's commit need not wait for its WAL to reach disk: the chunk and its
+  // checkpoint are one transaction, so a crash of the server loses both or neither, and a
+  // rerun copies again exactly what was lost. Each table's last commit waits (see above).
+  if (!options.dry_run) target.execute("SET synchronous_commit TO off");
   try {
     ensure_progress_tables(target);
     if (options.restart) forget_progress(target, transfer);

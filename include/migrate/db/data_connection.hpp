@@ -72,6 +72,17 @@ struct Scan {
   std::int64_t offset = 0;           ///< rows skipped first (a resumed transfer)
 };
 
+/// A COPY … FROM STDIN in progress: rows are sent as they are written, so the server
+/// parses and inserts while the next rows are read. PostgreSQL only.
+class CopyStream {
+ public:
+  virtual ~CopyStream() = default;
+  /// Sends COPY text (whole lines or not: the server joins them).
+  virtual void write(std::string_view data) = 0;
+  /// Ends the COPY; throws RevisionFailed when the server refused a row.
+  virtual void finish() = 0;
+};
+
 /// A data connection. Every failure is a migrate Error: DatabaseUnreachable when it cannot
 /// connect or the connection is lost, RevisionFailed for a statement the server refuses
 /// (the transaction then rolled back), Interrupted on SIGINT/SIGTERM.
@@ -105,6 +116,10 @@ class DataConnection {
   /// NULL, backslash escapes. PostgreSQL only (SQLite: UsageError). A refused row throws
   /// RevisionFailed with the server's message (its "line N" counts from data's first line).
   virtual void copy_in(const std::string& table, const std::string& columns, const std::string& data) = 0;
+
+  /// Starts loading rows into table (see copy_in); nothing else may be sent until the
+  /// stream is finished or destroyed (which abandons the COPY: the transaction fails).
+  virtual std::unique_ptr<CopyStream> copy_from(const std::string& table, const std::string& columns) = 0;
 
   /// name quoted as an identifier for this database.
   virtual std::string quote_name(std::string_view name) const = 0;

@@ -3,6 +3,7 @@
 // every row twice on the way.
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -142,19 +143,12 @@ class PostgresData final : public DataConnection {
   }
 
   void copy_in(const std::string& table, const std::string& columns, const std::string& data) override {
-    const std::string sql = "COPY " + table + " (" + columns + ") FROM STDIN";
-    Result start(PQexec(m_conn, sql.c_str()));
-    if (PQresultStatus(start.get()) != PGRES_COPY_IN) fail(start.get(), "");
-    if (PQputCopyData(m_conn, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(m_conn, nullptr) != 1) {
-      lost();
-    }
-    Result end(PQgetResult(m_conn));
-    if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) {
-      drain();
-      fail(end.get(), "");
-    }
-    drain();
+    const auto stream = copy_from(table, columns);
+    stream->write(data);
+    stream->finish();
   }
+
+  std::unique_ptr<CopyStream> copy_from(const std::string& table, const std::string& columns) override;
 
   std::string quote_name(std::string_view name) const override {
     std::string out = "\"";
@@ -208,6 +202,44 @@ class PostgresData final : public DataConnection {
   PGconn* m_conn = nullptr;
   PGcancel* m_cancel = nullptr;
   std::unique_ptr<util::CancelRegistration> m_registration;
+};
+
+// COPY … FROM STDIN on the connection, fed by write().
+class CopyInStream final : public CopyStream {
+ public:
+  explicit CopyInStream(PostgresData& owner) : m_owner(owner) {}
+  ~CopyInStream() override {
+    if (m_open) {
+      PQputCopyEnd(m_owner.raw(), "abandoned");
+      m_owner.drain();
+    }
+  }
+
+  void write(std::string_view data) override {
+    while (!data.empty()) {
+      const std::size_t part = std::min<std::size_t>(data.size(), 1 << 30);
+      if (PQputCopyData(m_owner.raw(), data.data(), static_cast<int>(part)) != 1) {
+        m_open = false;
+        m_owner.lost();
+      }
+      data.remove_prefix(part);
+    }
+  }
+
+  void finish() override {
+    m_open = false;
+    if (PQputCopyEnd(m_owner.raw(), nullptr) != 1) m_owner.lost();
+    Result end(PQgetResult(m_owner.raw()));
+    if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) {
+      m_owner.drain();
+      m_owner.fail(end.get(), "");
+    }
+    m_owner.drain();
+  }
+
+ private:
+  PostgresData& m_owner;
+  bool m_open = true;
 };
 
 CopyOutCursor::~CopyOutCursor() {
@@ -316,6 +348,13 @@ std::vector<TableInfo> PostgresData::tables() {
     if (TableInfo* table = find(row[0].text)) table->indexes.push_back(text_of(row[1]));
   }
   return out;
+}
+
+std::unique_ptr<CopyStream> PostgresData::copy_from(const std::string& table, const std::string& columns) {
+  const std::string sql = "COPY " + table + " (" + columns + ") FROM STDIN";
+  Result start(PQexec(m_conn, sql.c_str()));
+  if (PQresultStatus(start.get()) != PGRES_COPY_IN) fail(start.get(), "");
+  return std::make_unique<CopyInStream>(*this);
 }
 
 std::unique_ptr<DataConnection> open_postgres_data(const config::DatabaseUrl& url) {

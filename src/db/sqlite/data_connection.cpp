@@ -186,6 +186,10 @@ class SqliteData final : public DataConnection {
     throw UsageError("transfers write to PostgreSQL; a SQLite database can only be a transfer's source");
   }
 
+  std::unique_ptr<CopyStream> copy_from(const std::string&, const std::string&) override {
+    throw UsageError("transfers write to PostgreSQL; a SQLite database can only be a transfer's source");
+  }
+
   std::string quote_name(std::string_view name) const override {
     std::string out = "\"";
     for (char c : name) {
