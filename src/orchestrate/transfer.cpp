@@ -247,6 +247,22 @@ std::vector<transfer::TableCheck> validate_transfer(Project& project, const Tran
   return transfer::validate_tables(*resolved.source, *resolved.target_data, resolved.mapping);
 }
 
+std::vector<transfer::TableFindings> check_transfer(Project& project, const TransferSelector& selector,
+                                                    const std::vector<std::string>& tables,
+                                                    const std::vector<std::string>& unique) {
+  ResolvedTransfer resolved = resolve_transfer(project, selector);
+  if (!resolved.mapping.problems.empty()) {
+    throw BlockedError("the transfer " + resolved.spec.name + " cannot be checked as specified:" +
+                       describe_problems(resolved.mapping));
+  }
+  for (const std::string& name : tables) {
+    const bool known = std::any_of(resolved.mapping.tables.begin(), resolved.mapping.tables.end(),
+                                   [&](const transfer::TableMapping& table) { return table.source == name; });
+    if (!known) throw UsageError("--table " + name + ": the transfer copies no such source table");
+  }
+  return transfer::check_tables(*resolved.source, resolved.mapping, tables, unique);
+}
+
 TransferStatus transfer_status(Project& project, const TransferSelector& selector) {
   TransferStatus status;
   const config::TransferSpec spec = select_transfer(selector, project.manifest());

@@ -266,6 +266,45 @@ TEST_CASE("transfer: a copy killed at random moments resumes with no duplicate a
   CHECK_EXIT(project.run({"transfer", "validate", "items"}), 0);
 }
 
+TEST_CASE("transfer: check finds duplicate and missing keys, refused values and repeated members before copying",
+          "[transfer][cli]") {
+  auto source = make_test_database(Dialect::sqlite);
+  auto target = make_test_database(Dialect::postgres);
+  source->exec(
+      "CREATE TABLE member (id INTEGER, guild_id INTEGER, member_id INTEGER, active INTEGER, data TEXT);"
+      "INSERT INTO member VALUES (1, 10, 500, 1, '{}'), (2, 10, 501, 0, '[1]'), (2, 11, 502, 1, '{}'),"
+      "(NULL, 11, 503, 1, '{}'), (4, 12, 500, 2, '{oops'), (5, 12, 504, 1, NULL);"
+      "CREATE TABLE tidy (id INTEGER PRIMARY KEY, label TEXT);INSERT INTO tidy VALUES (1, 'a'), (2, 'b');");
+  CliProject project;
+  project.add("bot", 1, "schema",
+              "CREATE TABLE member (id bigint PRIMARY KEY, guild_id bigint, member_id bigint, active boolean, data jsonb);\n"
+              "CREATE TABLE tidy (id bigint PRIMARY KEY, label text);\n");
+  write_manifest(project, *target,
+                 "[transfers.members]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\n");
+  REQUIRE_EXIT(project.run({"up", "--yes"}), 0);
+  const std::string before = target->schema();
+
+  const CliResult check = project.run({"transfer", "check", "members", "--unique", "member_id", "--json"});
+  CHECK_EXIT(check, 4);
+  const auto document = parse_json(check);
+  const auto& member = document["tables"][0];
+  CHECK(member["source"] == "member");
+  CHECK(member["missing_key"] == 1);
+  CHECK(member["duplicate_keys"] == 1);
+  CHECK(member["bad_values"] == 2);  // active = 2, data = '{oops'
+  CHECK(member["unique_violations"] == 1);
+  const std::string examples = member["examples"].dump();
+  CHECK(contains(examples, "key (id) = (2) occurs 2 times"));
+  CHECK(contains(examples, "value (member_id) = (500) occurs 2 times"));
+  CHECK(contains(examples, "id=4: data -> data (jsonb): not valid JSON"));
+  CHECK(contains(examples, "id=4: active -> active (boolean): '2' is not a boolean"));
+  CHECK(document["tables"][1]["ok"] == true);
+
+  CHECK_EXIT(project.run({"transfer", "check", "members", "--table", "tidy"}), 0);
+  CHECK_EXIT(project.run({"transfer", "check", "members", "--table", "nope"}), 2);
+  CHECK(target->schema() == before);  // check reads the source only
+}
+
 TEST_CASE("transfer: bad input is refused with its exit code and nothing written", "[transfer][cli]") {
   auto source = make_test_database(Dialect::sqlite);
   auto target = make_test_database(Dialect::postgres);

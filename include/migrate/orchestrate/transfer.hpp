@@ -14,6 +14,7 @@
 #include "migrate/db/data_connection.hpp"
 #include "migrate/orchestrate/operation.hpp"
 #include "migrate/orchestrate/project.hpp"
+#include "migrate/transfer/check.hpp"
 #include "migrate/transfer/copier.hpp"
 #include "migrate/transfer/mapping.hpp"
 #include "migrate/transfer/validate.hpp"
@@ -73,6 +74,12 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
 
 /// `transfer validate`: compares every copied table (see transfer/validate.hpp).
 std::vector<transfer::TableCheck> validate_transfer(Project& project, const TransferSelector& selector);
+
+/// `transfer check`: the source read for what would fail or lose rows (see transfer/check.hpp).
+/// A mapping with problems is BlockedError (exit 4) first.
+std::vector<transfer::TableFindings> check_transfer(Project& project, const TransferSelector& selector,
+                                                    const std::vector<std::string>& tables,
+                                                    const std::vector<std::string>& unique);
 
 /// `transfer status`: the checkpoints and the last runs, read from the target alone.
 struct TransferStatus {

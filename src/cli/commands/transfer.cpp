@@ -14,6 +14,7 @@ class TransferCommand final : public Command {
     app.require_subcommand(1);
     add(add_transfer_map(app));
     add(add_transfer_plan(app));
+    add(add_transfer_check(app));
     add(add_transfer_run(app));
     add(add_transfer_validate(app));
     add(add_transfer_status(app));
@@ -23,7 +24,7 @@ class TransferCommand final : public Command {
     for (Registered& each : m_commands) {
       if (each.app->parsed()) return each.command->run(options, io);
     }
-    throw UsageError("transfer needs a subcommand: map, plan, run, validate or status");
+    throw UsageError("transfer needs a subcommand: map, plan, check, run, validate or status");
   }
 
  private:
