@@ -145,7 +145,13 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   // Rows stream into the server's COPY as they are read and converted: a chunk is one
   // transaction with its checkpoint, sent in pieces of k_send_bytes.
   while (true) {
-    util::throw_if_interrupted();
+    try {
+      util::throw_if_interrupted();
+    } catch (const Interrupted& e) {
+      throw Interrupted(e.signal(), std::string(e.what()) + " between chunks of " + table.source + ": the " +
+                                        std::to_string(progress.rows_read) +
+                                        " rows read so far stay copied and a rerun resumes after them");
+    }
     if (!cursor->next(row)) break;
     std::int64_t read = 0;
     std::int64_t rows = 0;
@@ -184,6 +190,13 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
       if (!options.dry_run) target.commit();
       observer.on_chunk(progress, outcome.total);
       if (!more) break;
+    } catch (const Interrupted& e) {
+      target.rollback();
+      throw Interrupted(e.signal(), std::string(e.what()) + " while copying " + table.source + " into " + table.target +
+                                        ": source rows " + std::to_string(progress.rows_read + 1) + "-" +
+                                        std::to_string(progress.rows_read + read) + " rolled back; the " +
+                                        std::to_string(progress.rows_read) +
+                                        " before them stay copied and a rerun resumes after them");
     } catch (const RevisionFailed& e) {
       target.rollback();
       std::string message = "copying " + table.source + " into " + table.target + ", source rows " +

@@ -305,6 +305,46 @@ TEST_CASE("transfer: check finds duplicate and missing keys, refused values and 
   CHECK(target->schema() == before);  // check reads the source only
 }
 
+TEST_CASE("transfer: SIGINT stops the copy now, rolls back the open chunk, keeps the others and says so",
+          "[transfer][cli]") {
+  auto source = make_test_database(Dialect::sqlite);
+  auto target = make_test_database(Dialect::postgres);
+  source->exec("CREATE TABLE item (id INTEGER PRIMARY KEY, payload TEXT NOT NULL);");
+  std::string sql = "BEGIN;";
+  for (int i = 1; i <= 60000; ++i) sql += "INSERT INTO item VALUES (" + std::to_string(i) + ", 'payload');";
+  source->exec(sql + "COMMIT;");
+  CliProject project;
+  // Each row waits in a trigger, so the run is always inside a chunk when the signal comes.
+  project.add("bot", 1, "item",
+              "CREATE TABLE item (id bigint PRIMARY KEY, payload text NOT NULL);\n"
+              "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0005); RETURN NEW; END $$;\n"
+              "CREATE TRIGGER slow BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION slow();\n");
+  write_manifest(project, *target,
+                 "[transfers.items]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\nbatch = 2000\n");
+  REQUIRE_EXIT(project.run({"up", "--yes"}), 0);
+
+  auto child = project.start({"transfer", "run", "items", "--yes", "--json"});
+  REQUIRE(child->wait_for_output("\"rows_read\":4000", std::chrono::seconds(60)));
+  ::kill(child->pid(), SIGINT);
+  const CliResult stopped = child->wait(std::chrono::seconds(20));
+  CHECK_EXIT(stopped, 130);
+  const std::string copied = target->scalar("SELECT count(*) FROM item");
+  CHECK(copied == target->scalar("SELECT rows_read FROM migrate_transfer_progress WHERE source_table = 'item'"));
+  CHECK(std::stoi(copied) % 2000 == 0);
+  CHECK(std::stoi(copied) < 60000);
+  // Nothing of it is still running in the server.
+  CHECK(target->scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate transfer'") == "0");
+  bool said = false;
+  for (const auto& line : project.audit()) {
+    if (line["event"] == "interrupted" || (line["event"] == "transfer" && line["ok"] == false)) {
+      const std::string error = line["error"].is_string() ? line["error"].get<std::string>() : "";
+      if (contains(error, "rolled back") && contains(error, "stay copied")) said = true;
+    }
+  }
+  CHECK(said);
+  CHECK(target->scalar("SELECT outcome FROM migrate_transfer_runs ORDER BY id DESC LIMIT 1") == "interrupted");
+}
+
 TEST_CASE("transfer: bad input is refused with its exit code and nothing written", "[transfer][cli]") {
   auto source = make_test_database(Dialect::sqlite);
   auto target = make_test_database(Dialect::postgres);
