@@ -210,9 +210,14 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
       run_id = transfer::start_run(*resolved.target_data, resolved.spec.name, resolved.source_url.redacted);
     }
     LockedObserver locked(observer, lock, operation, service.name);
+    transfer::CopyOptions copy = options;
+    const config::DatabaseUrl source_at = resolved.source_url;
+    const config::DatabaseUrl target_at = resolved.target_url;
+    copy.open_source = [source_at] { return db::open_data_connection(source_at, true); };
+    copy.open_target = [target_at] { return db::open_data_connection(target_at, false); };
     try {
       result.tables = transfer::copy_tables(*resolved.source, *resolved.target_data, resolved.spec.name,
-                                            resolved.mapping, options, locked);
+                                            resolved.mapping, copy, locked);
     } catch (const Error& e) {
       start.ok = false;
       start.error = e.what();

@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "migrate/transfer/convert.hpp"
 #include "migrate/util/error.hpp"
@@ -92,17 +96,18 @@ void advance_sequences(db::DataConnection& target, const TableMapping& table) {
   }
 }
 
-// On an empty table, foreign keys to the table itself are set aside for the load (a row
-// may come before its parent, in another chunk) and added back, validated, after it.
-std::string set_aside_self_references(db::DataConnection& target, const TableMapping& table) {
-  if (table.self_references.empty()) return {};
+// On an empty table, the table's foreign keys are set aside for the load and added back,
+// validated in one pass, once every table of the run is copied: a row may come before its
+// parent (a self reference, or a parent table copied by another job), and one check of
+// the whole table is cheaper than one per row. The statements that add them back are kept
+// in the checkpoint, so a run killed meanwhile adds them on its rerun.
+std::string set_aside_foreign_keys(db::DataConnection& target, const TableMapping& table) {
   const std::string name = target.quote_name(table.target);
   if (!target.query("SELECT 1 FROM " + name + " LIMIT 1").empty()) return {};
   std::string restore;
   for (const db::Row& row : target.query(
            "SELECT conname, pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint "
-           "WHERE contype = 'f' AND conrelid = pg_catalog.to_regclass(" + target.quote(name) +
-           ") AND confrelid = conrelid ORDER BY conname")) {
+           "WHERE contype = 'f' AND conrelid = pg_catalog.to_regclass(" + target.quote(name) + ") ORDER BY conname")) {
     target.execute("ALTER TABLE " + name + " DROP CONSTRAINT " + target.quote_name(row[0].text));
     restore += "ALTER TABLE " + name + " ADD CONSTRAINT " + target.quote_name(row[0].text) + " " + row[1].text + ";";
   }
@@ -129,7 +134,7 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   bool staging_ready = false;
   if (progress.rows_read == 0) {
     if (!options.dry_run) target.begin();
-    progress.dropped_constraints = set_aside_self_references(target, table);
+    progress.dropped_constraints = set_aside_foreign_keys(target, table);
     target.execute(checkpoint_sql(target, transfer, progress));
     if (!options.dry_run) target.commit();
   }
@@ -218,9 +223,7 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
     // when all of it is on disk.
     target.execute("SET LOCAL synchronous_commit TO on");
   }
-  if (!progress.dropped_constraints.empty()) target.execute(progress.dropped_constraints);
   advance_sequences(target, table);
-  progress.dropped_constraints.clear();
   progress.state = "done";
   progress.seconds = earlier_seconds + seconds_since(started);
   target.execute(checkpoint_sql(target, transfer, progress));
@@ -229,6 +232,129 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   outcome.seconds = seconds_since(started);
   observer.on_chunk(progress, outcome.total);
   return outcome;
+}
+
+
+// Adds back the foreign keys set aside by finished tables of the transfer, in one
+// transaction with their checkpoints.
+void restore_foreign_keys(db::DataConnection& target, const std::string& transfer, bool dry_run) {
+  std::vector<TableProgress> pending;
+  for (const TableProgress& each : read_progress(target, transfer)) {
+    if (each.state == "done" && !each.dropped_constraints.empty()) pending.push_back(each);
+  }
+  if (pending.empty()) return;
+  if (!dry_run) target.begin();
+  try {
+    for (TableProgress& each : pending) {
+      target.execute(each.dropped_constraints);
+      each.dropped_constraints.clear();
+      target.execute(checkpoint_sql(target, transfer, each));
+    }
+  } catch (const RevisionFailed& e) {
+    if (!dry_run) target.rollback();
+    throw RevisionFailed(std::string("adding back the foreign keys set aside for the copy: ") + e.what() +
+                             " (they stay recorded and are added by the next run)",
+                         e.sqlstate());
+  }
+  if (!dry_run) target.commit();
+}
+
+// Serialises the observer for several jobs.
+class SharedObserver final : public CopyObserver {
+ public:
+  explicit SharedObserver(CopyObserver& inner) : m_inner(inner) {}
+  void on_chunk(const TableProgress& progress, std::int64_t total) override {
+    std::lock_guard<std::mutex> guard(m_mutex);
+    m_inner.on_chunk(progress, total);
+  }
+  void on_warning(const std::string& table, const std::string& message) override {
+    std::lock_guard<std::mutex> guard(m_mutex);
+    m_inner.on_warning(table, message);
+  }
+
+ private:
+  CopyObserver& m_inner;
+  std::mutex m_mutex;
+};
+
+// Tables copied by `jobs` workers, each on connections of its own; a table starts once the
+// tables it references in this run are done, unless its target is empty (its foreign
+// keys are then set aside). The first error stops the others at their next chunk.
+std::vector<TableOutcome> copy_parallel(const std::vector<std::pair<const TableMapping*, TableProgress>>& work,
+                                        const std::string& transfer, const Mapping& mapping,
+                                        const CopyOptions& options, CopyObserver& observer) {
+  SharedObserver shared(observer);
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<int> state(work.size(), 0);  // 0 waiting, 1 running, 2 done
+  std::vector<TableOutcome> outcomes(work.size());
+  std::exception_ptr failure;
+  // Which work items each item waits for: the tables its target references (FK order).
+  std::vector<std::vector<std::size_t>> waits_for(work.size());
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    for (std::size_t j = 0; j < work.size(); ++j) {
+      if (i == j) continue;
+      for (const auto& [from, to] : mapping.references) {
+        if (from == work[i].first->target && to == work[j].first->target) waits_for[i].push_back(j);
+      }
+    }
+  }
+  auto worker = [&] {
+    std::unique_ptr<db::DataConnection> source;
+    std::unique_ptr<db::DataConnection> target;
+    try {
+      source = options.open_source();
+      target = options.open_target();
+      target->execute("SET synchronous_commit TO off");
+    } catch (...) {
+      std::lock_guard<std::mutex> guard(mutex);
+      if (!failure) failure = std::current_exception();
+      changed.notify_all();
+      return;
+    }
+    while (true) {
+      std::size_t next = work.size();
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait(lock, [&] {
+          if (failure) return true;
+          bool left = false;
+          for (std::size_t i = 0; i < work.size(); ++i) {
+            if (state[i] != 0) continue;
+            left = true;
+            // Empty targets have their foreign keys set aside: no need to wait.
+            bool ready = work[i].second.rows_read == 0 && work[i].first->empty_target;
+            if (!ready) {
+              ready = std::all_of(waits_for[i].begin(), waits_for[i].end(), [&](std::size_t j) { return state[j] == 2; });
+            }
+            if (ready) {
+              next = i;
+              return true;
+            }
+          }
+          return !left;
+        });
+        if (failure || next == work.size()) return;
+        state[next] = 1;
+      }
+      try {
+        outcomes[next] = copy_table(*source, *target, transfer, *work[next].first, work[next].second, options, shared);
+      } catch (...) {
+        std::lock_guard<std::mutex> guard(mutex);
+        if (!failure) failure = std::current_exception();
+        changed.notify_all();
+        return;
+      }
+      std::lock_guard<std::mutex> guard(mutex);
+      state[next] = 2;
+      changed.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < options.jobs; ++i) threads.emplace_back(worker);
+  for (std::thread& thread : threads) thread.join();
+  if (failure) std::rethrow_exception(failure);
+  return outcomes;
 }
 
 }  // namespace
@@ -251,6 +377,7 @@ std::vector<TableOutcome> copy_tables(db::DataConnection& source, db::DataConnec
     ensure_progress_tables(target);
     if (options.restart) forget_progress(target, transfer);
     const std::vector<TableProgress> checkpoints = read_progress(target, transfer);
+    std::vector<std::pair<const TableMapping*, TableProgress>> work;
     for (const TableMapping& table : mapping.tables) {
       if (!options.tables.empty() &&
           std::find(options.tables.begin(), options.tables.end(), table.source) == options.tables.end()) {
@@ -260,8 +387,27 @@ std::vector<TableOutcome> copy_tables(db::DataConnection& source, db::DataConnec
       for (const TableProgress& each : checkpoints) {
         if (each.source_table == table.source) progress = each;
       }
-      outcomes.push_back(copy_table(source, target, transfer, table, progress, options, observer));
+      work.emplace_back(&table, progress);
     }
+    const bool parallel = options.jobs > 1 && !options.dry_run && work.size() > 1 && options.open_source &&
+                          options.open_target;
+    if (parallel) {
+      // Whether each target is empty decides whether it must wait for its parents.
+      std::vector<TableMapping> copies;
+      copies.reserve(work.size());
+      for (auto& [table, progress] : work) {
+        copies.push_back(*table);
+        copies.back().empty_target =
+            target.query("SELECT 1 FROM " + target.quote_name(table->target) + " LIMIT 1").empty();
+      }
+      for (std::size_t i = 0; i < work.size(); ++i) work[i].first = &copies[i];
+      outcomes = copy_parallel(work, transfer, mapping, options, observer);
+    } else {
+      for (auto& [table, progress] : work) {
+        outcomes.push_back(copy_table(source, target, transfer, *table, progress, options, observer));
+      }
+    }
+    restore_foreign_keys(target, transfer, options.dry_run);
   } catch (...) {
     target.rollback();
     throw;

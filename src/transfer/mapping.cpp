@@ -268,6 +268,7 @@ Mapping resolve_mapping(const config::TransferSpec& spec, const std::vector<db::
   for (const db::TableInfo& table : target) {
     for (const db::ForeignKey& key : table.foreign_keys) references.emplace_back(table.name, key.references);
   }
+  mapping.references = references;
   for (const std::string& name : foreign_key_order(names, references)) {
     mapping.tables.push_back(std::move(by_target.at(name)));
   }

@@ -345,6 +345,46 @@ TEST_CASE("transfer: SIGINT stops the copy now, rolls back the open chunk, keeps
   CHECK(target->scalar("SELECT outcome FROM migrate_transfer_runs ORDER BY id DESC LIMIT 1") == "interrupted");
 }
 
+TEST_CASE("transfer: --jobs 2 copies tables at once and adds their foreign keys back, validated", "[transfer][cli]") {
+  auto source = make_test_database(Dialect::sqlite);
+  auto target = make_test_database(Dialect::postgres);
+  source->exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
+               "CREATE TABLE events (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id), kind TEXT);");
+  std::string sql = "BEGIN;";
+  for (int i = 1; i <= 3000; ++i) {
+    sql += "INSERT INTO users VALUES (" + std::to_string(i) + ", 'u');INSERT INTO events VALUES (" + std::to_string(i) +
+           ", " + std::to_string(3001 - i) + ", 'k');";
+  }
+  source->exec(sql + "COMMIT;");
+  CliProject project;
+  project.add("bot", 1, "schema",
+              "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n"
+              "CREATE TABLE events (id bigint PRIMARY KEY, user_id bigint REFERENCES users(id), kind text);\n");
+  write_manifest(project, *target,
+                 "[transfers.two]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\nbatch = 500\n");
+  REQUIRE_EXIT(project.run({"up", "--yes"}), 0);
+  REQUIRE_EXIT(project.run({"transfer", "run", "two", "--jobs", "2", "--yes"}), 0);
+  CHECK(target->scalar("SELECT count(*) FROM events") == "3000");
+  CHECK(target->scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'f' "
+                       "AND convalidated") == "1");
+  CHECK(target->scalar("SELECT count(*) FROM migrate_transfer_progress WHERE dropped_constraints <> ''") == "0");
+  CHECK_EXIT(project.run({"transfer", "validate", "two"}), 0);
+
+  SECTION("an orphan row keeps the foreign key out, recorded, and fails the run naming it") {
+    source->exec("INSERT INTO events VALUES (9999, 424242, 'orphan');");
+    target->exec("TRUNCATE events, users");
+    const CliResult run = project.run({"transfer", "run", "two", "--jobs", "2", "--restart", "--yes"});
+    CHECK_EXIT(run, 1);
+    CHECK(contains(run.err, "adding back the foreign keys set aside"));
+    CHECK(contains(run.err, "events_user_id_fkey"));
+    CHECK(target->scalar("SELECT count(*) FROM migrate_transfer_progress WHERE dropped_constraints <> ''") == "1");
+    // Once the orphan is gone, the next run adds the key back.
+    target->exec("DELETE FROM events WHERE id = 9999");
+    CHECK_EXIT(project.run({"transfer", "run", "two", "--yes"}), 0);
+    CHECK(target->scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'f'") == "1");
+  }
+}
+
 TEST_CASE("transfer: bad input is refused with its exit code and nothing written", "[transfer][cli]") {
   auto source = make_test_database(Dialect::sqlite);
   auto target = make_test_database(Dialect::postgres);

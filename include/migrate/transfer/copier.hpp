@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ struct CopyOptions {
   bool dry_run = false;             ///< everything in one transaction, rolled back at the end
   bool restart = false;             ///< forget the checkpoints first
   std::vector<std::string> tables;  ///< only these source tables (empty: all)
+  /// Tables copied at once, each job on connections of its own from open_source and
+  /// open_target (a dry run is one transaction: always one job).
+  int jobs = 1;
+  std::function<std::unique_ptr<db::DataConnection>()> open_source;
+  std::function<std::unique_ptr<db::DataConnection>()> open_target;
 };
 
 /// What the copier tells as it goes (progress lines, the lock's heartbeat).

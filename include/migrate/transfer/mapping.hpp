@@ -50,6 +50,8 @@ struct TableMapping {
   /// The target's foreign keys that reference the target table itself (a parent column):
   /// rows may come before their parents, so on an empty table they are added after the load.
   std::vector<db::ForeignKey> self_references;
+  /// Set by the copier: the target table held no row when the run began.
+  bool empty_target = false;
 };
 
 /// A problem found while resolving: the table it concerns and what to do.
@@ -64,6 +66,8 @@ struct Mapping {
   std::vector<std::string> skipped_tables;  ///< source tables the spec skips
   std::vector<config::DerivedSpec> derived;
   std::vector<Problem> problems;            ///< empty: the transfer can run
+  /// The target's foreign keys between tables as (table, referenced table).
+  std::vector<std::pair<std::string, std::string>> references;
 };
 
 /// Resolves spec against the source and target catalogs. Tables the spec does not name

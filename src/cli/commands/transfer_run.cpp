@@ -76,6 +76,8 @@ class RunCommand final : public Command {
                  "Convert and load everything in one transaction, report, and roll it all back");
     app.add_option("--batch", m_batch, "Source rows per chunk (one transaction and checkpoint each)")
         ->check(CLI::Range(1, 1'000'000));
+    app.add_option("--jobs", m_options.jobs, "Tables copied at once, each on connections of its own")
+        ->check(CLI::Range(1, 32));
     app.add_flag("--restart", m_options.restart, "Forget the checkpoints and copy from the first row");
     app.add_flag("--no-backup", m_no_backup, "Do not back the target up first (when it holds rows)");
   }
