@@ -108,7 +108,7 @@ TableSpec parse_table(const fs::path& path, const std::string& where, std::strin
 TransferSpec parse_transfer(const fs::path& path, std::string_view name, const toml::node& node) {
   const std::string where = "[transfers." + std::string(name) + "]";
   const toml::table& table = require_table(path, node, where);
-  reject_unknown_keys(path, table, where, {"from", "to", "batch", "tables", "derived"});
+  reject_unknown_keys(path, table, where, {"from", "to", "batch", "extensions", "tables", "derived"});
   TransferSpec spec;
   spec.name = std::string(name);
   spec.defined_in = path;
@@ -120,6 +120,9 @@ TransferSpec parse_transfer(const fs::path& path, std::string_view name, const t
       throw ConfigError(at(path, *batch, "'batch' must be a whole number from 1 to 1000000"));
     }
     spec.batch = static_cast<int>(value->get());
+  }
+  if (const toml::node* extensions = table.get("extensions")) {
+    spec.extensions = string_array(path, *extensions, "'extensions'");
   }
   if (const toml::node* tables = table.get("tables")) {
     std::vector<std::pair<toml::source_position, TableSpec>> found;

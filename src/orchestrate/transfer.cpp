@@ -268,6 +268,21 @@ std::vector<transfer::TableFindings> check_transfer(Project& project, const Tran
   return transfer::check_tables(*resolved.source, resolved.mapping, tables, unique);
 }
 
+std::vector<transfer::PreflightCheck> preflight_transfer(Project& project, const TransferSelector& selector,
+                                                         bool integrity) {
+  ResolvedTransfer resolved = resolve_transfer(project, selector);
+  std::vector<transfer::PreflightCheck> checks =
+      transfer::preflight(*resolved.source, *resolved.target_data, resolved.mapping, {integrity, resolved.spec.extensions});
+  if (resolved.mapping.problems.empty()) {
+    checks.push_back({"mapping", true, "fits both schemas", ""});
+  } else {
+    checks.push_back({"mapping", false, std::to_string(resolved.mapping.problems.size()) + " problem(s):" +
+                                            describe_problems(resolved.mapping),
+                      "fix the spec or the target's schema; `migrate transfer plan` lists them"});
+  }
+  return checks;
+}
+
 TransferStatus transfer_status(Project& project, const TransferSelector& selector) {
   TransferStatus status;
   const config::TransferSpec spec = select_transfer(selector, project.manifest());

@@ -55,6 +55,7 @@ struct TransferSpec {
   std::string from;  ///< "env:VAR" or a URL (sqlite:…, postgres://…)
   std::string to;    ///< a service of the manifest
   int batch = 1000;  ///< rows per chunk (one transaction and one checkpoint each)
+  std::vector<std::string> extensions;  ///< extensions the target needs (checked by preflight)
   std::vector<TableSpec> tables;      ///< in the order written
   std::vector<DerivedSpec> derived;   ///< in the order written
   std::filesystem::path defined_in;   ///< the manifest or spec file, for messages

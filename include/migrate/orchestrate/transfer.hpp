@@ -17,6 +17,7 @@
 #include "migrate/transfer/check.hpp"
 #include "migrate/transfer/copier.hpp"
 #include "migrate/transfer/mapping.hpp"
+#include "migrate/transfer/preflight.hpp"
 #include "migrate/transfer/validate.hpp"
 
 namespace migrate::orchestrate {
@@ -80,6 +81,11 @@ std::vector<transfer::TableCheck> validate_transfer(Project& project, const Tran
 std::vector<transfer::TableFindings> check_transfer(Project& project, const TransferSelector& selector,
                                                     const std::vector<std::string>& tables,
                                                     const std::vector<std::string>& unique);
+
+/// `transfer preflight`: the environment checks of transfer/preflight.hpp, with the spec's
+/// extensions. A mapping with problems is one more failed check ("mapping").
+std::vector<transfer::PreflightCheck> preflight_transfer(Project& project, const TransferSelector& selector,
+                                                         bool integrity);
 
 /// `transfer status`: the checkpoints and the last runs, read from the target alone.
 struct TransferStatus {

@@ -13,6 +13,7 @@ namespace migrate::cli {
 void add_transfer_selector(CLI::App& app, orchestrate::TransferSelector& selector, bool from_only = false);
 
 Registered add_transfer_inspect(CLI::App& transfer);
+Registered add_transfer_preflight(CLI::App& transfer);
 Registered add_transfer_schema(CLI::App& transfer);
 Registered add_transfer_map(CLI::App& transfer);
 Registered add_transfer_plan(CLI::App& transfer);
