@@ -467,3 +467,23 @@ TEST_CASE("on SQLite, import alembic without alembic writes files that refuse to
   REQUIRE_EXIT(project.run({"up", "app", "--yes"}, db.get()), 0);
   CHECK(data_of(*db) == k_data);
 }
+
+TEST_CASE("import alembic never keeps offline SQL longer than it reads whole: that revision refuses, saying so",
+          "[integration][alembic][sqlite][import]") {
+  AlembicProject alembic;
+  // 70 KB of one statement: past what migrate reads of a child's output.
+  alembic.add("006_big.py",
+              "revision = '006'\ndown_revision = '005'\n\nfrom alembic import op\n\n\ndef upgrade():\n"
+              "    op.execute(\"UPDATE users SET name = '\" + 'x' * 70000 + \"' WHERE id = 1\")\n\n\n"
+              "def downgrade():\n    pass\n");
+  TestProject project;
+  auto db = make_test_database(migrate::Dialect::sqlite);
+  const nlohmann::json document =
+      json_of(project.run({"import", "alembic", "app", alembic.folder(), "--json"}, db.get(), alembic.with_alembic()));
+  REQUIRE(document["revisions"].size() == 6);
+  for (int i = 0; i < 5; ++i) CHECK(document["revisions"][i]["rendered"] == true);
+  CHECK(document["revisions"][5]["up_rendered"] == false);
+  CHECK(document["revisions"][5]["down_rendered"] == true);
+  CHECK_THAT(document["revisions"][5]["problem"].get<std::string>(), Catch::Contains("64 KiB"));
+  CHECK_THAT(slurp(project.migrations() / "006_big.up.sql"), Catch::Contains("NOT RENDERED"));
+}
