@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sourceable library: installs the peer tools the tests run beside migrate (drizzle-kit,
-# drizzle-orm, pg and dbmate from npm; Alembic and psycopg2 from Debian).
+# drizzle-orm, pg, sql.js and dbmate from npm; Alembic and psycopg2 from Debian).
 #
 #   source deployment/lib/peers.sh
 #   peers_install build       # exports MIGRATE_PEERS_DIR=<build>/peers (absolute)
@@ -64,7 +64,7 @@ _peers_npm_packages() {
   if [[ -f $stamp && $(cat "$stamp") == "$lock_hash" && -d $dir/node_modules ]]; then
     return 0
   fi
-  _peers_log "npm ci into $dir (drizzle-kit, drizzle-orm, pg, dbmate; pinned by tests/peers/package-lock.json)"
+  _peers_log "npm ci into $dir (drizzle-kit, drizzle-orm, pg, sql.js, dbmate; pinned by tests/peers/package-lock.json)"
   mkdir -p -- "$dir" || return 1
   rm -f -- "$stamp"
   cp -- "$_PEERS_SOURCE_DIR/package.json" "$_PEERS_SOURCE_DIR/package-lock.json" "$dir/" || return 1

@@ -60,8 +60,7 @@ std::string read_bytes(const fs::path& file) {
                    "; point at drizzle-kit's `out` folder (the one holding meta/_journal.json)");
 }
 
-std::int64_t integer_field(const nlohmann::json& entry, const char* key, std::size_t position,
-                           const fs::path& file) {
+std::int64_t integer_field(const nlohmann::json& entry, const char* key, std::size_t position, const fs::path& file) {
   const auto it = entry.find(key);
   if (it == entry.end()) return 0;
   if (!it->is_number_integer()) {
@@ -141,7 +140,8 @@ void load_bytes(DrizzleMigration& migration, const std::string& where) {
   }
   migration.bytes = read_bytes(migration.file);
   if (migration.bytes.find('\0') != std::string::npos) {
-    throw UsageError(migration.file.string() + " holds a NUL byte, which no SQL revision may hold; nothing was written");
+    throw UsageError(migration.file.string() +
+                     " holds a NUL byte, which no SQL revision may hold; nothing was written");
   }
 }
 
@@ -229,7 +229,35 @@ DrizzleFolder read_folders_layout(const fs::path& root, const std::vector<fs::pa
   return folder;
 }
 
+// The dialect drizzle-kit's journal names, as migrate calls it; nullopt for one migrate
+// does not run (mysql, singlestore, gel …).
+std::optional<Dialect> dialect_of_journal(const std::string& dialect) {
+  if (dialect == "postgresql" || dialect == "pg") return Dialect::postgres;
+  if (dialect == "sqlite" || dialect == "turso") return Dialect::sqlite;
+  return std::nullopt;
+}
+
+const char* dialect_name(Dialect dialect) { return dialect == Dialect::sqlite ? "SQLite" : "PostgreSQL"; }
+
 }  // namespace
+
+void check_drizzle_dialect(const DrizzleFolder& folder, Dialect dialect, const std::string& database) {
+  if (folder.dialect.empty()) return;
+  const std::optional<Dialect> wrote = dialect_of_journal(folder.dialect);
+  if (wrote == dialect) return;
+  const fs::path journal = folder.root / "meta" / "_journal.json";
+  const std::string what =
+      "drizzle-kit wrote the migrations of " + journal.string() + " for dialect \"" + folder.dialect + "\"";
+  if (!wrote) {
+    throw UsageError(what + ", which migrate does not run (it runs PostgreSQL and SQLite); " + database + " is " +
+                     dialect_name(dialect) + "; nothing was written");
+  }
+  throw UsageError(what + " (" + dialect_name(*wrote) + "), but " + database + " is " + dialect_name(dialect) +
+                   "; point the service at a " + dialect_name(*wrote) +
+                   " database (its database_url_env, DATABASE_URL or --database-url), or generate the migrations "
+                   "with drizzle-kit's dialect \"" +
+                   (dialect == Dialect::sqlite ? "sqlite" : "postgresql") + "\"; nothing was written");
+}
 
 const char* to_string(DrizzleLayout layout) noexcept {
   return layout == DrizzleLayout::journal ? "journal" : "folders";

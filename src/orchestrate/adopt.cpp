@@ -15,11 +15,15 @@ namespace migrate::orchestrate {
 
 namespace {
 
+// --journal names drizzle-kit's out folder or its meta/_journal.json.
+std::filesystem::path journal_root(const std::filesystem::path& journal) {
+  return journal.filename() == "_journal.json" ? journal.parent_path().parent_path() : journal;
+}
+
 // Reads both histories and reconciles them; throws BlockedError when the tool's table is
 // missing, or when refused unless `dry_run`.
-adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& revisions,
-                                    const AdoptRequest& request, const adopt::AlembicMap& alembic, std::string& table,
-                                    bool dry_run) {
+adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& revisions, const AdoptRequest& request,
+                                    const adopt::AlembicMap& alembic, std::string& table, bool dry_run) {
   const adopt::ForeignHistory history = adopt::read_foreign_history(driver, request.tool);
   if (!history.found) {
     throw BlockedError("no " + std::string(adopt::tool_name(request.tool)) + " history in the database of " +
@@ -30,9 +34,8 @@ adopt::Reconciliation reconcile_now(db::Driver& driver, const ServiceRevisions& 
   std::map<std::int64_t, Version> journal;
   if (request.journal) {
     if (request.tool != adopt::Tool::drizzle) throw UsageError("--journal is for --from drizzle");
-    std::filesystem::path root = *request.journal;
-    if (root.filename() == "_journal.json") root = root.parent_path().parent_path();
-    for (const adopt::DrizzleMigration& migration : adopt::read_drizzle_folder(root).migrations) {
+    for (const adopt::DrizzleMigration& migration :
+         adopt::read_drizzle_folder(journal_root(*request.journal)).migrations) {
       if (migration.when != 0) journal[migration.when] = migration.version;
     }
   }
@@ -56,7 +59,8 @@ AdoptReport& finalize(Operation& operation, db::Driver& driver, const AdoptReque
   }
   if (request.dry_run) return report;
   if (!operation.confirm("drop " + report.table + " (" + std::string(adopt::tool_name(request.tool)) +
-                             "'s history) from " + report.database + "; migrate's history has every revision it records",
+                             "'s history) from " + report.database +
+                             "; migrate's history has every revision it records",
                          request.service)) {
     report.declined = true;
     return report;
@@ -89,6 +93,11 @@ AdoptReport adopt_history(Operation& operation, const AdoptRequest& request) {
     const ServiceRevisions& revisions = project.revisions(service);
     const config::DatabaseUrl& url = project.url(service);
     AdoptReport report{service.name, url.redacted, {}, {}, false};
+    // A journal drizzle-kit wrote for the other dialect describes another database.
+    if (request.journal && request.tool == adopt::Tool::drizzle) {
+      adopt::check_drizzle_dialect(adopt::read_drizzle_folder(journal_root(*request.journal)), url.dialect,
+                                   "the database of " + service.name + " (" + url.redacted + ")");
+    }
     // Opening a SQLite file that is not there would create it: there is nothing to adopt.
     if (url.dialect == Dialect::sqlite && !std::filesystem::exists(url.sqlite_path)) {
       throw BlockedError("no database at " + url.redacted + ": nothing to adopt");
@@ -112,8 +121,14 @@ AdoptReport adopt_history(Operation& operation, const AdoptRequest& request) {
     for (const adopt::Reconciliation::Match& match : report.reconciliation.matched) {
       const auto revision = std::find_if(revisions.revisions.begin(), revisions.revisions.end(),
                                          [&](const Revision& r) { return r.version == match.version; });
-      HistoryRow row{service.name, revision->version, revision->name, std::string(to_string(revision->kind)),
-                     revision->checksum, operation.settings().applied_by, false, match.applied_at};
+      HistoryRow row{service.name,
+                     revision->version,
+                     revision->name,
+                     std::string(to_string(revision->kind)),
+                     revision->checksum,
+                     operation.settings().applied_by,
+                     false,
+                     match.applied_at};
       rows.push_back(std::move(row));
     }
     if (rows.empty()) return report;

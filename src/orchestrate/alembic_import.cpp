@@ -2,7 +2,9 @@
 // mode when it can, check every target, then write the files and the id mapping.
 #include "migrate/orchestrate/alembic_import.hpp"
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <system_error>
 #include <tuple>
 
@@ -17,12 +19,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Offline mode connects nowhere, but needs a URL of the right dialect.
-constexpr const char* k_offline_url = "postgresql://alembic-offline/render";
+// Offline mode connects nowhere, but needs a URL of the service's dialect. SQLite's is an
+// in-memory database: an env.py that builds an engine anyway creates no file.
+constexpr const char* k_offline_url_postgres = "postgresql://alembic-offline/render";
+constexpr const char* k_offline_url_sqlite = "sqlite://";
+// What util::run_process keeps of a child's output; offline SQL that long may be cut.
+constexpr std::size_t k_max_rendered = 64 * 1024;
+// How much of a failure's reason a refusing file quotes.
+constexpr std::size_t k_max_reason = 400;
 
+const char* offline_url(Dialect dialect) {
+  return dialect == Dialect::sqlite ? k_offline_url_sqlite : k_offline_url_postgres;
+}
+
+// A revision's SQL each way; a direction offline mode could not render is nullopt, and
+// problem says why.
 struct Rendered {
-  std::string up;
-  std::string down;
+  std::optional<std::string> up;
+  std::optional<std::string> down;
+  std::string problem;
 };
 
 std::string trim(const std::string& text) {
@@ -109,46 +124,69 @@ std::map<std::string, std::string> split_blocks(const std::string& output, bool 
   return blocks;
 }
 
+// The last line of text ("" when it has none).
+std::string last_line(const std::string& text) {
+  const std::string trimmed = trim(text);
+  const auto at = trimmed.rfind('\n');
+  return at == std::string::npos ? trimmed : trim(trimmed.substr(at + 1));
+}
+
+// Why a run of offline mode gave nothing usable: alembic's `FAILED: …` line (on stdout in
+// --sql mode, where the SQL goes too), else stderr's last line (a Python traceback's).
+std::string failure(const util::ProcessResult& failed, const std::string& of = "") {
+  if (failed.ok()) return "alembic's offline SQL" + of + " is longer than migrate reads (64 KiB)";
+  std::string why = last_line(failed.stdout_text);
+  if (why.rfind("FAILED:", 0) != 0) why = last_line(failed.stderr_text);
+  return "alembic's offline mode failed" + of + " (exit " + std::to_string(failed.exit_code) + "): " + why;
+}
+
+bool usable(const util::ProcessResult& result) { return result.ok() && result.stdout_text.size() < k_max_rendered; }
+
 // Runs Alembic's offline mode once each way over the whole graph; when that fails (one
-// revision's code needs a live database), once per revision, so that only the revisions
-// offline mode cannot render are left out. problem says why something was left out.
-std::map<std::string, Rendered> render(const std::vector<std::string>& command, const fs::path& ini,
+// revision's code needs a live database, or SQLite's batch mode would reflect a table), once
+// per revision and direction, so that only what offline mode cannot render is left out.
+// problem says why something was left out.
+std::map<std::string, Rendered> render(const std::vector<std::string>& command, const fs::path& ini, Dialect dialect,
                                        const std::vector<adopt::AlembicRevision>& revisions, std::string& problem) {
   std::map<std::string, Rendered> rendered;
+  const std::string url = offline_url(dialect);
   auto run = [&](const std::vector<std::string>& args) {
     // `env -C`: Alembic resolves script_location against the working folder.
     std::vector<std::string> argv{"/usr/bin/env", "-C", ini.parent_path().string()};
     argv.insert(argv.end(), command.begin(), command.end());
-    argv.insert(argv.end(), {"-c", ini.string(), "-x", std::string("url=") + k_offline_url});
+    argv.insert(argv.end(), {"-c", ini.string(), "-x", "url=" + url});
     argv.insert(argv.end(), args.begin(), args.end());
-    return util::run_process(argv, {{"DATABASE_URL", k_offline_url}});
-  };
-  auto failure = [](const util::ProcessResult& failed) {
-    const std::string text = trim(failed.stderr_text);
-    const auto last = text.rfind('\n');
-    return "alembic's offline mode failed (exit " + std::to_string(failed.exit_code) +
-           "): " + (last == std::string::npos ? text : text.substr(last + 1));
+    return util::run_process(argv, {{"DATABASE_URL", url}});
   };
   try {
     const util::ProcessResult up = run({"upgrade", "heads", "--sql"});
     const util::ProcessResult down = run({"downgrade", "heads:base", "--sql"});
-    if (up.ok() && down.ok()) {
+    if (usable(up) && usable(down)) {
       for (auto& [id, sql] : split_blocks(up.stdout_text, true)) rendered[id].up = sql;
       for (auto& [id, sql] : split_blocks(down.stdout_text, false)) rendered[id].down = sql;
       return rendered;
     }
-    problem = failure(up.ok() ? down : up);
+    problem = usable(up) ? failure(down, " for the downgrade") : failure(up);
     for (const adopt::AlembicRevision& revision : revisions) {
       // From one parent: a merge's other branch renders too, but only this block is kept.
       const std::string parent = revision.down_revisions.empty() ? "base" : revision.down_revisions.front();
+      Rendered& out = rendered[revision.id];
       const util::ProcessResult one_up =
           run({"upgrade", revision.down_revisions.empty() ? revision.id : parent + ":" + revision.id, "--sql"});
+      if (usable(one_up)) {
+        auto ups = split_blocks(one_up.stdout_text, true);
+        if (ups.count(revision.id) != 0) out.up = ups[revision.id];
+      } else {
+        out.problem = failure(one_up);
+      }
       const util::ProcessResult one_down = run({"downgrade", revision.id + ":" + parent, "--sql"});
-      if (!one_up.ok() || !one_down.ok()) continue;
-      auto ups = split_blocks(one_up.stdout_text, true);
-      auto downs = split_blocks(one_down.stdout_text, false);
-      if (ups.count(revision.id) == 0 || downs.count(revision.id) == 0) continue;
-      rendered[revision.id] = Rendered{ups[revision.id], downs[revision.id]};
+      if (usable(one_down)) {
+        auto downs = split_blocks(one_down.stdout_text, false);
+        if (downs.count(revision.id) != 0) out.down = downs[revision.id];
+      } else if (out.problem.empty()) {
+        out.problem = failure(one_down, " for the downgrade");
+      }
+      if ((!out.up || !out.down) && out.problem.empty()) out.problem = "alembic's offline output has no block for it";
     }
   } catch (const std::runtime_error& e) {
     problem = e.what();
@@ -167,23 +205,55 @@ std::string rendered_file(const adopt::AlembicRevision& revision, const char* di
   return text + "\n" + sql;
 }
 
-// A file that refuses to run: never a silent empty one.
-std::string refusing_file(const adopt::AlembicRevision& revision, const char* direction, const std::string& service) {
-  std::string message = "this revision came from Alembic (" + revision.id +
-                        ") and could not be rendered offline: apply it with alembic, then migrate adopt " + service +
-                        " --from alembic, or replace this file with its SQL";
-  for (std::size_t at = message.find('\''); at != std::string::npos; at = message.find('\'', at + 2)) {
-    message.insert(at, 1, '\'');
-  }
-  return header(revision, direction) +
-         "-- NOT RENDERED: Alembic's offline mode was not available or failed for it.\n"
-         "DO $$ BEGIN RAISE EXCEPTION '" +
-         message + "'; END $$;\n";
+constexpr const char* k_not_rendered_marker = "-- NOT RENDERED: ";
+
+std::string sql_string(std::string text) {
+  for (std::size_t at = text.find('\''); at != std::string::npos; at = text.find('\'', at + 2))
+    text.insert(at, 1, '\'');
+  return "'" + text + "'";
 }
 
-// Whether path may receive bytes: absent, the same, or `replaceable` (the refusing file an
-// earlier import wrote when Alembic was not available).
-bool same_or_absent(const fs::path& path, const std::string& bytes, bool& same, const std::string& replaceable = "") {
+std::string one_line(std::string text) {
+  for (char& c : text) c = (c == '\n' || c == '\r') ? ' ' : c;
+  if (text.size() > k_max_reason) text = text.substr(0, k_max_reason) + "...";
+  return text;
+}
+
+// A file that refuses to run, in the service's dialect: never a silent empty one. SQLite
+// has no statement that raises outside a trigger, so a temporary trigger raises it; the
+// revision's transaction takes the temporary table away again.
+std::string refusing_file(const adopt::AlembicRevision& revision, const char* direction, const std::string& service,
+                          Dialect dialect, const std::string& why) {
+  const std::string reason = one_line(why);
+  const std::string message = "this revision came from Alembic (" + revision.id +
+                              ") and could not be rendered offline" + (reason.empty() ? "" : " (" + reason + ")") +
+                              ": apply it with alembic, then migrate adopt " + service +
+                              " --from alembic, or replace this file with its SQL";
+  std::string text = header(revision, direction) + k_not_rendered_marker +
+                     "Alembic's offline mode was not available or failed for it.\n";
+  if (dialect == Dialect::sqlite) {
+    return text +
+           "CREATE TEMP TABLE migrate_not_rendered (id INTEGER);\n"
+           "CREATE TEMP TRIGGER migrate_not_rendered_raises BEFORE INSERT ON migrate_not_rendered\n"
+           "BEGIN SELECT RAISE(ABORT, " +
+           sql_string(message) + "); END;\nINSERT INTO migrate_not_rendered VALUES (1);\n";
+  }
+  std::string quoted = sql_string(message);
+  for (auto at = quoted.find("$$"); at != std::string::npos; at = quoted.find("$$")) quoted.replace(at, 2, "$ $");
+  return text + "DO $$ BEGIN RAISE EXCEPTION " + quoted + "; END $$;\n";
+}
+
+// Whether existing is a refusing file an import wrote for this revision and direction
+// (whatever the reason it gave, and in either dialect).
+bool is_refusing_file(const std::string& existing, const adopt::AlembicRevision& revision, const char* direction) {
+  const std::string start = header(revision, direction) + k_not_rendered_marker;
+  return existing.compare(0, start.size(), start) == 0;
+}
+
+// Whether path may receive bytes: absent, the same, or (replaceable) a refusing file an
+// earlier import wrote.
+bool same_or_absent(const fs::path& path, const std::string& bytes, bool& same,
+                    const std::function<bool(const std::string&)>& replaceable = {}) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return true;
   std::string existing;
@@ -193,17 +263,20 @@ bool same_or_absent(const fs::path& path, const std::string& bytes, bool& same, 
     throw UsageError(e.what());
   }
   same = existing == bytes;
-  return same || (!replaceable.empty() && existing == replaceable);
+  return same || (replaceable && replaceable(existing));
 }
 
 }  // namespace
 
-AlembicImportReport import_alembic(const config::Manifest& manifest, const AlembicImportRequest& request) {
+AlembicImportReport import_alembic(const config::Manifest& manifest, const AlembicImportRequest& request,
+                                   const config::DatabaseUrl& database) {
+  const Dialect dialect = database.dialect;
   const config::ServiceConfig& service = manifest.service(request.service);
   AlembicImportReport report;
   report.service = service.name;
   report.folder = request.folder;
   report.dry_run = request.dry_run;
+  report.dialect = dialect;
   report.map_file = service.migrations_dir / adopt::k_alembic_map_file;
   const adopt::AlembicMap known = adopt::read_alembic_map(report.map_file);
   const std::vector<adopt::AlembicRevision> revisions = adopt::read_alembic_folder(request.folder, known);
@@ -217,31 +290,39 @@ AlembicImportReport import_alembic(const config::Manifest& manifest, const Alemb
     report.render_problem = "no alembic.ini in or beside " + request.folder.string() + " (give --ini)";
   } else {
     for (const std::string& part : command) report.renderer += (report.renderer.empty() ? "" : " ") + part;
-    rendered = render(command, *ini, revisions, report.render_problem);
+    rendered = render(command, *ini, dialect, revisions, report.render_problem);
   }
 
   std::vector<std::pair<fs::path, std::string>> writes;
   for (const adopt::AlembicRevision& revision : revisions) {
-    AlembicImported out{revision.id,
-                        revision.version,
-                        revision.version_text,
-                        revision.name,
-                        revision.file,
-                        service.migrations_dir / (revision.stem() + ".up.sql"),
-                        service.migrations_dir / (revision.stem() + ".down.sql"),
-                        false,
-                        false};
+    AlembicImported out;
+    out.id = revision.id;
+    out.version = revision.version;
+    out.version_text = revision.version_text;
+    out.name = revision.name;
+    out.source = revision.file;
+    out.up = service.migrations_dir / (revision.stem() + ".up.sql");
+    out.down = service.migrations_dir / (revision.stem() + ".down.sql");
     const auto body = rendered.find(revision.id);
-    out.rendered = body != rendered.end();
-    const std::string up_refusing = refusing_file(revision, "upgrade", service.name);
-    const std::string down_refusing = refusing_file(revision, "downgrade", service.name);
-    const std::string up = out.rendered ? rendered_file(revision, "upgrade", body->second.up) : up_refusing;
-    const std::string down = out.rendered ? rendered_file(revision, "downgrade", body->second.down) : down_refusing;
+    const Rendered none{std::nullopt, std::nullopt, report.render_problem};
+    const Rendered& sql = body != rendered.end() ? body->second : none;
+    out.up_rendered = sql.up.has_value();
+    out.down_rendered = sql.down.has_value();
+    out.rendered = out.up_rendered && out.down_rendered;
+    if (!out.rendered) out.problem = !sql.problem.empty() ? sql.problem : report.render_problem;
+    if (!out.rendered && out.problem.empty()) out.problem = "alembic's offline output has no block for it";
+    const std::string up = sql.up ? rendered_file(revision, "upgrade", *sql.up)
+                                  : refusing_file(revision, "upgrade", service.name, dialect, out.problem);
+    const std::string down = sql.down ? rendered_file(revision, "downgrade", *sql.down)
+                                      : refusing_file(revision, "downgrade", service.name, dialect, out.problem);
     bool up_same = false;
     bool down_same = false;
-    for (const auto& [path, bytes, same, refusing] :
-         {std::tuple{out.up, up, &up_same, up_refusing}, std::tuple{out.down, down, &down_same, down_refusing}}) {
-      if (!same_or_absent(path, bytes, *same, refusing)) {
+    for (const auto& [path, bytes, same, direction] :
+         {std::tuple{out.up, up, &up_same, "upgrade"}, std::tuple{out.down, down, &down_same, "downgrade"}}) {
+      const auto replaceable = [&revision, direction = direction](const std::string& existing) {
+        return is_refusing_file(existing, revision, direction);
+      };
+      if (!same_or_absent(path, bytes, *same, replaceable)) {
         throw UsageError("cannot import Alembic revision '" + revision.id + "': " + path.string() +
                          " already holds other SQL; move it away to import again, nothing was written");
       }

@@ -19,9 +19,12 @@ ImportedRevision imported(const adopt::PlannedRevision& planned) {
 }  // namespace
 
 DrizzleImportReport import_drizzle(const config::Manifest& manifest, const std::string& service_name,
-                                   const std::filesystem::path& folder, bool dry_run) {
+                                   const std::filesystem::path& folder, const config::DatabaseUrl& database,
+                                   bool dry_run) {
   const config::ServiceConfig& service = manifest.service(service_name);
   const adopt::DrizzleFolder drizzle = adopt::read_drizzle_folder(folder);
+  adopt::check_drizzle_dialect(drizzle, database.dialect,
+                               "the database of " + service.name + " (" + database.redacted + ")");
   const adopt::DrizzleImportPlan plan = adopt::plan_drizzle_import(drizzle, service.migrations_dir);
 
   DrizzleImportReport report;

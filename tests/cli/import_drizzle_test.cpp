@@ -29,8 +29,8 @@ void write_drizzle(const TempDir& out, const std::vector<std::pair<std::string, 
   std::string journal = R"({"version": "7", "dialect": "sqlite", "entries": [)";
   for (std::size_t i = 0; i < migrations.size(); ++i) {
     journal += std::string(i == 0 ? "" : ", ") + R"({"idx": )" + std::to_string(i) +
-               R"(, "version": "6", "when": 17000000000)" + std::to_string(i) + R"(, "tag": ")" +
-               migrations[i].first + R"(", "breakpoints": true})";
+               R"(, "version": "6", "when": 17000000000)" + std::to_string(i) + R"(, "tag": ")" + migrations[i].first +
+               R"(", "breakpoints": true})";
     out.write(migrations[i].first + ".sql", migrations[i].second);
   }
   out.write("meta/_journal.json", journal + "]}");
@@ -149,8 +149,7 @@ TEST_CASE("import drizzle reads the beta one-folder-per-migration layout", "[cli
   CHECK(slurp(project.migrations() / "20250102000000_posts.up.sql") == k_posts);
 }
 
-TEST_CASE("import drizzle refuses, exit 2 and nothing written, what would not import faithfully",
-          "[cli][drizzle]") {
+TEST_CASE("import drizzle refuses, exit 2 and nothing written, what would not import faithfully", "[cli][drizzle]") {
   CliProject project;
   TempDir out;
   project.add("app", 1, "posts", "CREATE TABLE posts_by_hand (id int);");
@@ -208,4 +207,55 @@ TEST_CASE("import drizzle names an unknown service and a missing tool", "[cli][d
   CHECK_EXIT(project.run({"import", "drizzle", "nope", out.path().string()}), 2);
   CHECK_EXIT(project.run({"import", "app", out.path().string()}), 2);
   CHECK_FALSE(fs::exists(project.migrations()));
+}
+
+TEST_CASE(
+    "import drizzle and adopt --from drizzle refuse a journal written for the other database, exit 2, "
+    "nothing written",
+    "[cli][drizzle][import][adopt]") {
+  struct Case {
+    migrate::Dialect database;
+    std::string journal_dialect;
+    std::vector<std::string> named;
+  };
+  const Case which =
+      GENERATE(Case{migrate::Dialect::sqlite, "postgresql", {"\"postgresql\" (PostgreSQL)", "is SQLite"}},
+               Case{migrate::Dialect::postgres, "sqlite", {"\"sqlite\" (SQLite)", "is PostgreSQL"}},
+               Case{migrate::Dialect::sqlite, "mysql", {"\"mysql\"", "does not run"}});
+  INFO(which.journal_dialect);
+  CliProject project;
+  TempDir out;
+  write_drizzle(out, {{"0000_init", k_users}});
+  std::string journal = slurp(out.path() / "meta" / "_journal.json");
+  journal.replace(journal.find("\"sqlite\""), 8, "\"" + which.journal_dialect + "\"");
+  out.write("meta/_journal.json", journal);
+  auto db = make_test_database(which.database);
+  const std::string drizzle_table =
+      which.database == migrate::Dialect::postgres ? "drizzle.__drizzle_migrations" : "__drizzle_migrations";
+  if (which.database == migrate::Dialect::postgres) db->exec("CREATE SCHEMA drizzle");
+  db->exec("CREATE TABLE " + drizzle_table + " (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)");
+  db->exec("INSERT INTO " + drizzle_table + " (hash, created_at) VALUES ('" + migrate::util::sha256_hex(k_users) +
+           "', 170000000000)");
+  const auto history_exists = [&] {
+    return db->scalar(which.database == migrate::Dialect::postgres
+                          ? "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+                          : "SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'") != "0";
+  };
+
+  CliResult run = project.run({"import", "drizzle", "app", out.path().string()}, db.get());
+  CHECK_EXIT(run, 2);
+  for (const std::string& text : which.named) CHECK_THAT(run.err, Catch::Contains(text));
+  CHECK_THAT(run.err, Catch::Contains("nothing was written"));
+  CHECK_FALSE(fs::exists(project.migrations()));
+
+  // The same files, imported by hand: adopting with that journal is refused just the same.
+  project.write("0000_init.up.sql", k_users);
+  const auto before = snapshot(project.migrations());
+  run = project.run({"adopt", "app", "--from", "drizzle", "--journal", out.path().string(), "--json"}, db.get());
+  CHECK_EXIT(run, 2);
+  const nlohmann::json document = parse_json(run);
+  CHECK(document["exit_code"] == 2);
+  for (const std::string& text : which.named) CHECK_THAT(document["error"].get<std::string>(), Catch::Contains(text));
+  CHECK_FALSE(history_exists());
+  CHECK(snapshot(project.migrations()) == before);
 }

@@ -231,7 +231,9 @@ TEST_CASE("import alembic renders each revision with alembic's offline mode, and
 
   TestProject project;
   const std::string folder = (alembic_dir.path() / "alembic").string();
-  CliResult run = project.run({"import", "alembic", "app", folder, "--json"}, with_path(path_with(bin)));
+  // The service's database says the dialect the SQL is rendered for.
+  CliResult run =
+      project.run({"import", "alembic", "app", folder, "--json"}, by_alembic.get(), with_path(path_with(bin)));
   REQUIRE_EXIT(run, 0);
   nlohmann::json document = nlohmann::json::parse(run.out);
   REQUIRE(document["revisions"].size() == 4);
@@ -252,7 +254,7 @@ TEST_CASE("import alembic renders each revision with alembic's offline mode, and
   CHECK(map["revisions"]["004"]["down_revisions"] == nlohmann::json{"002", "003"});
 
   // A second run writes nothing.
-  run = project.run({"import", "alembic", "app", folder, "--json"}, with_path(path_with(bin)));
+  run = project.run({"import", "alembic", "app", folder, "--json"}, by_alembic.get(), with_path(path_with(bin)));
   REQUIRE_EXIT(run, 0);
   const nlohmann::json again = nlohmann::json::parse(run.out);  // kept: the loop reads into it
   for (const auto& revision : again["revisions"]) CHECK(revision["unchanged"] == true);
@@ -295,8 +297,9 @@ TEST_CASE("import alembic without alembic writes files that refuse to run, sayin
   TempDir empty_bin;
   write_project(alembic_dir);
   TestProject project;
+  auto db = make_test_database(migrate::Dialect::postgres);
   CliResult run = project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string(), "--json"},
-                              with_path(empty_bin.path().string()));
+                              db.get(), with_path(empty_bin.path().string()));
   REQUIRE_EXIT(run, 0);
   nlohmann::json document = nlohmann::json::parse(run.out);
   REQUIRE(document["revisions"].size() == 4);
@@ -306,7 +309,6 @@ TEST_CASE("import alembic without alembic writes files that refuse to run, sayin
   CHECK(slurp(project.migrations() / "001_create_users.up.sql").find("migrate adopt app --from alembic") !=
         std::string::npos);
 
-  auto db = make_test_database(migrate::Dialect::postgres);
   run = project.run({"up", "app", "--yes"}, db.get());
   CHECK_EXIT(run, 1);
   CHECK((run.out + run.err).find("could not be rendered offline") != std::string::npos);
@@ -315,7 +317,7 @@ TEST_CASE("import alembic without alembic writes files that refuse to run, sayin
   // Once alembic is there, importing again replaces the refusing files by their SQL.
   TempDir bin;
   install_alembic_command(bin);
-  run = project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string(), "--json"},
+  run = project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string(), "--json"}, db.get(),
                     with_path(path_with(bin)));
   REQUIRE_EXIT(run, 0);
   const nlohmann::json rendered = nlohmann::json::parse(run.out);  // kept: the loop reads into it
@@ -331,12 +333,13 @@ TEST_CASE("adopt --from alembic refuses an id the mapping does not know, and wri
   write_project(alembic_dir);
   TestProject project;
   TempDir empty_bin;
-  REQUIRE_EXIT(project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string()},
+  auto db = make_test_database(migrate::Dialect::postgres);
+  REQUIRE_EXIT(project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string()}, db.get(),
                            with_path(empty_bin.path().string())),
                0);
-  auto db = make_test_database(migrate::Dialect::postgres);
-  db->exec("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); "
-           "INSERT INTO alembic_version VALUES ('002'), ('beefcafe')");
+  db->exec(
+      "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); "
+      "INSERT INTO alembic_version VALUES ('002'), ('beefcafe')");
   const CliResult run = project.run({"adopt", "app", "--from", "alembic"}, db.get());
   CHECK_EXIT(run, 4);
   CHECK(run.err.find("beefcafe") != std::string::npos);
@@ -348,20 +351,21 @@ TEST_CASE("import alembic renders revision by revision when one needs a live dat
   TempDir alembic_dir;
   TempDir bin;
   write_project(alembic_dir);
-  alembic_dir.write("alembic/versions/005_needs_db.py",
-                    "\"\"\"needs the database\n\nRevision ID: 005\nRevises: 004\nCreate Date: 2024-01-05 10:00:00\n\n"
-                    "\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = '005'\ndown_revision = '004'\n\n\n"
-                    "def upgrade():\n    count = op.get_bind().execute(sa.text('SELECT count(*) FROM users')).scalar()\n"
-                    "    op.execute(\"UPDATE users SET name = name || '%d'\" % count)\n\n\ndef downgrade():\n    pass\n");
+  alembic_dir.write(
+      "alembic/versions/005_needs_db.py",
+      "\"\"\"needs the database\n\nRevision ID: 005\nRevises: 004\nCreate Date: 2024-01-05 10:00:00\n\n"
+      "\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = '005'\ndown_revision = '004'\n\n\n"
+      "def upgrade():\n    count = op.get_bind().execute(sa.text('SELECT count(*) FROM users')).scalar()\n"
+      "    op.execute(\"UPDATE users SET name = name || '%d'\" % count)\n\n\ndef downgrade():\n    pass\n");
   alembic_dir.write("alembic/versions/006_comment.py",
                     "revision = '006'\ndown_revision = '005'\n\nfrom alembic import op\n\n\ndef upgrade():\n"
                     "    op.execute(\"COMMENT ON TABLE users IS 'was in alembic_version'\")\n\n\n"
                     "def downgrade():\n    op.execute('COMMENT ON TABLE users IS NULL')\n");
   install_alembic_command(bin);
   TestProject project;
-  const CliResult run =
-      project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string(), "--json"},
-                  with_path(path_with(bin)));
+  const CliResult run = project.run({"import", "alembic", "app", (alembic_dir.path() / "alembic").string(), "--json",
+                                     "--database-url", "postgresql://render-only/app"},
+                                    with_path(path_with(bin)));
   REQUIRE_EXIT(run, 0);
   const nlohmann::json document = nlohmann::json::parse(run.out);
   REQUIRE(document["revisions"].size() == 6);

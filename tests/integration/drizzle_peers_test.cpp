@@ -28,8 +28,9 @@ const char* const k_pg_dump = "/usr/lib/postgresql/15/bin/pg_dump";
 fs::path peers_dir() {
   const char* dir = std::getenv("MIGRATE_PEERS_DIR");
   if (dir == nullptr || *dir == '\0') {
-    FAIL("MIGRATE_PEERS_DIR is not set: run the suite through deployment/test.sh, or source "
-         "deployment/lib/peers.sh and run peers_install <build dir>");
+    FAIL(
+        "MIGRATE_PEERS_DIR is not set: run the suite through deployment/test.sh, or source "
+        "deployment/lib/peers.sh and run peers_install <build dir>");
   }
   const fs::path path(dir);
   if (!fs::is_regular_file(path / "node_modules" / "drizzle-kit" / "bin.cjs")) {
@@ -38,7 +39,8 @@ fs::path peers_dir() {
   return path;
 }
 
-const std::string k_schema_v1 = R"(import { index, integer, pgEnum, pgTable, serial, text, timestamp } from "drizzle-orm/pg-core";
+const std::string k_schema_v1 =
+    R"(import { index, integer, pgEnum, pgTable, serial, text, timestamp } from "drizzle-orm/pg-core";
 
 export const mood = pgEnum("mood", ["sad", "ok", "happy"]);
 
@@ -96,8 +98,8 @@ class DrizzleProject {
   void set_schema(const std::string& text) const { m_dir.write("schema.ts", text); }
 
   void generate() const {
-    const CliResult result = node({(m_peers / "node_modules" / "drizzle-kit" / "bin.cjs").string(), "generate",
-                                   "--config", "drizzle.config.ts"});
+    const CliResult result = node(
+        {(m_peers / "node_modules" / "drizzle-kit" / "bin.cjs").string(), "generate", "--config", "drizzle.config.ts"});
     INFO(describe(result));
     REQUIRE(result.exit_code == 0);
   }
@@ -177,7 +179,8 @@ TEST_CASE("migrations drizzle-kit generated, imported and applied by migrate, eq
   drizzle.migrate_with_drizzle(*by_drizzle);
 
   TestProject project;
-  nlohmann::json imported = json_of(project.run({"import", "drizzle", "app", drizzle.out().string(), "--json"}));
+  nlohmann::json imported =
+      json_of(project.run({"import", "drizzle", "app", drizzle.out().string(), "--json"}, by_migrate.get()));
   REQUIRE(imported["written"].size() == 1);
   CHECK(imported["unchanged"].empty());
   CHECK(imported["unlisted"].empty());
@@ -197,7 +200,7 @@ TEST_CASE("migrations drizzle-kit generated, imported and applied by migrate, eq
   drizzle.generate();
   drizzle.migrate_with_drizzle(*by_drizzle);
 
-  imported = json_of(project.run({"import", "drizzle", "app", drizzle.out().string(), "--json"}));
+  imported = json_of(project.run({"import", "drizzle", "app", drizzle.out().string(), "--json"}, by_migrate.get()));
   REQUIRE(imported["written"].size() == 1);
   CHECK(imported["written"][0]["version"] == "0001");
   CHECK(imported["unchanged"].size() == 1);
@@ -221,7 +224,7 @@ TEST_CASE("a database drizzle-orm migrated is adopted without running anything, 
   drizzle.migrate_with_drizzle(*production);
 
   TestProject project;
-  json_of(project.run({"import", "drizzle", "app", drizzle.out().string(), "--json"}));
+  json_of(project.run({"import", "drizzle", "app", drizzle.out().string(), "--json"}, production.get()));
   const nlohmann::json preview =
       json_of(project.run({"adopt", "app", "--from", "drizzle", "--dry-run", "--json"}, production.get()));
   REQUIRE(preview["matched"].size() == 1);
@@ -229,7 +232,8 @@ TEST_CASE("a database drizzle-orm migrated is adopted without running anything, 
   CHECK(production->scalar("SELECT to_regclass('public.schema_migrations') IS NULL") == "t");
   const std::string before = schema_dump(*production);
 
-  const nlohmann::json adopted = json_of(project.run({"adopt", "app", "--from", "drizzle", "--json"}, production.get()));
+  const nlohmann::json adopted =
+      json_of(project.run({"adopt", "app", "--from", "drizzle", "--json"}, production.get()));
   CHECK(adopted["recorded"] == true);
   CHECK(schema_dump(*production) == before);  // nothing ran
   CHECK(migrate_checksums(*production) == drizzle_hashes(*production));
@@ -243,7 +247,7 @@ TEST_CASE("a database drizzle-orm migrated is adopted without running anything, 
              k_schema_v2_users_email);
   drizzle.set_schema(v2);
   drizzle.generate();
-  json_of(project.run({"import", "drizzle", "app", drizzle.out().string(), "--json"}));
+  json_of(project.run({"import", "drizzle", "app", drizzle.out().string(), "--json"}, production.get()));
   const nlohmann::json up = json_of(project.run({"up", "--yes", "--json"}, production.get()));
   CHECK(up["services"]["app"]["applied"] == nlohmann::json::array({"0001"}));
   auto reference = make_test_database(migrate::Dialect::postgres);
@@ -253,8 +257,9 @@ TEST_CASE("a database drizzle-orm migrated is adopted without running anything, 
   SECTION("a migration drizzle's table lacks below its newest is refused, and nothing is written") {
     auto skipped = make_test_database(migrate::Dialect::postgres);
     drizzle.migrate_with_drizzle(*skipped);
-    skipped->exec("DELETE FROM drizzle.__drizzle_migrations WHERE created_at = "
-                  "(SELECT min(created_at) FROM drizzle.__drizzle_migrations)");
+    skipped->exec(
+        "DELETE FROM drizzle.__drizzle_migrations WHERE created_at = "
+        "(SELECT min(created_at) FROM drizzle.__drizzle_migrations)");
     const CliResult refused = project.run({"adopt", "app", "--from", "drizzle"}, skipped.get());
     INFO(describe(refused));
     CHECK(refused.exit_code == 4);

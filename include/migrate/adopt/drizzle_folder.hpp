@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "migrate/model/dialect.hpp"
 #include "migrate/model/revision.hpp"
 
 namespace migrate::adopt {
@@ -18,8 +19,8 @@ enum class DrizzleLayout {
 
 /// drizzle-kit's `migrations.prefix` setting, as the tag's digits show it.
 enum class DrizzlePrefix {
-  index,      ///< `0000_`: the journal index, zero-padded to four digits
-  timestamp,  ///< `20240131120000_`: 14 digits, UTC (also the `supabase` setting)
+  index,         ///< `0000_`: the journal index, zero-padded to four digits
+  timestamp,     ///< `20240131120000_`: 14 digits, UTC (also the `supabase` setting)
   unix_seconds,  ///< `1706702400_`: 10 digits, seconds since 1970 (the `unix` setting)
 };
 
@@ -63,5 +64,12 @@ struct DrizzleFolder {
 /// `[A-Za-z0-9][A-Za-z0-9_.-]*`), two entries give the same version, or the journal's
 /// order is not the order of the versions (migrate applies ascending versions).
 DrizzleFolder read_drizzle_folder(const std::filesystem::path& root);
+
+/// Checks that drizzle-kit wrote the folder's SQL for the database's dialect: a journal
+/// `dialect` of "postgresql" (or the older "pg") runs on PostgreSQL, "sqlite" (or "turso")
+/// on SQLite; a folder without one (the beta layout) is not checked. Throws UsageError
+/// (exit 2) naming both dialects, `database` (what the caller says of the service's
+/// database, its URL redacted) and the way out.
+void check_drizzle_dialect(const DrizzleFolder& folder, Dialect dialect, const std::string& database);
 
 }  // namespace migrate::adopt

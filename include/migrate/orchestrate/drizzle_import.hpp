@@ -26,19 +26,20 @@ struct DrizzleImportReport {
   std::filesystem::path folder;  ///< the drizzle-kit out folder
   adopt::DrizzleLayout layout = adopt::DrizzleLayout::journal;
   bool dry_run = false;
-  std::vector<ImportedRevision> written;    ///< new files, journal order
-  std::vector<ImportedRevision> unchanged;  ///< already there with the same bytes
+  std::vector<ImportedRevision> written;        ///< new files, journal order
+  std::vector<ImportedRevision> unchanged;      ///< already there with the same bytes
   std::vector<std::filesystem::path> unlisted;  ///< SQL files the journal does not list, not imported
 };
 
 /// Reads and checks the whole drizzle-kit folder against the service's migrations folder
-/// first (adopt::read_drizzle_folder, adopt::plan_drizzle_import: any refusal throws
-/// UsageError with nothing written), then writes each new `<version>_<name>.up.sql` with
-/// the drizzle-kit file's bytes, atomically (temporary file, rename), creating the
+/// and its database's dialect first (adopt::read_drizzle_folder, check_drizzle_dialect,
+/// adopt::plan_drizzle_import: any refusal throws UsageError with nothing written), then writes each new
+/// `<version>_<name>.up.sql` with the drizzle-kit file's bytes, atomically (temporary file, rename), creating the
 /// migrations folder if needed. Files already there with the same bytes are left alone,
 /// so a second run writes nothing. With dry_run nothing is written. A write that fails
 /// removes the files this call wrote and throws UsageError.
 DrizzleImportReport import_drizzle(const config::Manifest& manifest, const std::string& service,
-                                   const std::filesystem::path& folder, bool dry_run);
+                                   const std::filesystem::path& folder, const config::DatabaseUrl& database,
+                                   bool dry_run);
 
 }  // namespace migrate::orchestrate

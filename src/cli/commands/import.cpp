@@ -31,7 +31,8 @@ class ImportCommand final : public Command {
     m_drizzle->fallthrough();
     m_drizzle->add_option("service", m_service, "The service whose migrations folder receives the revisions")
         ->required();
-    m_drizzle->add_option("folder", m_folder, "drizzle-kit's out folder (meta/_journal.json, or one folder per migration)")
+    m_drizzle
+        ->add_option("folder", m_folder, "drizzle-kit's out folder (meta/_journal.json, or one folder per migration)")
         ->required();
     m_drizzle->add_flag("--dry-run", m_dry_run, "List what would be written; write nothing");
     m_alembic = app.add_subcommand("alembic", "Write a service's revisions from an Alembic project (versions/*.py)");
@@ -46,9 +47,11 @@ class ImportCommand final : public Command {
   int run(const GlobalOptions& options, Io& io) override {
     if (m_alembic->parsed()) return run_alembic(options, io);
     if (!m_drizzle->parsed()) throw UsageError("import: name the tool the folder comes from: drizzle or alembic");
-    const config::Manifest manifest = config::load_manifest(options.config);
+    // The revisions are written for the service's database: its URL says the dialect.
+    orchestrate::Project project = open_project(options, db::OpenMode::read_only);
+    const config::DatabaseUrl& database = project.url(project.manifest().service(m_service));
     const orchestrate::DrizzleImportReport report =
-        orchestrate::import_drizzle(manifest, m_service, m_folder, m_dry_run);
+        orchestrate::import_drizzle(project.manifest(), m_service, m_folder, database, m_dry_run);
     const char* verb = report.dry_run ? "would write " : "wrote ";
     for (const auto& revision : report.written) {
       io.output.text() << verb << revision.file.string() << " (from " << revision.source.string() << ")\n";
@@ -59,8 +62,9 @@ class ImportCommand final : public Command {
     for (const auto& file : report.unlisted) {
       io.output.text() << "unlisted, not imported: " << file.string() << "\n";
     }
-    io.output.text() << report.service << ": " << report.written.size() << (report.dry_run ? " to write, " : " written, ")
-                     << report.unchanged.size() << " unchanged, " << report.unlisted.size() << " unlisted\n";
+    io.output.text() << report.service << ": " << report.written.size()
+                     << (report.dry_run ? " to write, " : " written, ") << report.unchanged.size() << " unchanged, "
+                     << report.unlisted.size() << " unlisted\n";
     Json unlisted = Json::array();
     for (const auto& file : report.unlisted) unlisted.push_back(file.string());
     return io.output.success({{"service", report.service},
@@ -74,8 +78,10 @@ class ImportCommand final : public Command {
 
  private:
   int run_alembic(const GlobalOptions& options, Io& io) {
-    const config::Manifest manifest = config::load_manifest(options.config);
-    const orchestrate::AlembicImportReport report = orchestrate::import_alembic(manifest, m_alembic_request);
+    orchestrate::Project project = open_project(options, db::OpenMode::read_only);
+    const config::DatabaseUrl& database = project.url(project.manifest().service(m_alembic_request.service));
+    const orchestrate::AlembicImportReport report =
+        orchestrate::import_alembic(project.manifest(), m_alembic_request, database);
     std::ostream& out = io.output.text();
     Json revisions = Json::array();
     std::size_t written = 0;
@@ -85,7 +91,11 @@ class ImportCommand final : public Command {
       written += revision.unchanged ? 0 : 1;
       refusing += revision.rendered ? 0 : 1;
       out << verb << revision.up.string() << " (Alembic " << revision.id << ", "
-          << (revision.rendered ? "rendered offline" : "NOT RENDERED: it refuses to run") << ")\n";
+          << (revision.rendered      ? "rendered offline"
+              : revision.up_rendered ? "downgrade NOT RENDERED: its .down.sql refuses to run"
+                                     : "NOT RENDERED: it refuses to run")
+          << ")\n";
+      if (!revision.rendered) out << "  why: " << revision.problem << "\n";
       revisions.push_back({{"id", revision.id},
                            {"version", revision.version_text},
                            {"name", revision.name},
@@ -93,13 +103,20 @@ class ImportCommand final : public Command {
                            {"up", revision.up.string()},
                            {"down", revision.down.string()},
                            {"rendered", revision.rendered},
+                           {"up_rendered", revision.up_rendered},
+                           {"down_rendered", revision.down_rendered},
+                           {"problem", revision.problem},
                            {"unchanged", revision.unchanged}});
     }
-    if (!report.render_problem.empty()) {
-      io.output.always() << "warning: " << report.render_problem << "; " << refusing
-                       << " revision file(s) refuse to run until replaced by their SQL, or apply them with alembic "
-                          "and `migrate adopt "
-                       << report.service << " --from alembic`\n";
+    if (refusing > 0) {
+      std::string why = report.render_problem;
+      for (const orchestrate::AlembicImported& revision : report.revisions) {
+        if (why.empty()) why = revision.problem;
+      }
+      io.output.always() << "warning: " << why << "; " << refusing
+                         << " revision file(s) refuse to run until replaced by their SQL, or apply them with alembic "
+                            "and `migrate adopt "
+                         << report.service << " --from alembic`\n";
     }
     out << report.service << ": " << written << (report.dry_run ? " to write, " : " written, ")
         << report.revisions.size() - written << " unchanged, " << refusing << " not rendered; ids in "
@@ -108,6 +125,7 @@ class ImportCommand final : public Command {
                               {"folder", report.folder.string()},
                               {"map", report.map_file.string()},
                               {"dry_run", report.dry_run},
+                              {"dialect", std::string(to_string(report.dialect))},
                               {"renderer", report.renderer},
                               {"render_problem", report.render_problem},
                               {"revisions", revisions}});
