@@ -236,13 +236,18 @@ TEST_CASE("transfer: a copy killed at random moments resumes with no duplicate a
   for (int i = 1; i <= k_rows; ++i) sql += "INSERT INTO item VALUES (" + std::to_string(i) + ", 'p" + std::to_string(i) + "');";
   source->exec(sql + "COMMIT;");
   CliProject project;
-  project.add("bot", 1, "item", "CREATE TABLE item (id bigint PRIMARY KEY, payload text NOT NULL);\n");
+  // A trigger makes each row take a little time, so the copy lasts seconds whatever the
+  // machine and every kill lands somewhere in it.
+  project.add("bot", 1, "item",
+              "CREATE TABLE item (id bigint PRIMARY KEY, payload text NOT NULL);\n"
+              "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0001); RETURN NEW; END $$;\n"
+              "CREATE TRIGGER slow BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION slow();\n");
   write_manifest(project, *target,
                  "[transfers.items]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\nbatch = 300\n");
   REQUIRE_EXIT(project.run({"up", "--yes"}), 0);
 
   std::mt19937 random(20261207);
-  std::uniform_int_distribution<int> delay_ms(20, 400);
+  std::uniform_int_distribution<int> delay_ms(20, 900);
   int kills = 0;
   for (int trial = 0; trial < 6; ++trial) {
     auto child = project.start({"transfer", "run", "items", "--yes", "--no-backup"});
@@ -333,7 +338,7 @@ TEST_CASE("transfer: SIGINT stops the copy now, rolls back the open chunk, keeps
   CHECK(std::stoi(copied) % 2000 == 0);
   CHECK(std::stoi(copied) < 60000);
   // Nothing of it is still running in the server.
-  CHECK(target->scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate transfer'") == "0");
+  CHECK(target->scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate transfer' AND datname = current_database()") == "0");
   bool said = false;
   for (const auto& line : project.audit()) {
     if (line["event"] == "interrupted" || (line["event"] == "transfer" && line["ok"] == false)) {
