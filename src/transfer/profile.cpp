@@ -57,14 +57,10 @@ bool is_address(std::string_view text, int family, int max_prefix) {
 db::CellKind postgres_kind(const std::string& declared_type) {
   switch (categorize(declared_type)) {
     case TypeCategory::boolean:
-    case TypeCategory::integer:
-      return db::CellKind::integer;
-    case TypeCategory::numeric:
-      return db::CellKind::real;
-    case TypeCategory::bytea:
-      return db::CellKind::blob;
-    default:
-      return db::CellKind::text;
+    case TypeCategory::integer: return db::CellKind::integer;
+    case TypeCategory::numeric: return db::CellKind::real;
+    case TypeCategory::bytea: return db::CellKind::blob;
+    default: return db::CellKind::text;
   }
 }
 
@@ -95,7 +91,8 @@ void read_defaults(db::DataConnection& connection, TableProfile& profile) {
           ? "SELECT name, dflt_value FROM pragma_table_xinfo(" + connection.quote(profile.name) +
                 ") WHERE dflt_value IS NOT NULL"
           : "SELECT column_name, column_default FROM information_schema.columns WHERE table_schema = "
-            "current_schema() AND table_name = " + connection.quote(profile.name) + " AND column_default IS NOT NULL";
+            "current_schema() AND table_name = " +
+                connection.quote(profile.name) + " AND column_default IS NOT NULL";
   for (const db::Row& row : connection.query(sql)) {
     for (ColumnProfile& column : profile.columns) {
       if (column.name == row[0].text) column.default_sql = row[1].text;
@@ -109,8 +106,8 @@ void read_unique_constraints(db::DataConnection& connection, TableProfile& profi
   for (const db::Row& index : connection.query("SELECT name FROM pragma_index_list(" + connection.quote(profile.name) +
                                                ") WHERE origin = 'u' ORDER BY name")) {
     std::vector<std::string> columns;
-    for (const db::Row& column :
-         connection.query("SELECT name FROM pragma_index_info(" + connection.quote(index[0].text) + ") ORDER BY seqno")) {
+    for (const db::Row& column : connection.query("SELECT name FROM pragma_index_info(" +
+                                                  connection.quote(index[0].text) + ") ORDER BY seqno")) {
       columns.push_back(column[0].text);
     }
     profile.unique_constraints.push_back(std::move(columns));
@@ -120,8 +117,8 @@ void read_unique_constraints(db::DataConnection& connection, TableProfile& profi
 void find_duplicate_keys(db::DataConnection& connection, const db::TableInfo& table, TableProfile& profile) {
   std::vector<std::string> key;
   for (const std::string& column : table.primary_key) key.push_back(quote_name(column));
-  const std::string groups = "SELECT " + join(key, ", ") + ", count(*) FROM " + quote_name(table.name) +
-                             " GROUP BY " + join(key, ", ") + " HAVING count(*) > 1";
+  const std::string groups = "SELECT " + join(key, ", ") + ", count(*) FROM " + quote_name(table.name) + " GROUP BY " +
+                             join(key, ", ") + " HAVING count(*) > 1";
   const std::vector<db::Row> total = connection.query("SELECT count(*) FROM (" + groups + ") AS duplicates");
   const std::int64_t count = total.empty() ? 0 : parse_integer(total[0][0].text).value_or(0);
   if (count == 0) return;
@@ -145,7 +142,10 @@ void add_column_problems(const db::TableInfo& table, TableProfile& profile) {
     const bool in_key =
         std::find(table.primary_key.begin(), table.primary_key.end(), column.name) != table.primary_key.end();
     if (in_key && column.nulls > 0) {
-      profile.problems.push_back({ProfileProblemKind::null_in_key, column.name, column.nulls, {},
+      profile.problems.push_back({ProfileProblemKind::null_in_key,
+                                  column.name,
+                                  column.nulls,
+                                  {},
                                   "primary-key column " + column.name + " holds NULL in " +
                                       plural(column.nulls, "row", "rows") +
                                       ": PostgreSQL refuses NULL keys; give those rows a key first"});
@@ -167,7 +167,10 @@ void add_column_problems(const db::TableInfo& table, TableProfile& profile) {
       if (column.reals > 0) kinds.push_back(plural(column.reals, "real", "reals"));
       if (column.texts > 0) kinds.push_back(plural(column.texts, "text", "texts"));
       if (column.blobs > 0) kinds.push_back(plural(column.blobs, "blob", "blobs"));
-      profile.problems.push_back({ProfileProblemKind::mixed_kinds, column.name, column.non_null, {},
+      profile.problems.push_back({ProfileProblemKind::mixed_kinds,
+                                  column.name,
+                                  column.non_null,
+                                  {},
                                   "column " + column.name + " mixes kinds of values (" + join(kinds, ", ") +
                                       "): it can only become text unless the source is cleaned first"});
     }
@@ -214,9 +217,13 @@ bool is_uuid_text(std::string_view text) {
   return true;
 }
 
-bool is_ipv4_text(std::string_view text) { return text.find(':') == std::string_view::npos && is_address(text, AF_INET, 32); }
+bool is_ipv4_text(std::string_view text) {
+  return text.find(':') == std::string_view::npos && is_address(text, AF_INET, 32);
+}
 
-bool is_ipv6_text(std::string_view text) { return text.find(':') != std::string_view::npos && is_address(text, AF_INET6, 128); }
+bool is_ipv6_text(std::string_view text) {
+  return text.find(':') != std::string_view::npos && is_address(text, AF_INET6, 128);
+}
 
 int iso_8601_kind(std::string_view text) {
   if (text.size() < 10 || !digits(text, 0, 4) || text[4] != '-' || !digits(text, 5, 2) || text[7] != '-' ||
@@ -254,9 +261,7 @@ int iso_8601_kind(std::string_view text) {
 
 bool count_value(ColumnProfile& column, const db::Cell& cell) {
   switch (cell.kind) {
-    case db::CellKind::null:
-      ++column.nulls;
-      return false;
+    case db::CellKind::null: ++column.nulls; return false;
     case db::CellKind::integer: {
       ++column.non_null;
       ++column.integers;
@@ -275,8 +280,7 @@ bool count_value(ColumnProfile& column, const db::Cell& cell) {
       ++column.non_null;
       ++column.blobs;
       return false;
-    case db::CellKind::text:
-      break;
+    case db::CellKind::text: break;
   }
   ++column.non_null;
   ++column.texts;
@@ -310,7 +314,7 @@ TableProfile profile_table(db::DataConnection& connection, const db::TableInfo& 
   profile.name = table.name;
   std::vector<db::CellKind> kinds;  // PostgreSQL: the kind each column's text stands for
   std::vector<bool> booleans;
-  std::vector<std::size_t> key;     // positions of the primary-key columns
+  std::vector<std::size_t> key;  // positions of the primary-key columns
   db::Scan scan;
   scan.table = table.name;
   for (const db::ColumnInfo& info : table.columns) {
@@ -350,9 +354,8 @@ TableProfile profile_table(db::DataConnection& connection, const db::TableInfo& 
         if (!count_value(profile.columns[c], *value)) continue;
         std::vector<std::string> parts;
         for (std::size_t k : key) parts.push_back(table.columns[k].name + "=" + show(row[k]));
-        profile.columns[c].not_json_rows.push_back(
-            parts.empty() ? "row " + std::to_string(profile.rows_profiled)
-                          : join(parts, ", "));
+        profile.columns[c].not_json_rows.push_back(parts.empty() ? "row " + std::to_string(profile.rows_profiled)
+                                                                 : join(parts, ", "));
       }
     }
   }
@@ -365,7 +368,10 @@ TableProfile profile_table(db::DataConnection& connection, const db::TableInfo& 
   read_defaults(connection, profile);
   read_unique_constraints(connection, profile);
   if (table.primary_key.empty()) {
-    profile.problems.push_back({ProfileProblemKind::no_primary_key, "", profile.rows, {},
+    profile.problems.push_back({ProfileProblemKind::no_primary_key,
+                                "",
+                                profile.rows,
+                                {},
                                 "table " + table.name +
                                     " has no primary key: a copy cannot be resumed by key nor upserted; give it one, "
                                     "or copy it whole into an empty table"});
@@ -379,7 +385,8 @@ TableProfile profile_table(db::DataConnection& connection, const db::TableInfo& 
 SourceProfile profile_source(db::DataConnection& connection, std::int64_t sample) {
   SourceProfile profile;
   profile.dialect = connection.dialect();
-  for (const db::TableInfo& table : connection.tables()) profile.tables.push_back(profile_table(connection, table, sample));
+  for (const db::TableInfo& table : connection.tables())
+    profile.tables.push_back(profile_table(connection, table, sample));
   return profile;
 }
 

@@ -53,8 +53,8 @@ std::string plural(std::int64_t count, const std::string& one, const std::string
 // What a declared SQLite type says, read the way SQLite reads it (type affinity) plus the
 // names that carry a meaning beyond affinity (BOOLEAN, DATETIME, JSON, UUID).
 struct Declared {
-  std::string text;  ///< as declared
-  std::string base;  ///< upper-cased, without "(…)"
+  std::string text;    ///< as declared
+  std::string base;    ///< upper-cased, without "(…)"
   std::string params;  ///< "(10,2)" or empty
   enum class Affinity { integer, text, blob, real, numeric } affinity = Affinity::numeric;
 
@@ -109,14 +109,16 @@ std::optional<ColumnDecision> by_values(const ColumnDecision& d, const Declared&
     return decided(d, "bytea", "blobs beside other values: bytea keeps every value's bytes");
   }
   if (numbers && p.texts > 0) {
-    return decided(d, "text", "mixed kinds of values (" + plural(p.integers + p.reals, "number", "numbers") + ", " +
-                                  plural(p.texts, "text", "texts") + ")");
+    return decided(d, "text",
+                   "mixed kinds of values (" + plural(p.integers + p.reals, "number", "numbers") + ", " +
+                       plural(p.texts, "text", "texts") + ")");
   }
-  const bool integer_like = declared.affinity == Declared::Affinity::integer || declared.boolean() ||
-                            declared.base.empty();
+  const bool integer_like =
+      declared.affinity == Declared::Affinity::integer || declared.boolean() || declared.base.empty();
   if (p.all(p.zero_one) && (declared.boolean() || (integer_like && is_flag_name(d.source)))) {
-    return decided(d, "boolean", declared.boolean() ? "declared " + declared.base + ", all values 0/1"
-                                                    : "all values 0/1 in a flag column");
+    return decided(
+        d, "boolean",
+        declared.boolean() ? "declared " + declared.base + ", all values 0/1" : "all values 0/1 in a flag column");
   }
   if (declared.time() || is_time_name(d.source)) {
     const std::string hint = time_hint(declared, d.source);
@@ -135,8 +137,9 @@ std::optional<ColumnDecision> by_values(const ColumnDecision& d, const Declared&
   if (p.all(p.uuids)) return decided(d, "uuid", "all values UUIDs");
   if (p.all(p.ipv4 + p.ipv6)) return decided(d, "inet", "all values IP addresses");
   if (p.texts > 0 && p.json * 2 > p.non_null) {
-    return decided(d, "text", "mostly JSON, but " + plural(p.not_json, "value is", "values are") +
-                                  " not valid JSON: text until they are fixed");
+    return decided(d, "text",
+                   "mostly JSON, but " + plural(p.not_json, "value is", "values are") +
+                       " not valid JSON: text until they are fixed");
   }
   if (p.texts > 0 && declared.affinity != Declared::Affinity::text && !declared.base.empty() &&
       declared.affinity != Declared::Affinity::blob) {
@@ -166,8 +169,7 @@ ColumnDecision by_declared_type(const ColumnDecision& d, const Declared& declare
       return decided(d, "bigint", said);
     case Declared::Affinity::text:
       return decided(d, "text", declared.params.empty() ? said : said + " (SQLite does not enforce lengths)");
-    case Declared::Affinity::real:
-      return decided(d, "double precision", said);
+    case Declared::Affinity::real: return decided(d, "double precision", said);
     case Declared::Affinity::blob:
       if (declared.base.empty()) {
         if (texts || p == nullptr) return decided(d, "text", said);
@@ -175,8 +177,7 @@ ColumnDecision by_declared_type(const ColumnDecision& d, const Declared& declare
         return decided(d, "bigint", said + ", all values integers");
       }
       return decided(d, "bytea", said);
-    case Declared::Affinity::numeric:
-      break;
+    case Declared::Affinity::numeric: break;
   }
   if (declared.decimal()) return decided(d, "numeric" + declared.params, said);
   if (texts) return decided(d, "text", said);
@@ -278,8 +279,7 @@ std::optional<std::string> portable_default(const std::string& sqlite_default, c
     case TypeCategory::date:
       if (iso_8601_kind(v) != 0) return sql_string(v);
       return std::nullopt;  // an epoch number default would not be a time
-    case TypeCategory::text:
-      return sql_string(v);
+    case TypeCategory::text: return sql_string(v);
     default:
       if (lower(type) == "inet" && (is_ipv4_text(v) || is_ipv6_text(v))) return sql_string(v);
       return std::nullopt;
@@ -330,9 +330,9 @@ ColumnDecision decide(const Source& table, const db::ColumnInfo& column, const s
     }
   }
   if (column.identity && table.info->primary_key.size() == 1) {
-    return decided(d, k_identity,
-                   table.info->autoincrement ? "INTEGER PRIMARY KEY AUTOINCREMENT → identity"
-                                             : "INTEGER PRIMARY KEY → identity");
+    return decided(
+        d, k_identity,
+        table.info->autoincrement ? "INTEGER PRIMARY KEY AUTOINCREMENT → identity" : "INTEGER PRIMARY KEY → identity");
   }
   const Declared declared(column.declared_type);
   const ColumnProfile* p = table.profile != nullptr ? table.profile->column(column.name) : nullptr;
@@ -369,11 +369,49 @@ bool is_unique_key(const Source& parent, const std::vector<std::string>& source_
 }
 
 struct ForeignKeyDraft {
-  std::string child;   ///< target table
-  std::string parent;  ///< target table
-  std::string clause;  ///< FOREIGN KEY (…) REFERENCES …
+  std::string child;                            ///< target table
+  std::string parent;                           ///< target table
+  std::vector<std::string> columns;             ///< the child's target columns
+  std::vector<std::string> referenced_columns;  ///< the parent's target columns
+  std::string clause;                           ///< FOREIGN KEY (…) REFERENCES …
   std::string name;
 };
+
+// The base type a referencing column must share with the column it references.
+std::string key_type(const std::string& type) { return type == k_identity ? "bigint" : type; }
+
+ColumnDecision* find_decision(std::map<std::string, std::vector<ColumnDecision>>& decisions, const std::string& table,
+                              const std::string& column) {
+  for (ColumnDecision& decision : decisions[table]) {
+    if (decision.target == column) return &decision;
+  }
+  return nullptr;
+}
+
+// PostgreSQL refuses a foreign key between columns of incompatible types (text -> uuid):
+// a referencing column takes the type of the column it references, unless the spec set it.
+// Repeated so that chains (c -> b -> a) settle.
+void align_foreign_key_types(std::map<std::string, std::vector<ColumnDecision>>& decisions,
+                             const std::map<std::string, std::vector<ForeignKeyDraft>>& foreign_keys) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [table, drafts] : foreign_keys) {
+      for (const ForeignKeyDraft& fk : drafts) {
+        for (std::size_t i = 0; i < fk.columns.size(); ++i) {
+          ColumnDecision* child = find_decision(decisions, fk.child, fk.columns[i]);
+          const ColumnDecision* parent = find_decision(decisions, fk.parent, fk.referenced_columns[i]);
+          if (child == nullptr || parent == nullptr || child == parent || child->reason == "set in the spec" ||
+              child->target_type == k_identity || key_type(child->target_type) == key_type(parent->target_type)) {
+            continue;
+          }
+          child->target_type = key_type(parent->target_type);
+          child->reason = "references " + fk.parent + "." + parent->target + " (" + child->target_type + ")";
+          changed = true;
+        }
+      }
+    }
+  }
+}
 
 std::string constraint_name(const std::string& table, const std::vector<std::string>& columns, const std::string& end) {
   std::string name = table;
@@ -421,6 +459,8 @@ std::optional<ForeignKeyDraft> draft_foreign_key(const Source& child, const db::
     to.push_back(*parent_column);
   }
   draft.name = constraint_name(child.target, from, "fkey");
+  draft.columns = from;
+  draft.referenced_columns = to;
   draft.clause = "FOREIGN KEY (" + quoted_list(from) + ") REFERENCES " + q(draft.parent) + " (" + quoted_list(to) + ")";
   return draft;
 }
@@ -434,8 +474,8 @@ std::string column_line(const ColumnDecision& decision, const db::ColumnInfo& co
     if (auto value = portable_default(*p->default_sql, decision.target_type)) {
       line += " DEFAULT " + *value;
     } else {
-      notes.push_back("column " + decision.target + ": DEFAULT " + one_line(*p->default_sql) +
-                      " is not portable to " + decision.target_type + "; left out");
+      notes.push_back("column " + decision.target + ": DEFAULT " + one_line(*p->default_sql) + " is not portable to " +
+                      decision.target_type + "; left out");
     }
   }
   return line;
@@ -500,6 +540,13 @@ SchemaDraft draft_schema(const std::vector<db::TableInfo>& tables, const SourceP
     }
   }
 
+  std::map<std::string, std::vector<ColumnDecision>> decisions;  // by target table
+  for (const auto& [key, source] : sources) {
+    for (const auto& [from, to] : source.kept)
+      decisions[source.target].push_back(decide(source, *source.info->column(from), to));
+  }
+  align_foreign_key_types(decisions, foreign_keys);
+
   SchemaDraft out;
   std::set<std::string> created;
   std::vector<ForeignKeyDraft> deferred;  // references to tables created later: a cycle
@@ -509,11 +556,9 @@ SchemaDraft draft_schema(const std::vector<db::TableInfo>& tables, const SourceP
     TableDecision table{source.info->name, target, {}, notes[target]};
     std::vector<std::string> lines;
     std::vector<std::string> indexes;
-    for (const auto& [from, to] : source.kept) {
-      const db::ColumnInfo& column = *source.info->column(from);
-      ColumnDecision decision = decide(source, column, to);
-      lines.push_back(column_line(decision, column, source.profile, table.notes));
-      if (decision.target_type == "jsonb") indexes.push_back(gin_index(target, to));
+    for (ColumnDecision& decision : decisions[target]) {
+      lines.push_back(column_line(decision, *source.info->column(decision.source), source.profile, table.notes));
+      if (decision.target_type == "jsonb") indexes.push_back(gin_index(target, decision.target));
       table.columns.push_back(std::move(decision));
     }
     std::vector<std::string> key;

@@ -32,7 +32,8 @@ bool tokenize(const std::string& sql, std::vector<Token>& tokens) {
       while (i < sql.size() && sql[i] != '\n') ++i;
     } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$') {
       const std::size_t start = i;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$')) ++i;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$'))
+        ++i;
       tokens.push_back({Token::word, sql.substr(start, i - start)});
     } else if (c == '"' || c == '`' || c == '[' || c == '\'') {
       const char close = c == '[' ? ']' : c;

@@ -168,7 +168,8 @@ TEST_CASE("a SQLite source is profiled, its drafted schema applies to PostgreSQL
 
   SECTION("a sample counts its first rows and still knows the table's size") {
     const std::vector<db::TableInfo> tables = source->tables();
-    const auto info = std::find_if(tables.begin(), tables.end(), [](const db::TableInfo& t) { return t.name == "events"; });
+    const auto info =
+        std::find_if(tables.begin(), tables.end(), [](const db::TableInfo& t) { return t.name == "events"; });
     REQUIRE(info != tables.end());
     const transfer::TableProfile events = transfer::profile_table(*source, *info, 2);
     CHECK(events.name == "events");
@@ -184,11 +185,11 @@ TEST_CASE("a SQLite source is profiled, its drafted schema applies to PostgreSQL
     pg->exec(draft.up_sql);
 
     std::vector<std::string> types;
-    for (const auto& row : pg->query(
-             "SELECT table_name || '.' || column_name || ' ' || data_type || CASE WHEN is_identity = 'YES' THEN "
-             "' identity' ELSE '' END || CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END || "
-             "coalesce(' default ' || column_default, '') FROM information_schema.columns "
-             "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position")) {
+    for (const auto& row :
+         pg->query("SELECT table_name || '.' || column_name || ' ' || data_type || CASE WHEN is_identity = 'YES' THEN "
+                   "' identity' ELSE '' END || CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END || "
+                   "coalesce(' default ' || column_default, '') FROM information_schema.columns "
+                   "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position")) {
       types.push_back(row[0]);
     }
     const std::vector<std::string> expected{

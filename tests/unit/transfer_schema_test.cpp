@@ -72,11 +72,23 @@ TEST_CASE("profiling recognises UUIDs, IP addresses and ISO-8601 text", "[unit][
 }
 
 TEST_CASE("counting values keeps kinds and what they look like apart", "[unit][transfer]") {
-  transfer::ColumnProfile column = values(
-      "c", {integer(0), integer(1), integer(1'700'000'000), integer(1'700'000'000'000), {CellKind::real, "1.5"},
-            text("{\"a\": 1}"), text("[1, 2]"), text("\"scalar\""), text("{broken"), text("plain words"),
-            text("123e4567-e89b-12d3-a456-426614174000"), text("10.1.2.3"), text("fe80::1"), text("2024-05-01"),
-            text("2024-05-01T10:00:00Z"), {CellKind::blob, std::string("\0\1", 2)}, {CellKind::null, ""}});
+  transfer::ColumnProfile column = values("c", {integer(0),
+                                                integer(1),
+                                                integer(1'700'000'000),
+                                                integer(1'700'000'000'000),
+                                                {CellKind::real, "1.5"},
+                                                text("{\"a\": 1}"),
+                                                text("[1, 2]"),
+                                                text("\"scalar\""),
+                                                text("{broken"),
+                                                text("plain words"),
+                                                text("123e4567-e89b-12d3-a456-426614174000"),
+                                                text("10.1.2.3"),
+                                                text("fe80::1"),
+                                                text("2024-05-01"),
+                                                text("2024-05-01T10:00:00Z"),
+                                                {CellKind::blob, std::string("\0\1", 2)},
+                                                {CellKind::null, ""}});
   CHECK(column.nulls == 1);
   CHECK(column.non_null == 16);
   CHECK(column.integers == 4);
@@ -270,27 +282,21 @@ TEST_CASE("the spec's renames, skips and type overrides shape the draft", "[unit
   INFO(draft.up_sql);
   CHECK(has(draft.up_sql, "CREATE TABLE \"articles\" ("));
   CHECK(has(draft.up_sql, "CREATE INDEX \"posts_body\" ON \"articles\" (\"content\");"));
-  CHECK(has(draft.up_sql, "index left out: CREATE INDEX posts_legacy ON posts (legacy) (column legacy is not carried over)"));
+  CHECK(has(draft.up_sql,
+            "index left out: CREATE INDEX posts_legacy ON posts (legacy) (column legacy is not carried over)"));
   CHECK_FALSE(has(draft.up_sql, "junk"));
   CHECK(draft.down_sql == "DROP TABLE \"articles\";\n");
 }
 
-TEST_CASE("tables come in foreign-key order, cycles closed by ALTER TABLE, and drop in reverse",
-          "[unit][transfer]") {
+TEST_CASE("tables come in foreign-key order, cycles closed by ALTER TABLE, and drop in reverse", "[unit][transfer]") {
   // comments -> posts -> users; users.best_comment -> comments closes a cycle;
   // comments.parent_id -> comments references itself; tags.post -> posts without columns.
-  TableInfo users{"users",
-                  {{"id", "INTEGER", false, true, true}, {"best_comment", "INTEGER", false, false, false}},
-                  {"id"},
-                  {{{"best_comment"}, "comments", {"id"}}},
-                  {},
-                  false};
-  TableInfo posts{"posts",
-                  {{"id", "INTEGER", false, true, true}, {"author", "INTEGER", true, false, false}},
-                  {"id"},
-                  {{{"author"}, "users", {"id"}}},
-                  {},
-                  false};
+  TableInfo users{"users", {{"id", "INTEGER", false, true, true}, {"best_comment", "INTEGER", false, false, false}},
+                  {"id"},  {{{"best_comment"}, "comments", {"id"}}},
+                  {},      false};
+  TableInfo posts{"posts", {{"id", "INTEGER", false, true, true}, {"author", "INTEGER", true, false, false}},
+                  {"id"},  {{{"author"}, "users", {"id"}}},
+                  {},      false};
   TableInfo comments{"comments",
                      {{"id", "INTEGER", false, true, true},
                       {"post_id", "INTEGER", true, false, false},
@@ -311,27 +317,30 @@ TEST_CASE("tables come in foreign-key order, cycles closed by ALTER TABLE, and d
   INFO(draft.up_sql);
   // The cycle users -> comments -> posts -> users is broken by name: comments first.
   CHECK(order == std::vector<std::string>{"comments", "users", "posts", "tags"});
-  CHECK(has(draft.up_sql, "  CONSTRAINT \"comments_parent_id_fkey\" FOREIGN KEY (\"parent_id\") REFERENCES "
-                          "\"comments\" (\"id\")"));
+  CHECK(has(draft.up_sql,
+            "  CONSTRAINT \"comments_parent_id_fkey\" FOREIGN KEY (\"parent_id\") REFERENCES "
+            "\"comments\" (\"id\")"));
   CHECK(has(draft.up_sql, "  CONSTRAINT \"tags_post_fkey\" FOREIGN KEY (\"post\") REFERENCES \"posts\" (\"id\")"));
   CHECK(has(draft.up_sql, "  PRIMARY KEY (\"post\", \"tag\")"));
   CHECK(has(draft.up_sql, "-- \"tags\": foreign key tags (tag) → missing left out: the source has no table missing"));
-  CHECK(has(draft.up_sql, "ALTER TABLE \"comments\" ADD CONSTRAINT \"comments_post_id_fkey\" FOREIGN KEY (\"post_id\") "
-                          "REFERENCES \"posts\" (\"id\");"));
+  CHECK(has(draft.up_sql,
+            "ALTER TABLE \"comments\" ADD CONSTRAINT \"comments_post_id_fkey\" FOREIGN KEY (\"post_id\") "
+            "REFERENCES \"posts\" (\"id\");"));
   CHECK(draft.down_sql ==
         "ALTER TABLE \"comments\" DROP CONSTRAINT \"comments_post_id_fkey\";\n"
         "DROP TABLE \"tags\";\nDROP TABLE \"posts\";\nDROP TABLE \"users\";\nDROP TABLE \"comments\";\n");
 }
 
 TEST_CASE("a foreign key to columns that are neither key nor unique is left out with a note", "[unit][transfer]") {
-  TableInfo parent{"parent", {{"id", "INTEGER", false, true, true}, {"code", "TEXT", false, false, false}},
-                   {"id"}, {}, {"CREATE UNIQUE INDEX parent_code ON parent (code)"}, false};
-  TableInfo child{"child",
-                  {{"code", "TEXT", false, false, false}, {"name", "TEXT", false, false, false}},
-                  {},
-                  {{{"code"}, "parent", {"code"}}, {{"name"}, "parent", {"name"}}},
-                  {},
-                  false};
+  TableInfo parent{"parent",
+                   {{"id", "INTEGER", false, true, true}, {"code", "TEXT", false, false, false}},
+                   {"id"},
+                   {},
+                   {"CREATE UNIQUE INDEX parent_code ON parent (code)"},
+                   false};
+  TableInfo child{"child", {{"code", "TEXT", false, false, false}, {"name", "TEXT", false, false, false}},
+                  {},      {{{"code"}, "parent", {"code"}}, {{"name"}, "parent", {"name"}}},
+                  {},      false};
   const transfer::SchemaDraft draft = transfer::draft_schema({child, parent}, {}, {});
   INFO(draft.up_sql);
   CHECK(has(draft.up_sql, "FOREIGN KEY (\"code\") REFERENCES \"parent\" (\"code\")"));
@@ -366,4 +375,34 @@ TEST_CASE("SQLite indexes are written again for PostgreSQL, or left out with the
     INFO(c.sqlite);
     CHECK(transfer::translate_index(c.sqlite, "persons", keep) == c.postgres);
   }
+}
+
+TEST_CASE("a referencing column takes the type of the column it references", "[unit][transfer]") {
+  // tokens.id holds UUIDs (uuid); sessions.token_id is empty (text by its declared type) and
+  // audit.session_token references sessions.token_id: both follow, or the keys would not match.
+  TableInfo tokens{"tokens", {{"id", "TEXT", true, false, false}}, {"id"}, {}, {}, false};
+  TableInfo sessions{"sessions",
+                     {{"token_id", "TEXT", false, false, false}, {"pinned", "TEXT", false, false, false}},
+                     {"token_id"},
+                     {{{"token_id"}, "tokens", {"id"}}},
+                     {},
+                     false};
+  TableInfo audit{"audit",
+                  {{"id", "INTEGER", false, true, true}, {"session_token", "TEXT", false, false, false}},
+                  {"id"},
+                  {{{"session_token"}, "sessions", {"token_id"}}},
+                  {},
+                  false};
+  transfer::TableProfile profile;
+  profile.name = "tokens";
+  profile.columns = {values("id", {text("123e4567-e89b-12d3-a456-426614174000")})};
+  transfer::SourceProfile source;
+  source.tables = {profile};
+  const transfer::SchemaDraft draft = transfer::draft_schema({audit, sessions, tokens}, source, {});
+  CHECK(decision(draft, "tokens", "id").target_type == "uuid");
+  CHECK(decision(draft, "sessions", "token_id").target_type == "uuid");
+  CHECK(decision(draft, "sessions", "token_id").reason == "references tokens.id (uuid)");
+  CHECK(decision(draft, "audit", "session_token").target_type == "uuid");
+  CHECK(decision(draft, "sessions", "pinned").target_type == "text");
+  CHECK(decision(draft, "audit", "id").target_type == "bigint GENERATED BY DEFAULT AS IDENTITY");
 }

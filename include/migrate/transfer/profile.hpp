@@ -43,17 +43,17 @@ struct ColumnProfile {
   std::int64_t texts = 0;
   std::int64_t blobs = 0;
 
-  std::int64_t zero_one = 0;       ///< integers that are 0 or 1
-  std::int64_t epoch_seconds = 0;  ///< integers within k_epoch_seconds_min..max
-  std::int64_t epoch_millis = 0;   ///< integers within k_epoch_millis_min..max
-  std::int64_t json = 0;           ///< texts that are a JSON object or array
-  std::int64_t json_scalars = 0;   ///< texts that are valid JSON but not an object or array
-  std::int64_t not_json = 0;       ///< texts that are not valid JSON at all
-  std::int64_t uuids = 0;          ///< texts of the form 8-4-4-4-12 hexadecimal digits
-  std::int64_t ipv4 = 0;           ///< texts that are an IPv4 address (optionally /prefix)
-  std::int64_t ipv6 = 0;           ///< texts that are an IPv6 address (optionally /prefix)
-  std::int64_t iso_dates = 0;      ///< texts YYYY-MM-DD
-  std::int64_t iso_timestamps = 0; ///< texts YYYY-MM-DD[T ]HH:MM[:SS[.f…]][Z|±HH[:MM]]
+  std::int64_t zero_one = 0;        ///< integers that are 0 or 1
+  std::int64_t epoch_seconds = 0;   ///< integers within k_epoch_seconds_min..max
+  std::int64_t epoch_millis = 0;    ///< integers within k_epoch_millis_min..max
+  std::int64_t json = 0;            ///< texts that are a JSON object or array
+  std::int64_t json_scalars = 0;    ///< texts that are valid JSON but not an object or array
+  std::int64_t not_json = 0;        ///< texts that are not valid JSON at all
+  std::int64_t uuids = 0;           ///< texts of the form 8-4-4-4-12 hexadecimal digits
+  std::int64_t ipv4 = 0;            ///< texts that are an IPv4 address (optionally /prefix)
+  std::int64_t ipv6 = 0;            ///< texts that are an IPv6 address (optionally /prefix)
+  std::int64_t iso_dates = 0;       ///< texts YYYY-MM-DD
+  std::int64_t iso_timestamps = 0;  ///< texts YYYY-MM-DD[T ]HH:MM[:SS[.f…]][Z|±HH[:MM]]
   /// Keys of the first rows whose text is not valid JSON ("id=7"; "rowid=7" or "row 7"
   /// without a primary key), at most k_profile_examples.
   std::vector<std::string> not_json_rows;
@@ -87,8 +87,8 @@ struct ProfileProblem {
 /// One table as profiled.
 struct TableProfile {
   std::string name;
-  std::int64_t rows = 0;           ///< every row of the table
-  std::int64_t rows_profiled = 0;  ///< rows whose values were counted (the sample)
+  std::int64_t rows = 0;               ///< every row of the table
+  std::int64_t rows_profiled = 0;      ///< rows whose values were counted (the sample)
   std::vector<ColumnProfile> columns;  ///< in the table's column order
   /// SQLite: UNIQUE constraints written in CREATE TABLE (their automatic indexes carry no
   /// SQL, so db::TableInfo::indexes does not list them), columns in key order.

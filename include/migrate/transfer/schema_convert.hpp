@@ -59,7 +59,8 @@ struct SchemaDraft {
 ///  - otherwise by declared type: REAL/FLOAT/DOUBLE double precision, NUMERIC/DECIMAL
 ///    numeric (with its precision), other INT types bigint, CHAR/TEXT/CLOB text;
 ///    no declared type: by values (integers bigint, numbers double precision, else text);
-///  - a column whose values do not fit its declared type (text in an INTEGER column) text.
+///  - a column whose values do not fit its declared type (text in an INTEGER column) text;
+///  - a referencing column: the type of the column it references (unless the spec set it).
 /// Also: NOT NULL; DEFAULT when the literal is portable (numbers, strings, NULL,
 /// CURRENT_TIMESTAMP/DATE/TIME, TRUE/FALSE and 0/1 for booleans; others are left out with
 /// a comment); primary keys; foreign keys (a reference without columns means the parent's
