@@ -5,10 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <set>
 
+#include "migrate/orchestrate/new_revision.hpp"
 #include "migrate/orchestrate/read_status.hpp"
+#include "migrate/util/file_io.hpp"
 #include "migrate/orchestrate/run_backups.hpp"
 #include "migrate/run/lock_guard.hpp"
 #include "migrate/util/error.hpp"
@@ -281,6 +284,44 @@ std::vector<transfer::PreflightCheck> preflight_transfer(Project& project, const
                       "fix the spec or the target's schema; `migrate transfer plan` lists them"});
   }
   return checks;
+}
+
+SourceInspection inspect_source(Project& project, const std::string& from, std::int64_t sample) {
+  const config::DatabaseUrl url = source_url(from, project.manifest(), project.env());
+  auto source = db::open_data_connection(url, true);
+  SourceInspection inspection;
+  inspection.source = url.redacted;
+  inspection.tables = source->tables();
+  inspection.profile = transfer::profile_source(*source, sample);
+  return inspection;
+}
+
+SchemaRevision write_schema_revision(Project& project, const TransferSelector& selector, std::int64_t sample,
+                                     bool dry_run) {
+  const config::TransferSpec spec = select_transfer(selector, project.manifest());
+  const config::DatabaseUrl url = source_url(spec.from, project.manifest(), project.env());
+  if (url.dialect != Dialect::sqlite) {
+    throw UsageError("transfer schema drafts a PostgreSQL schema from a SQLite source; " + url.redacted +
+                     " is PostgreSQL, whose schema is typed already: write the target's revision from `pg_dump -s`");
+  }
+  auto source = db::open_data_connection(url, true);
+  const std::vector<db::TableInfo> tables = source->tables();
+  SchemaRevision result;
+  result.draft = transfer::draft_schema(tables, transfer::profile_source(*source, sample), spec);
+  if (dry_run) return result;
+  std::string name;
+  for (char c : "transfer_" + spec.name + "_schema") {
+    name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_';
+  }
+  const NewRevision revision = new_revision(project.manifest(), spec.to, name, false);
+  const std::string header = "-- migrate transfer schema " + spec.name + " (from " + url.redacted + ")\n";
+  for (const std::filesystem::path& file : revision.files) {
+    const bool up = file.filename().string().find(".up.") != std::string::npos;
+    util::write_file_atomically(file, header + (up ? result.draft.up_sql : result.draft.down_sql));
+  }
+  result.version = revision.version;
+  result.files = revision.files;
+  return result;
 }
 
 TransferStatus transfer_status(Project& project, const TransferSelector& selector) {

@@ -9,6 +9,8 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <cstdio>
+#include <filesystem>
 
 #include "cli/cli_fixtures.hpp"
 
@@ -135,6 +137,74 @@ TEST_CASE("transfer: SQLite to PostgreSQL converts every kind of value, in forei
   const CliResult again = project.run({"transfer", "run", "bot-sqlite", "--yes", "--json"});
   REQUIRE_EXIT(again, 0);
   for (const auto& table : parse_json(again)["tables"]) CHECK(table["already_done"] == true);
+}
+
+TEST_CASE("transfer: inspect profiles the source, schema writes the target's revision, and the copy validates",
+          "[transfer][cli]") {
+  auto source = make_test_database(Dialect::sqlite);
+  auto target = make_test_database(Dialect::postgres);
+  source->exec(
+      "CREATE TABLE account (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE, is_active INTEGER NOT NULL, "
+      "token TEXT, last_ip TEXT, prefs TEXT, notes TEXT, created_at INTEGER, avatar BLOB);"
+      "CREATE TABLE session (account_id INTEGER NOT NULL REFERENCES account(id), started_at TEXT NOT NULL, "
+      "PRIMARY KEY (account_id, started_at));"
+      "CREATE TABLE tree (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES tree(id));");
+  std::string sql = "BEGIN;";
+  for (int i = 1; i <= 300; ++i) {
+    const std::string n = std::to_string(i);
+    char token[40];
+    std::snprintf(token, sizeof token, "%08x-0000-4000-8000-%012x", i, i);
+    sql += "INSERT INTO account (email, is_active, token, last_ip, prefs, notes, created_at, avatar) VALUES ('u" + n +
+           "@x', " + std::to_string(i % 2) + ", '" + token + "', '10.0.0." + std::to_string(i % 250) + "', '{\"n\": " + n +
+           "}', " + (i == 7 ? "'{broken'" : "'[\"ok\"]'") + ", " + std::to_string(1700000000 + i) + ", x'0102');";
+    sql += "INSERT INTO session VALUES (" + n + ", '2024-06-0" + std::to_string(1 + i % 9) + "T08:00:00Z');";
+    sql += "INSERT INTO tree VALUES (" + n + ", " + (i == 1 ? std::string("NULL") : std::to_string(i / 2)) + ");";
+  }
+  source->exec(sql + "COMMIT;");
+  CliProject project;
+  write_manifest(project, *target, "[transfers.accounts]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\n");
+  std::filesystem::create_directories(project.migrations("bot"));
+
+  const CliResult inspect = project.run({"transfer", "inspect", "--from", "sqlite:" + sqlite_path(*source), "--json"});
+  REQUIRE_EXIT(inspect, 0);
+  const auto profile = parse_json(inspect);
+  const auto& account = profile["tables"][0];
+  REQUIRE(account["name"] == "account");
+  CHECK(account["rows"] == 300);
+  for (const auto& column : account["columns"]) {
+    if (column["name"] == "is_active") CHECK(column["kinds"]["zero_one"] == 300);
+    if (column["name"] == "token") CHECK(column["kinds"]["uuid"] == 300);
+    if (column["name"] == "last_ip") CHECK(column["kinds"]["ipv4"] == 300);
+    if (column["name"] == "created_at") CHECK(column["kinds"]["epoch_seconds"] == 300);
+    if (column["name"] == "notes") CHECK(column["kinds"]["not_json"] == 1);
+  }
+  CHECK(contains(account["problems"].dump(), "invalid_json"));
+
+  const CliResult schema = project.run({"transfer", "schema", "accounts", "--json"});
+  REQUIRE_EXIT(schema, 0);
+  CHECK(parse_json(schema)["version"] == 1);
+  REQUIRE_EXIT(project.run({"up", "--yes"}), 0);
+  const auto type_of = [&](const std::string& table, const std::string& column) {
+    return target->scalar("SELECT data_type FROM information_schema.columns WHERE table_name = '" + table +
+                          "' AND column_name = '" + column + "'");
+  };
+  CHECK(type_of("account", "is_active") == "boolean");
+  CHECK(type_of("account", "token") == "uuid");
+  CHECK(type_of("account", "last_ip") == "inet");
+  CHECK(type_of("account", "prefs") == "jsonb");
+  CHECK(type_of("account", "notes") == "text");  // one row is not JSON: kept as text
+  CHECK(type_of("account", "created_at") == "timestamp with time zone");
+  CHECK(type_of("account", "avatar") == "bytea");
+  CHECK(type_of("session", "started_at") == "timestamp with time zone");
+
+  REQUIRE_EXIT(project.run({"transfer", "run", "accounts", "--yes"}), 0);
+  CHECK(target->scalar("SELECT count(*) FROM account WHERE is_active") == "150");
+  CHECK(target->scalar("SELECT notes FROM account WHERE id = 7") == "{broken");
+  CHECK(target->scalar("SELECT count(*) FROM tree WHERE parent_id IS NOT NULL") == "299");
+  CHECK_EXIT(project.run({"transfer", "validate", "accounts"}), 0);
+  // The revision is reversible like any other.
+  REQUIRE_EXIT(project.run({"down", "bot", "base", "--yes"}), 0);
+  CHECK(target->user_tables() == std::vector<std::string>{"migrate_transfer_progress", "migrate_transfer_runs"});
 }
 
 TEST_CASE("transfer: a value the target's type refuses stops the copy at its chunk, naming the rows", "[transfer][cli]") {

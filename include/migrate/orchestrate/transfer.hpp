@@ -18,6 +18,8 @@
 #include "migrate/transfer/copier.hpp"
 #include "migrate/transfer/mapping.hpp"
 #include "migrate/transfer/preflight.hpp"
+#include "migrate/transfer/profile.hpp"
+#include "migrate/transfer/schema_convert.hpp"
 #include "migrate/transfer/validate.hpp"
 
 namespace migrate::orchestrate {
@@ -86,6 +88,25 @@ std::vector<transfer::TableFindings> check_transfer(Project& project, const Tran
 /// extensions. A mapping with problems is one more failed check ("mapping").
 std::vector<transfer::PreflightCheck> preflight_transfer(Project& project, const TransferSelector& selector,
                                                          bool integrity);
+
+/// `transfer inspect --from URL`: the source's catalog and the values actually found.
+struct SourceInspection {
+  std::string source;  ///< the URL, redacted
+  std::vector<db::TableInfo> tables;
+  transfer::SourceProfile profile;
+};
+SourceInspection inspect_source(Project& project, const std::string& from, std::int64_t sample);
+
+/// `transfer schema`: the PostgreSQL schema drafted from a SQLite source's profile,
+/// written as the next numbered revision of the target service (up and down files) unless
+/// dry_run. Throws UsageError for a PostgreSQL source (its schema is typed already).
+struct SchemaRevision {
+  transfer::SchemaDraft draft;
+  std::optional<Version> version;             ///< written (not a dry run)
+  std::vector<std::filesystem::path> files;   ///< written
+};
+SchemaRevision write_schema_revision(Project& project, const TransferSelector& selector, std::int64_t sample,
+                                     bool dry_run);
 
 /// `transfer status`: the checkpoints and the last runs, read from the target alone.
 struct TransferStatus {

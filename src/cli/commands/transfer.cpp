@@ -12,7 +12,9 @@ class TransferCommand final : public Command {
  public:
   explicit TransferCommand(CLI::App& app) {
     app.require_subcommand(1);
+    add(add_transfer_inspect(app));
     add(add_transfer_preflight(app));
+    add(add_transfer_schema(app));
     add(add_transfer_map(app));
     add(add_transfer_plan(app));
     add(add_transfer_check(app));
@@ -25,7 +27,7 @@ class TransferCommand final : public Command {
     for (Registered& each : m_commands) {
       if (each.app->parsed()) return each.command->run(options, io);
     }
-    throw UsageError("transfer needs a subcommand: preflight, map, plan, check, run, validate or status");
+    throw UsageError("transfer needs a subcommand: inspect, preflight, schema, map, plan, check, run, validate or status");
   }
 
  private:
