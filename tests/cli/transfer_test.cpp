@@ -11,8 +11,10 @@
 #include <thread>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "cli/cli_fixtures.hpp"
+#include "migrate/util/file_io.hpp"
 
 namespace migrate::test {
 
@@ -458,6 +460,46 @@ TEST_CASE("transfer: --jobs 2 copies tables at once and adds their foreign keys 
     CHECK_EXIT(project.run({"transfer", "run", "two", "--yes"}), 0);
     CHECK(target->scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'f'") == "1");
   }
+}
+
+TEST_CASE("transfer cleanup drops import-kv's staging tables older than asked, audited, and keeps the rest",
+          "[transfer][cli]") {
+  auto db = make_test_database(Dialect::sqlite);
+  CliProject project;
+  project.add_table(1, "alpha");
+  const std::filesystem::path export_file = project.dir() / "settings.json";
+  std::ofstream(export_file) << R"({"name": "settings", "keys": [{"key": "a", "value": {"x": 1}}]})";
+  REQUIRE_EXIT(project.run({"up", "--yes"}, db.get()), 0);
+  REQUIRE_EXIT(project.run({"import-kv", "app", "old", export_file.string()}, db.get()), 0);
+  REQUIRE_EXIT(project.run({"import-kv", "app", "fresh", export_file.string()}, db.get()), 0);
+  db->exec("CREATE TABLE raw_handmade (key TEXT PRIMARY KEY, value TEXT)");
+  // raw_old was imported three days ago: rewrite its audit line's time.
+  std::string log = util::read_file(project.audit_log());
+  const std::size_t at = log.find("\"detail\":\"raw_old:");
+  REQUIRE(at != std::string::npos);
+  const std::size_t line = log.rfind('\n', at) + 1;
+  const std::size_t ts = log.find("\"ts\":\"", line) + 6;
+  log.replace(ts, 24, "2020-01-01T00:00:00.000Z");
+  util::write_file_atomically(project.audit_log(), log);
+
+  const CliResult dry = project.run({"transfer", "cleanup", "--older-than", "48h", "--dry-run", "--json"}, db.get());
+  REQUIRE_EXIT(dry, 0);
+  CHECK(contains(parse_json(dry)["tables"].dump(), "would drop"));
+  CHECK(db->scalar("SELECT count(*) FROM sqlite_master WHERE name = 'raw_old'") == "1");
+
+  const CliResult run = project.run({"transfer", "cleanup", "--older-than", "48h", "--yes"}, db.get());
+  REQUIRE_EXIT(run, 0);
+  CHECK(contains(run.out, "raw_old: dropped"));
+  CHECK(contains(run.out, "raw_fresh: kept: younger"));
+  CHECK(contains(run.out, "raw_handmade: kept: age unknown"));
+  CHECK(db->scalar("SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE name LIKE 'raw%' ORDER BY name)") ==
+        "raw_fresh,raw_handmade");
+  bool audited = false;
+  for (const auto& event : project.audit()) {
+    if (event["event"] == "cleanup" && event["detail"] == "dropped staging table raw_old") audited = true;
+  }
+  CHECK(audited);
+  CHECK_EXIT(project.run({"transfer", "cleanup", "--older-than", "soon"}, db.get()), 2);
 }
 
 TEST_CASE("transfer: bad input is refused with its exit code and nothing written", "[transfer][cli]") {

@@ -21,5 +21,6 @@ Registered add_transfer_check(CLI::App& transfer);
 Registered add_transfer_run(CLI::App& transfer);
 Registered add_transfer_validate(CLI::App& transfer);
 Registered add_transfer_status(CLI::App& transfer);
+Registered add_transfer_cleanup(CLI::App& transfer);
 
 }  // namespace migrate::cli
