@@ -120,6 +120,22 @@ void append_field(std::string& line, const db::Cell& cell, const ColumnMapping& 
   db::append_copy_text(line, text);
 }
 
+std::optional<std::string> converted_text(const db::Cell& cell, const ColumnMapping& column) {
+  if (cell.kind == db::CellKind::null) return std::nullopt;
+  std::string field;
+  append_field(field, cell, column);
+  std::string out;
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\' || i + 1 == field.size()) {
+      out += field[i];
+      continue;
+    }
+    const char c = field[++i];
+    out += c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+  }
+  return out;
+}
+
 void append_row(std::string& data, const db::Row& source, const TableMapping& table) {
   static const db::Cell k_null{};
   bool first = true;

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "migrate/transfer/convert.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
@@ -83,6 +85,25 @@ std::int64_t merge_stage(db::DataConnection& target, const TableMapping& table) 
   return std::stoll(result[0][0].text);
 }
 
+// The undo of an upsert chunk, read before the merge: the keys it will insert, and the
+// present values of the rows it will update.
+void journal_upsert(db::DataConnection& target, const TableMapping& table, RollbackJournal& journal) {
+  const std::string name = target.quote_name(table.target);
+  std::string match;
+  std::string key_object;
+  for (const std::string& key : table.target_key) {
+    const std::string quoted = target.quote_name(key);
+    match += (match.empty() ? "" : " AND ") + std::string("t.") + quoted + " = s." + quoted;
+    key_object += (key_object.empty() ? "" : ", ") + target.quote(key) + ", s." + quoted;
+  }
+  const auto inserted = target.query("SELECT json_agg(json_build_object(" + key_object + ")) FROM " + k_stage +
+                                     " s WHERE NOT EXISTS (SELECT 1 FROM " + name + " t WHERE " + match + ")");
+  if (inserted[0][0].kind != db::CellKind::null) journal.inserted(target, table, inserted[0][0].text);
+  if (table.on_conflict != config::OnConflict::update) return;
+  const auto updated = target.query("SELECT json_agg(row_to_json(t)) FROM " + name + " t JOIN " + k_stage + " s ON " + match);
+  if (updated[0][0].kind != db::CellKind::null) journal.updated(target, table, updated[0][0].text);
+}
+
 // Sets the target's sequences past the rows copied, so the application's next insert does
 // not collide with them.
 void advance_sequences(db::DataConnection& target, const TableMapping& table) {
@@ -134,6 +155,16 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   bool staging_ready = false;
   if (progress.rows_read == 0) {
     if (!options.dry_run) target.begin();
+    if (options.journal != nullptr && table.target_key.empty()) {
+      const bool empty = target.query("SELECT 1 FROM " + target.quote_name(table.target) + " LIMIT 1").empty();
+      if (empty) {
+        options.journal->emptied(target, table);
+      } else {
+        options.journal->note(table.target + " held rows before the run and has no key: the rows the run added "
+                              "cannot be told apart from them; restore the backup taken before the run instead");
+      }
+      options.journal->sync();
+    }
     progress.dropped_constraints = set_aside_foreign_keys(target, table);
     target.execute(checkpoint_sql(target, transfer, progress));
     if (!options.dry_run) target.commit();
@@ -147,6 +178,10 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   int reported = 0;
   std::string keys;
   for (const std::string& key : table.target_key) keys += (keys.empty() ? "" : ", ") + key;
+  // The keys of the rows a plain chunk inserts, for the rollback journal.
+  const bool collect_keys = options.journal != nullptr && table.on_conflict == config::OnConflict::error &&
+                            !table.target_key.empty() && table.key_columns.size() == table.target_key.size();
+  nlohmann::json chunk_keys = nlohmann::json::array();
   // Rows stream into the server's COPY as they are read and converted: a chunk is one
   // transaction with its checkpoint, sent in pieces of k_send_bytes.
   while (true) {
@@ -177,6 +212,15 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
         } else {
           append_row(data, row, table);
           ++rows;
+          if (collect_keys) {
+            nlohmann::json key = nlohmann::json::object();
+            for (int index : table.key_columns) {
+              const ColumnMapping& column = table.columns[static_cast<std::size_t>(index)];
+              const auto value = converted_text(row[static_cast<std::size_t>(column.source)], column);
+              key[column.target] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+            }
+            chunk_keys.push_back(std::move(key));
+          }
           if (data.size() >= k_send_bytes) {
             stream->write(data);
             data.clear();
@@ -186,6 +230,12 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
       stream->write(data);
       data.clear();
       stream->finish();
+      if (options.journal != nullptr) {
+        if (collect_keys && !chunk_keys.empty()) options.journal->inserted(target, table, chunk_keys.dump());
+        if (table.on_conflict != config::OnConflict::error) journal_upsert(target, table, *options.journal);
+        options.journal->sync();  // on disk before the chunk commits
+      }
+      chunk_keys = nlohmann::json::array();
       const std::int64_t written = table.on_conflict == config::OnConflict::error ? rows : merge_stage(target, table);
       progress.rows_read += read;
       progress.rows_written += written;

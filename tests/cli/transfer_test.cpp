@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <string>
@@ -297,6 +298,49 @@ TEST_CASE("transfer: PostgreSQL to PostgreSQL with renames, skips, value maps, o
 
   const CliResult validate = project.run({"transfer", "validate", "tux", "--json"}, env);
   CHECK_EXIT(validate, 0);
+
+  // The rollback script deletes what the run inserted and restores what it updated.
+  const CliResult again = project.run({"transfer", "run", "tux", "--yes", "--restart", "--table", "Case", "--json"}, env);
+  REQUIRE_EXIT(again, 0);
+  const std::string script = parse_json(again)["rollback_script"];
+  const std::string before = target->scalar("SELECT string_agg(concat_ws('/', id, guild_id, case_type, case_processed, "
+                                            "created_at, kind), ';' ORDER BY id) FROM cases");
+  target->exec(util::read_file(script));
+  // The second run updated every case it had inserted the first time: they are back as
+  // the first run left them.
+  CHECK(target->scalar("SELECT string_agg(concat_ws('/', id, guild_id, case_type, case_processed, created_at, kind), ';' "
+                       "ORDER BY id) FROM cases") == before);
+  const CliResult first_run = project.run({"transfer", "status", "tux", "--json"}, env);
+  REQUIRE_EXIT(first_run, 0);
+}
+
+TEST_CASE("transfer: the rollback script of a run undoes exactly that run", "[transfer][cli]") {
+  auto source = make_test_database(Dialect::postgres);
+  auto target = make_test_database(Dialect::postgres);
+  source->exec("CREATE TABLE item (id bigint PRIMARY KEY, label text NOT NULL);"
+               "INSERT INTO item SELECT g, 'new ' || g FROM generate_series(1, 2500) g;"
+               "CREATE TABLE loose (note text);INSERT INTO loose VALUES ('a'), ('b');");
+  CliProject project;
+  project.add("bot", 1, "schema", "CREATE TABLE item (id bigint PRIMARY KEY, label text NOT NULL);\nCREATE TABLE loose (note text);\n");
+  write_manifest(project, *target,
+                 "[transfers.items]\nfrom = \"env:OLD_URL\"\nto = \"bot\"\nbatch = 400\n"
+                 "[transfers.items.tables.item]\non_conflict = \"update\"\n");
+  CliOptions env;
+  env.env["OLD_URL"] = source->url();
+  REQUIRE_EXIT(project.run({"up", "--yes"}, env), 0);
+  // Rows the target had before: 10 of them the run updates, 1 it leaves alone.
+  target->exec("INSERT INTO item SELECT g, 'before ' || g FROM generate_series(1, 10) g;"
+               "INSERT INTO item VALUES (9000, 'untouched')");
+  const std::string before = target->scalar("SELECT string_agg(id || '=' || label, ',' ORDER BY id) FROM item");
+  const CliResult run = project.run({"transfer", "run", "items", "--yes", "--json"}, env);
+  REQUIRE_EXIT(run, 0);
+  CHECK(target->scalar("SELECT count(*) FROM item") == "2501");
+  CHECK(target->scalar("SELECT count(*) FROM loose") == "2");
+  const std::string script = parse_json(run)["rollback_script"];
+  CHECK(contains(script, "migration-backups/transfer-items-"));
+  target->exec(util::read_file(script));
+  CHECK(target->scalar("SELECT string_agg(id || '=' || label, ',' ORDER BY id) FROM item") == before);
+  CHECK(target->scalar("SELECT count(*) FROM loose") == "0");
 }
 
 TEST_CASE("transfer: a copy killed at random moments resumes with no duplicate and no gap", "[transfer][cli]") {
@@ -341,6 +385,19 @@ TEST_CASE("transfer: a copy killed at random moments resumes with no duplicate a
   CHECK(target->scalar("SELECT count(DISTINCT id) FROM item") == std::to_string(k_rows));
   CHECK(target->scalar("SELECT sum(id) FROM item") == std::to_string(static_cast<long long>(k_rows) * (k_rows + 1) / 2));
   CHECK_EXIT(project.run({"transfer", "validate", "items"}), 0);
+
+  // Every run, killed or not, left a rollback script (the killed ones written by the run
+  // after them); applied newest first, they empty the table again.
+  std::vector<std::string> scripts;
+  for (const auto& entry : std::filesystem::directory_iterator(project.backup_dir())) {
+    const std::string name = entry.path().filename().string();
+    CHECK(name.find(".journal") == std::string::npos);
+    if (name.rfind("transfer-items-", 0) == 0) scripts.push_back(entry.path().string());
+  }
+  CHECK(scripts.size() >= 2);
+  std::sort(scripts.rbegin(), scripts.rend());
+  for (const std::string& script : scripts) target->exec(util::read_file(script));
+  CHECK(target->scalar("SELECT count(*) FROM item") == "0");
 }
 
 TEST_CASE("transfer: check finds duplicate and missing keys, refused values and repeated members before copying",

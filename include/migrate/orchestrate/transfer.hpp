@@ -64,6 +64,7 @@ ResolvedTransfer resolve_transfer(Project& project, const TransferSelector& sele
 struct TransferRunResult {
   std::vector<transfer::TableOutcome> tables;
   std::optional<std::filesystem::path> backup;  ///< the target's backup taken first
+  std::optional<std::filesystem::path> rollback_script;  ///< undoes this run (not for a dry run)
   bool dry_run = false;
   bool declined = false;  ///< the operator said no: nothing was done
 };

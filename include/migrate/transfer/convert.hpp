@@ -15,6 +15,9 @@ namespace migrate::transfer {
 /// Appends the COPY text field of cell for column (escaped; \N for NULL).
 void append_field(std::string& line, const db::Cell& cell, const ColumnMapping& column);
 
+/// The value cell becomes in column, as the target reads it (unescaped); nullopt for NULL.
+std::optional<std::string> converted_text(const db::Cell& cell, const ColumnMapping& column);
+
 /// Appends a whole row of source values as one COPY line (with its newline).
 void append_row(std::string& data, const db::Row& source, const TableMapping& table);
 

@@ -12,6 +12,7 @@
 #include "migrate/db/data_connection.hpp"
 #include "migrate/transfer/mapping.hpp"
 #include "migrate/transfer/progress.hpp"
+#include "migrate/transfer/rollback_script.hpp"
 
 namespace migrate::transfer {
 
@@ -25,6 +26,8 @@ struct CopyOptions {
   int jobs = 1;
   std::function<std::unique_ptr<db::DataConnection>()> open_source;
   std::function<std::unique_ptr<db::DataConnection>()> open_target;
+  /// Where each chunk's undo goes before it commits; nullptr: no rollback script.
+  RollbackJournal* journal = nullptr;
 };
 
 /// What the copier tells as it goes (progress lines, the lock's heartbeat).

@@ -117,9 +117,11 @@ class RunCommand final : public Command {
     }
     if (result.dry_run) io.output.text() << "dry run: everything was rolled back\n";
     if (result.backup) io.output.text() << "backup: " << result.backup->string() << "\n";
+    if (result.rollback_script) io.output.text() << "rollback script: " << result.rollback_script->string() << "\n";
     return io.output.success({{"dry_run", result.dry_run},
                               {"rows_written", written},
                               {"backup", result.backup ? Json(result.backup->string()) : Json(nullptr)},
+                              {"rollback_script", result.rollback_script ? Json(result.rollback_script->string()) : Json(nullptr)},
                               {"tables", tables}});
   }
 
