@@ -22,8 +22,9 @@ const ColumnInfo* TableInfo::column(std::string_view column_name) const {
 }
 
 bool is_bookkeeping_table(std::string_view name) {
-  static constexpr std::array<std::string_view, 9> k_names = {
+  static constexpr std::array<std::string_view, 10> k_names = {
       "schema_migrations", "migration_lock", "migrate_transfer_progress", "migrate_transfer_runs",
+      "migrate_transfer_undo",
       "alembic_version", "__drizzle_migrations", "goose_db_version", "flyway_schema_history",
       "sqlite_sequence"};
   for (std::string_view each : k_names) {

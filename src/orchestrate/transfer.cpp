@@ -221,36 +221,29 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
     copy.open_source = [source_at] { return db::open_data_connection(source_at, true); };
     copy.open_target = [target_at] { return db::open_data_connection(target_at, false); };
     std::unique_ptr<transfer::RollbackJournal> journal;
+    const std::filesystem::path folder = project.manifest().defaults.backup_dir;
     if (!options.dry_run) {
-      const std::filesystem::path folder = project.manifest().defaults.backup_dir;
-      for (const auto& left : transfer::finish_left_journals(folder, resolved.spec.name)) {
-        spdlog::warn("an earlier run of {} stopped before writing its rollback script: written now as {}",
-                     resolved.spec.name, left.string());
+      // Undo left by a run that died before writing its script: written now.
+      for (const transfer::RunRecord& earlier : transfer::read_runs(*resolved.target_data, resolved.spec.name, 1000)) {
+        if (earlier.id == run_id) continue;
+        const auto left = transfer::rollback_script_path(folder, resolved.spec.name, earlier.started_at, earlier.id);
+        if (transfer::write_rollback_script(*resolved.target_data, earlier.id, left)) {
+          spdlog::warn("run {} of {} stopped before writing its rollback script: written now as {}", earlier.id,
+                       resolved.spec.name, left.string());
+        }
       }
-      // Named by the time to the millisecond, so that the names sort in run order, and
-      // never the name of an earlier run's script or journal.
-      const auto now = std::chrono::system_clock::now();
-      const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-      std::tm utc{};
-      gmtime_r(&seconds, &utc);
-      char stamp[40];
-      const std::size_t length = std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &utc);
-      std::snprintf(stamp + length, sizeof stamp - length, ".%03dZ",
-                    static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000));
-      std::filesystem::path script;
-      for (int attempt = 0;; ++attempt) {
-        script = folder / ("transfer-" + resolved.spec.name + "-" + stamp + (attempt > 0 ? "-" + std::to_string(attempt) : "") +
-                           "-rollback.sql");
-        if (!std::filesystem::exists(script) && !std::filesystem::exists(script.string() + ".journal")) break;
-      }
-      journal = std::make_unique<transfer::RollbackJournal>(script);
+      const std::string run_started = transfer::read_runs(*resolved.target_data, resolved.spec.name, 1).front().started_at;
+      journal = std::make_unique<transfer::RollbackJournal>(
+          run_id, transfer::rollback_script_path(folder, resolved.spec.name, run_started, run_id));
       copy.journal = journal.get();
     }
     // The script is written whatever the outcome: what committed before a failure or a
     // signal is undone by it as well.
     auto write_script = [&]() -> std::optional<std::filesystem::path> {
-      if (!journal) return std::nullopt;
-      const std::filesystem::path script = journal->finish();
+      if (!journal || !transfer::write_rollback_script(*resolved.target_data, run_id, journal->script())) {
+        return std::nullopt;
+      }
+      const std::filesystem::path script = journal->script();
       audit::AuditEvent event;
       event.event = "transfer_rollback_script";
       event.service = service.name;

@@ -49,7 +49,9 @@ std::string describe_row(const db::Row& row, const TableMapping& table) {
   return out;
 }
 
-constexpr std::size_t k_send_bytes = 256 * 1024;  // COPY data is sent in pieces of this size
+// COPY data is sent in pieces of this size: small enough that the server parses the first
+// rows of a chunk while the next are read, large enough to cost few system calls.
+constexpr std::size_t k_send_bytes = 32 * 1024;
 constexpr const char* k_stage = "migrate_stage";
 
 // Where a chunk's rows are copied: the target itself, or (for upserts) a staging table,
@@ -87,7 +89,7 @@ std::int64_t merge_stage(db::DataConnection& target, const TableMapping& table) 
 
 // The undo of an upsert chunk, read before the merge: the keys it will insert, and the
 // present values of the rows it will update.
-void journal_upsert(db::DataConnection& target, const TableMapping& table, RollbackJournal& journal) {
+std::string journal_upsert(db::DataConnection& target, const TableMapping& table, const RollbackJournal& journal) {
   const std::string name = target.quote_name(table.target);
   std::string match;
   std::string key_object;
@@ -98,10 +100,12 @@ void journal_upsert(db::DataConnection& target, const TableMapping& table, Rollb
   }
   const auto inserted = target.query("SELECT json_agg(json_build_object(" + key_object + ")) FROM " + k_stage +
                                      " s WHERE NOT EXISTS (SELECT 1 FROM " + name + " t WHERE " + match + ")");
-  if (inserted[0][0].kind != db::CellKind::null) journal.inserted(target, table, inserted[0][0].text);
-  if (table.on_conflict != config::OnConflict::update) return;
+  std::string undo;
+  if (inserted[0][0].kind != db::CellKind::null) undo += journal.inserted(target, table, inserted[0][0].text);
+  if (table.on_conflict != config::OnConflict::update) return undo;
   const auto updated = target.query("SELECT json_agg(row_to_json(t)) FROM " + name + " t JOIN " + k_stage + " s ON " + match);
-  if (updated[0][0].kind != db::CellKind::null) journal.updated(target, table, updated[0][0].text);
+  if (updated[0][0].kind != db::CellKind::null) undo += journal.updated(target, table, updated[0][0].text);
+  return undo;
 }
 
 // Sets the target's sequences past the rows copied, so the application's next insert does
@@ -155,18 +159,16 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   bool staging_ready = false;
   if (progress.rows_read == 0) {
     if (!options.dry_run) target.begin();
+    std::string undo;
     if (options.journal != nullptr && table.target_key.empty()) {
       const bool empty = target.query("SELECT 1 FROM " + target.quote_name(table.target) + " LIMIT 1").empty();
-      if (empty) {
-        options.journal->emptied(target, table);
-      } else {
-        options.journal->note(table.target + " held rows before the run and has no key: the rows the run added "
-                              "cannot be told apart from them; restore the backup taken before the run instead");
-      }
-      options.journal->sync();
+      undo = empty ? options.journal->emptied(target, table)
+                   : options.journal->note(target, table.target + " held rows before the run and has no key: the rows "
+                                                   "the run added cannot be told apart from them; restore the backup "
+                                                   "taken before the run instead");
     }
     progress.dropped_constraints = set_aside_foreign_keys(target, table);
-    target.execute(checkpoint_sql(target, transfer, progress));
+    target.execute(undo + checkpoint_sql(target, transfer, progress));
     if (!options.dry_run) target.commit();
   }
   observer.on_chunk(progress, outcome.total);
@@ -196,9 +198,13 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
     std::int64_t read = 0;
     std::int64_t rows = 0;
     std::int64_t skipped = 0;
-    if (!options.dry_run) target.begin();
     try {
-      auto stream = target.copy_from(copy_destination(target, table, staging_ready), columns);
+      // BEGIN travels with the COPY, and the checkpoint with the COMMIT: three round trips a chunk.
+      if (!staging_ready && table.on_conflict != config::OnConflict::error) {
+        copy_destination(target, table, staging_ready);
+      }
+      auto stream = target.copy_from(copy_destination(target, table, staging_ready), columns,
+                                     options.dry_run ? "" : "BEGIN");
       bool more = true;
       do {
         ++read;
@@ -230,10 +236,11 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
       stream->write(data);
       data.clear();
       stream->finish();
+      // The chunk's undo is recorded in its own transaction: committed with it, or not at all.
+      std::string undo;
       if (options.journal != nullptr) {
-        if (collect_keys && !chunk_keys.empty()) options.journal->inserted(target, table, chunk_keys.dump());
-        if (table.on_conflict != config::OnConflict::error) journal_upsert(target, table, *options.journal);
-        options.journal->sync();  // on disk before the chunk commits
+        if (collect_keys && !chunk_keys.empty()) undo += options.journal->inserted(target, table, chunk_keys.dump());
+        if (table.on_conflict != config::OnConflict::error) undo += journal_upsert(target, table, *options.journal);
       }
       chunk_keys = nlohmann::json::array();
       const std::int64_t written = table.on_conflict == config::OnConflict::error ? rows : merge_stage(target, table);
@@ -241,8 +248,7 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
       progress.rows_written += written;
       progress.rows_skipped += skipped;
       progress.seconds = earlier_seconds + seconds_since(started);
-      target.execute(checkpoint_sql(target, transfer, progress));
-      if (!options.dry_run) target.commit();
+      target.execute(undo + checkpoint_sql(target, transfer, progress) + (options.dry_run ? "" : ";COMMIT"));
       observer.on_chunk(progress, outcome.total);
       if (!more) break;
     } catch (const Interrupted& e) {

@@ -28,7 +28,9 @@ void ensure_progress_tables(db::DataConnection& target) {
       "CREATE TABLE IF NOT EXISTS migrate_transfer_runs ("
       " id bigserial PRIMARY KEY, transfer text NOT NULL, source text NOT NULL,"
       " started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz,"
-      " outcome text NOT NULL DEFAULT 'running', rows bigint NOT NULL DEFAULT 0)");
+      " outcome text NOT NULL DEFAULT 'running', rows bigint NOT NULL DEFAULT 0);"
+      "CREATE TABLE IF NOT EXISTS migrate_transfer_undo ("
+      " run_id bigint NOT NULL, seq bigserial, statement text NOT NULL, PRIMARY KEY (run_id, seq))");
 }
 
 std::vector<TableProgress> read_progress(db::DataConnection& target, const std::string& transfer) {

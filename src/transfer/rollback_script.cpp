@@ -1,4 +1,4 @@
-// The rollback journal and script of a transfer run; see rollback_script.hpp.
+// The rollback journal in the target and the script written from it; see rollback_script.hpp.
 #include "migrate/transfer/rollback_script.hpp"
 
 #include <fcntl.h>
@@ -6,24 +6,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
 
 #include "migrate/util/error.hpp"
-#include "migrate/util/file_io.hpp"
 
 namespace migrate::transfer {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr std::size_t k_block = 1 << 20;
-constexpr const char* k_journal_suffix = ".journal";
-
-[[noreturn]] void fail(const std::string& doing, const fs::path& path) {
-  throw Error(ExitCode::failed, "cannot " + doing + " the rollback journal " + path.string() + ": " + std::strerror(errno));
-}
 
 std::string key_match(db::DataConnection& target, const TableMapping& table, const std::string& left,
                       const std::string& right) {
@@ -35,86 +27,75 @@ std::string key_match(db::DataConnection& target, const TableMapping& table, con
   return out;
 }
 
-// Writes the journal's lines in reverse order between BEGIN and COMMIT, reading it from
-// the end a block at a time so that memory stays flat whatever its size.
-void write_reversed(const fs::path& journal, const fs::path& script) {
-  std::ifstream in(journal, std::ios::binary);
-  if (!in) fail("read", journal);
-  in.seekg(0, std::ios::end);
-  std::int64_t position = static_cast<std::int64_t>(in.tellg());
-  const fs::path temp = script.string() + ".partial";
-  std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-  out << "-- Undoes a migrate transfer run: deletes the rows it inserted and restores the rows it updated,\n"
-         "-- newest chunk first. Run it with psql -v ON_ERROR_STOP=1 -f <this file>.\n"
-         "BEGIN;\n";
-  std::string carry;  // the start of a line whose end was in the block read before
-  std::string block;
-  while (position > 0) {
-    const std::int64_t size = std::min<std::int64_t>(position, k_block);
-    position -= size;
-    block.resize(static_cast<std::size_t>(size));
-    in.seekg(position);
-    in.read(block.data(), size);
-    block += carry;
-    std::size_t end = block.size();
-    if (end > 0 && block[end - 1] == '\n') --end;
-    while (true) {
-      const std::size_t start = block.rfind('\n', end == 0 ? 0 : end - 1);
-      if (start == std::string::npos || end == 0) break;
-      out.write(block.data() + start + 1, static_cast<std::streamsize>(end - start - 1));
-      out << '\n';
-      end = start;
-    }
-    carry = block.substr(0, end);
+// A file written through a descriptor, flushed before it is renamed into place.
+class ScriptFile {
+ public:
+  explicit ScriptFile(fs::path path) : m_path(std::move(path)), m_temp(m_path.string() + ".partial") {
+    fs::create_directories(m_path.parent_path());
+    m_fd = ::open(m_temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (m_fd < 0) fail("create");
   }
-  if (!carry.empty()) out << carry << '\n';
-  out << "COMMIT;\n";
-  out.close();
-  if (!out) fail("write", temp);
-  fs::rename(temp, script);
-}
+  ~ScriptFile() {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+      ::unlink(m_temp.c_str());
+    }
+  }
+  ScriptFile(const ScriptFile&) = delete;
+  ScriptFile& operator=(const ScriptFile&) = delete;
+
+  void write(const std::string& text) {
+    const char* data = text.data();
+    std::size_t left = text.size();
+    while (left > 0) {
+      const ssize_t written = ::write(m_fd, data, left);
+      if (written < 0) {
+        if (errno == EINTR) continue;
+        fail("write");
+      }
+      data += written;
+      left -= static_cast<std::size_t>(written);
+    }
+  }
+
+  void commit() {
+    if (::fsync(m_fd) != 0) fail("flush");
+    ::close(m_fd);
+    m_fd = -1;
+    fs::rename(m_temp, m_path);
+  }
+
+ private:
+  [[noreturn]] void fail(const char* doing) {
+    throw Error(ExitCode::failed, std::string("cannot ") + doing + " the rollback script " + m_temp.string() + ": " +
+                                      std::strerror(errno));
+  }
+
+  fs::path m_path;
+  fs::path m_temp;
+  int m_fd = -1;
+};
 
 }  // namespace
 
-RollbackJournal::RollbackJournal(fs::path script) : m_script(std::move(script)) {
-  m_journal = m_script.string() + k_journal_suffix;
-  fs::create_directories(m_script.parent_path());
-  m_fd = ::open(m_journal.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (m_fd < 0) fail("create", m_journal);
+std::string RollbackJournal::record(db::DataConnection& target, const std::string& statement) const {
+  return "INSERT INTO migrate_transfer_undo (run_id, statement) VALUES (" + std::to_string(m_run) + ", " +
+         target.quote(statement) + ");";
 }
 
-RollbackJournal::~RollbackJournal() {
-  if (m_fd >= 0) ::close(m_fd);
-}
-
-void RollbackJournal::append(const std::string& line) {
-  std::lock_guard<std::mutex> guard(m_mutex);
-  std::string text = line + "\n";
-  const char* data = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    const ssize_t written = ::write(m_fd, data, left);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      fail("write", m_journal);
-    }
-    data += written;
-    left -= static_cast<std::size_t>(written);
-  }
-  m_dirty = true;
-}
-
-void RollbackJournal::inserted(db::DataConnection& target, const TableMapping& table, const std::string& keys_json) {
+std::string RollbackJournal::inserted(db::DataConnection& target, const TableMapping& table,
+                                      const std::string& keys_json) const {
   const std::string name = target.quote_name(table.target);
-  append("DELETE FROM " + name + " t USING pg_catalog.json_populate_recordset(NULL::" + name + ", " +
-         target.quote(keys_json) + ") r WHERE " + key_match(target, table, "t", "r") + ";");
+  return record(target, "DELETE FROM " + name + " t USING pg_catalog.json_populate_recordset(NULL::" + name + ", " +
+                            target.quote(keys_json) + ") r WHERE " + key_match(target, table, "t", "r") + ";");
 }
 
-void RollbackJournal::emptied(db::DataConnection& target, const TableMapping& table) {
-  append("DELETE FROM " + target.quote_name(table.target) + ";  -- empty before the run, and without a key");
+std::string RollbackJournal::emptied(db::DataConnection& target, const TableMapping& table) const {
+  return record(target, "DELETE FROM " + target.quote_name(table.target) + ";  -- empty before the run, and without a key");
 }
 
-void RollbackJournal::updated(db::DataConnection& target, const TableMapping& table, const std::string& rows_json) {
+std::string RollbackJournal::updated(db::DataConnection& target, const TableMapping& table,
+                                     const std::string& rows_json) const {
   const std::string name = target.quote_name(table.target);
   std::string columns;
   std::string values;
@@ -123,47 +104,52 @@ void RollbackJournal::updated(db::DataConnection& target, const TableMapping& ta
     columns += (columns.empty() ? "" : ", ") + target.quote_name(column.target);
     values += (values.empty() ? "" : ", ") + std::string("r.") + target.quote_name(column.target);
   }
-  if (columns.empty()) return;
-  append("UPDATE " + name + " t SET (" + columns + ") = ROW(" + values + ") FROM pg_catalog.json_populate_recordset(NULL::" +
-         name + ", " + target.quote(rows_json) + ") r WHERE " + key_match(target, table, "t", "r") + ";");
+  if (columns.empty()) return {};
+  return record(target, "UPDATE " + name + " t SET (" + columns + ") = ROW(" + values +
+                            ") FROM pg_catalog.json_populate_recordset(NULL::" + name + ", " + target.quote(rows_json) +
+                            ") r WHERE " + key_match(target, table, "t", "r") + ";");
 }
 
-void RollbackJournal::note(const std::string& text) { append("-- " + text); }
-
-void RollbackJournal::sync() {
-  std::lock_guard<std::mutex> guard(m_mutex);
-  if (!m_dirty) return;
-  if (::fdatasync(m_fd) != 0) fail("flush", m_journal);
-  m_dirty = false;
+std::string RollbackJournal::note(db::DataConnection& target, const std::string& text) const {
+  std::string line = "-- ";
+  for (char c : text) line += c == '\n' ? ' ' : c;
+  return record(target, line);
 }
 
-fs::path RollbackJournal::finish() {
-  sync();
-  std::lock_guard<std::mutex> guard(m_mutex);
-  ::close(m_fd);
-  m_fd = -1;
-  write_reversed(m_journal, m_script);
-  fs::remove(m_journal);
-  return m_script;
-}
-
-std::vector<fs::path> finish_left_journals(const fs::path& folder, const std::string& name) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  if (!fs::is_directory(folder, ec)) return out;
-  const std::string prefix = "transfer-" + name + "-";
-  for (const fs::directory_entry& entry : fs::directory_iterator(folder, ec)) {
-    const std::string file = entry.path().filename().string();
-    if (file.rfind(prefix, 0) != 0 || file.size() < std::strlen(k_journal_suffix) ||
-        file.compare(file.size() - std::strlen(k_journal_suffix), std::string::npos, k_journal_suffix) != 0) {
-      continue;
+bool write_rollback_script(db::DataConnection& target, std::int64_t run_id, const fs::path& script) {
+  const std::string run = std::to_string(run_id);
+  if (target.query("SELECT 1 FROM migrate_transfer_undo WHERE run_id = " + run + " LIMIT 1").empty()) return false;
+  ScriptFile file(script);
+  file.write("-- Undoes migrate transfer run " + run +
+             ": deletes the rows it inserted and restores the rows it updated,\n"
+             "-- newest chunk first. Run it with psql -v ON_ERROR_STOP=1 -f <this file>.\nBEGIN;\n");
+  auto cursor = target.scan({"migrate_transfer_undo", {"statement"}, "seq DESC", "run_id = " + run, 0});
+  db::Row row;
+  std::string buffer;
+  while (cursor->next(row)) {
+    buffer += row[0].text;
+    buffer += '\n';
+    if (buffer.size() >= (1 << 20)) {
+      file.write(buffer);
+      buffer.clear();
     }
-    const fs::path script = entry.path().string().substr(0, entry.path().string().size() - std::strlen(k_journal_suffix));
-    write_reversed(entry.path(), script);
-    fs::remove(entry.path());
-    out.push_back(script);
   }
-  return out;
+  cursor.reset();
+  file.write(buffer + "COMMIT;\n");
+  file.commit();
+  target.execute("DELETE FROM migrate_transfer_undo WHERE run_id = " + run);
+  return true;
+}
+
+fs::path rollback_script_path(const fs::path& folder, const std::string& name, const std::string& started_at,
+                              std::int64_t run_id) {
+  std::string stamp;
+  for (char c : started_at) {
+    if (c != '-' && c != ':') stamp += c;
+  }
+  char id[24];
+  std::snprintf(id, sizeof id, "%06lld", static_cast<long long>(run_id));  // names sort in run order
+  return folder / ("transfer-" + name + "-" + stamp + "-run" + id + "-rollback.sql");
 }
 
 }  // namespace migrate::transfer

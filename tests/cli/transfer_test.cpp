@@ -207,7 +207,7 @@ TEST_CASE("transfer: inspect profiles the source, schema writes the target's rev
   CHECK_EXIT(project.run({"transfer", "validate", "accounts"}), 0);
   // The revision is reversible like any other.
   REQUIRE_EXIT(project.run({"down", "bot", "base", "--yes"}), 0);
-  CHECK(target->user_tables() == std::vector<std::string>{"migrate_transfer_progress", "migrate_transfer_runs"});
+  CHECK(target->user_tables() == std::vector<std::string>{"migrate_transfer_progress", "migrate_transfer_runs", "migrate_transfer_undo"});
 }
 
 TEST_CASE("transfer: a value the target's type refuses stops the copy at its chunk, naming the rows", "[transfer][cli]") {
@@ -292,7 +292,7 @@ TEST_CASE("transfer: PostgreSQL to PostgreSQL with renames, skips, value maps, o
   // Chronological per guild, NULL dates last: the new rows in insertion order.
   CHECK(target->scalar("SELECT string_agg(id::text, ',' ORDER BY ctid) FROM cases WHERE id NOT IN (5, 99)") == "2,1,4,3");
   CHECK(target->scalar("SELECT nickname FROM afk WHERE id = 20") == "gone");
-  CHECK(target->user_tables() == std::vector<std::string>{"afk", "cases", "migrate_transfer_progress", "migrate_transfer_runs"});
+  CHECK(target->user_tables() == std::vector<std::string>{"afk", "cases", "migrate_transfer_progress", "migrate_transfer_runs", "migrate_transfer_undo"});
   // A backup was taken first: the target held rows.
   CHECK(!project.backup_entries().empty());
 

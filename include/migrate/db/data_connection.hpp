@@ -119,7 +119,9 @@ class DataConnection {
 
   /// Starts loading rows into table (see copy_in); nothing else may be sent until the
   /// stream is finished or destroyed (which abandons the COPY: the transaction fails).
-  virtual std::unique_ptr<CopyStream> copy_from(const std::string& table, const std::string& columns) = 0;
+  /// `before` (e.g. "BEGIN") is sent with the COPY in one round trip.
+  virtual std::unique_ptr<CopyStream> copy_from(const std::string& table, const std::string& columns,
+                                                const std::string& before = "") = 0;
 
   /// name quoted as an identifier for this database.
   virtual std::string quote_name(std::string_view name) const = 0;

@@ -26,8 +26,8 @@ struct CopyOptions {
   int jobs = 1;
   std::function<std::unique_ptr<db::DataConnection>()> open_source;
   std::function<std::unique_ptr<db::DataConnection>()> open_target;
-  /// Where each chunk's undo goes before it commits; nullptr: no rollback script.
-  RollbackJournal* journal = nullptr;
+  /// Records each chunk's undo in the chunk's transaction; nullptr: no rollback script.
+  const RollbackJournal* journal = nullptr;
 };
 
 /// What the copier tells as it goes (progress lines, the lock's heartbeat).

@@ -1,14 +1,14 @@
 // The rollback script of a transfer run: SQL that removes exactly the rows the run
-// inserted and gives the rows it updated their earlier values. Each chunk's undo lines
-// are appended to a journal and flushed to disk before the chunk commits, so no committed
-// chunk is ever missing from it; at the end of the run (or at the start of the next one,
-// after a crash) the journal is written out in reverse, newest chunk first, as
-// `<backup_dir>/transfer-<name>-<time>-rollback.sql`, one transaction.
+// inserted and gives the rows it updated their earlier values. Each chunk's undo
+// statements are written into the target's migrate_transfer_undo table in the chunk's
+// own transaction, so a committed chunk always has its undo and a rolled-back one never
+// has; at the end of the run (or at the start of the next one, after a crash) they are
+// written out newest chunk first as `<backup_dir>/transfer-<name>-<time>-run<id>-rollback.sql`,
+// one transaction, and removed from the table once the file is on disk.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,46 +17,39 @@
 
 namespace migrate::transfer {
 
-/// Safe to share between the jobs of one run.
+/// The undo of one run. The methods return SQL that records an undo statement; the copier
+/// sends it inside the chunk's transaction. Safe to share between the jobs of a run.
 class RollbackJournal {
  public:
-  /// Starts the journal of a run beside script (script + ".journal"), first finishing any
-  /// journal an earlier run of the same transfer left in the folder.
-  explicit RollbackJournal(std::filesystem::path script);
-  ~RollbackJournal();
-  RollbackJournal(const RollbackJournal&) = delete;
-  RollbackJournal& operator=(const RollbackJournal&) = delete;
+  RollbackJournal(std::int64_t run_id, std::filesystem::path script) : m_run(run_id), m_script(std::move(script)) {}
 
   /// Undo for rows a chunk inserted into table, given their key values (one JSON object
-  /// per row, {"column": "text", …}); one statement.
-  void inserted(db::DataConnection& target, const TableMapping& table, const std::string& keys_json);
+  /// per row, {"column": "text", …}).
+  std::string inserted(db::DataConnection& target, const TableMapping& table, const std::string& keys_json) const;
   /// Undo for a whole table that was empty before the run and has no key.
-  void emptied(db::DataConnection& target, const TableMapping& table);
+  std::string emptied(db::DataConnection& target, const TableMapping& table) const;
   /// Undo for rows a chunk is about to update: their values now, as a JSON array of rows.
-  void updated(db::DataConnection& target, const TableMapping& table, const std::string& rows_json);
+  std::string updated(db::DataConnection& target, const TableMapping& table, const std::string& rows_json) const;
   /// A line the operator must read (a table whose rows cannot be told apart).
-  void note(const std::string& text);
+  std::string note(db::DataConnection& target, const std::string& text) const;
 
-  /// Flushes what was appended to disk; call before the chunk's commit.
-  void sync();
-
-  /// Writes the script (reversed journal) and removes the journal. Returns the script.
-  std::filesystem::path finish();
-
+  std::int64_t run() const { return m_run; }
   const std::filesystem::path& script() const { return m_script; }
 
  private:
-  void append(const std::string& line);
+  std::string record(db::DataConnection& target, const std::string& statement) const;
 
+  std::int64_t m_run;
   std::filesystem::path m_script;
-  std::filesystem::path m_journal;
-  std::mutex m_mutex;  ///< jobs append and sync from their own threads
-  int m_fd = -1;
-  bool m_dirty = false;
 };
 
-/// Writes out every journal left in folder by an interrupted run of the transfer `name`.
-/// Returns the scripts written.
-std::vector<std::filesystem::path> finish_left_journals(const std::filesystem::path& folder, const std::string& name);
+/// Writes the undo statements of run `run_id` to script (newest first, between BEGIN and
+/// COMMIT, flushed to disk) and then deletes them from the table. Returns false when the
+/// run recorded none (no file is written).
+bool write_rollback_script(db::DataConnection& target, std::int64_t run_id, const std::filesystem::path& script);
+
+/// The script path of a run: folder/transfer-<name>-<started, UTC, to the second>-run<id>-rollback.sql.
+std::filesystem::path rollback_script_path(const std::filesystem::path& folder, const std::string& name,
+                                           const std::string& started_at, std::int64_t run_id);
 
 }  // namespace migrate::transfer

@@ -143,12 +143,13 @@ class PostgresData final : public DataConnection {
   }
 
   void copy_in(const std::string& table, const std::string& columns, const std::string& data) override {
-    const auto stream = copy_from(table, columns);
+    const auto stream = copy_from(table, columns, "");
     stream->write(data);
     stream->finish();
   }
 
-  std::unique_ptr<CopyStream> copy_from(const std::string& table, const std::string& columns) override;
+  std::unique_ptr<CopyStream> copy_from(const std::string& table, const std::string& columns,
+                                        const std::string& before) override;
 
   std::string quote_name(std::string_view name) const override {
     std::string out = "\"";
@@ -350,8 +351,9 @@ std::vector<TableInfo> PostgresData::tables() {
   return out;
 }
 
-std::unique_ptr<CopyStream> PostgresData::copy_from(const std::string& table, const std::string& columns) {
-  const std::string sql = "COPY " + table + " (" + columns + ") FROM STDIN";
+std::unique_ptr<CopyStream> PostgresData::copy_from(const std::string& table, const std::string& columns,
+                                                    const std::string& before) {
+  const std::string sql = (before.empty() ? "" : before + ";") + "COPY " + table + " (" + columns + ") FROM STDIN";
   Result start(PQexec(m_conn, sql.c_str()));
   if (PQresultStatus(start.get()) != PGRES_COPY_IN) fail(start.get(), "");
   return std::make_unique<CopyInStream>(*this);

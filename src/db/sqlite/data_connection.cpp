@@ -186,7 +186,7 @@ class SqliteData final : public DataConnection {
     throw UsageError("transfers write to PostgreSQL; a SQLite database can only be a transfer's source");
   }
 
-  std::unique_ptr<CopyStream> copy_from(const std::string&, const std::string&) override {
+  std::unique_ptr<CopyStream> copy_from(const std::string&, const std::string&, const std::string&) override {
     throw UsageError("transfers write to PostgreSQL; a SQLite database can only be a transfer's source");
   }
 
