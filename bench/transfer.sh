@@ -243,6 +243,10 @@ rate_of() {  # rows/s of LABEL with ROWS, or empty
   ms=$(ms_of "$1") || return 0
   awk -v r="$2" -v ms="$ms" 'BEGIN {printf "%.0f", r / (ms / 1000)}'
 }
+seconds_of() {  # the median, and the range when there were several runs
+  awk -v m="$(ms_of "$1")" '{v[NR] = $1; lo = (NR == 1 || $1 < lo) ? $1 : lo; hi = $1 > hi ? $1 : hi}
+    END {printf "%.2f", m / 1000; if (NR > 1) printf " (%.2f–%.2f)", lo / 1000, hi / 1000}' "$work/$1.runs"
+}
 ratio() { [[ -n $1 && -n $2 ]] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' || echo "–"; }
 
 big_rows=$(rows_of "$big")
@@ -257,7 +261,7 @@ echo "Machine: $(nproc) cores ($cpu); load average $load_before before, $load_af
 echo "Command: \`$command_line\`; median of $runs run(s), each into a fresh empty typed database."
 echo "Source: $(basename "$big") ($(awk -v b="$(stat -c %s "$big")" 'BEGIN {printf "%.0f", b / 1048576}') MiB): users $users, events $events."
 echo
-echo "| tool | rows | seconds | rows/s | peak RSS MiB | × pgloader | × floor |"
+echo "| tool | rows | seconds (range) | rows/s | peak RSS MiB | × pgloader | × floor |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for label in "${tools[@]}"; do
   if [[ -s $work/$label.failed ]]; then
@@ -266,7 +270,7 @@ for label in "${tools[@]}"; do
     continue
   fi
   rate=$(rate_of "$label" "$big_rows")
-  printf '| %s | %s | %.2f | %s | %.1f | %s | %s |\n' "$label" "$big_rows" "$(awk -v ms="$(ms_of "$label")" 'BEGIN {print ms / 1000}')" \
+  printf '| %s | %s | %s | %s | %.1f | %s | %s |\n' "$label" "$big_rows" "$(seconds_of "$label")" \
     "$rate" "$(awk -v k="$(kib_of "$label")" 'BEGIN {print k / 1024}')" "$(ratio "$rate" "$pgloader_rate")" "$(ratio "$rate" "$floor_rate")"
 done
 echo
