@@ -92,6 +92,7 @@ void Project::load_all(const std::vector<const config::ServiceConfig*>& services
     if (opening.valid()) opening.wait();
     throw;
   }
+  m_cache.reset();  // saved; its entries are not needed for the rest of the command
   if (!opening.valid()) return;
   for (auto& [key, result] : opening.get()) {
     if (result.first) {

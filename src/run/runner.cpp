@@ -206,7 +206,7 @@ void read_text(Revision& revision, Direction direction) {
 
 void drop_text(Revision& revision, Direction direction) {
   RevisionScript& script = direction == Direction::up ? revision.up : *revision.down;
-  if (script.deferred) script.sql = std::string();
+  if (script.deferred) std::string().swap(script.sql);  // frees it (assigning "" keeps the buffer)
 }
 
 bool batchable(const Revision& revision, Direction direction) {
@@ -326,6 +326,7 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
   const auto started = Clock::now();
   observer.service_started(service.service, direction, plan.size());
   std::vector<Revision> done;
+  done.reserve(plan.size());  // one allocation, not a doubling copy of every revision
   const Revision* running = nullptr;  // the revision (or first of the batch) in flight
   auto running_since = started;
   bool backed_up = false;

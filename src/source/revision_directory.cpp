@@ -329,7 +329,7 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
                               CheckedFile{script.checksum, script.directives, loaded.has_statements});
     }
     if (!options.keep_text) {
-      script.sql = std::string();
+      std::string().swap(script.sql);  // frees it (assigning "" keeps the buffer)
       script.deferred = true;
     }
     return loaded;
