@@ -3,6 +3,8 @@
 
 #include <ostream>
 
+#include "migrate/source/revision_directory.hpp"
+
 namespace migrate::cli {
 
 namespace {
@@ -10,6 +12,11 @@ namespace {
 bool is_up(const orchestrate::Preview& preview) { return preview.direction == run::Direction::up; }
 
 const RevisionScript& script_of(const Revision& revision, bool up) { return up ? revision.up : *revision.down; }
+
+// The SQL a dry run shows: read now for a script loaded without its text.
+std::string text_of(const RevisionScript& script) {
+  return script.deferred && script.sql.empty() ? source::read_script_text(script) : script.sql;
+}
 
 }  // namespace
 
@@ -36,7 +43,7 @@ int render_dry_run(Output& output, const orchestrate::Preview& preview) {
         list.push_back({{"version", format_version(revision.version)},
                         {"name", revision.name},
                         {"file", script.path.string()},
-                        {"sql", script.sql}});
+                        {"sql", revision.step != nullptr ? script.sql : text_of(script)}});
       }
       services[plan.service->name] = std::move(list);
     }
@@ -51,8 +58,9 @@ int render_dry_run(Output& output, const orchestrate::Preview& preview) {
       if (revision.step != nullptr) {
         out << "-- (C++ step: runs its " << (up ? "up()" : "down()") << " in one transaction)\n";
       }
-      out << script.sql;
-      if (!script.sql.empty() && script.sql.back() != '\n') out << "\n";
+      const std::string sql = revision.step != nullptr ? script.sql : text_of(script);
+      out << sql;
+      if (!sql.empty() && sql.back() != '\n') out << "\n";
       if (up) {
         out << "-- then record " << format_version(revision.version) << " in schema_migrations (checksum "
             << revision.checksum << ")\n\n";

@@ -1,11 +1,11 @@
 // A database's identity read through libpq's own connection-string parser and defaults.
 #include "migrate/config/database_identity.hpp"
 
-#include <libpq-fe.h>
-
 #include <map>
 #include <memory>
 #include <system_error>
+
+#include "config/libpq_api.hpp"
 
 namespace migrate::config {
 
@@ -26,11 +26,12 @@ Options to_map(PQconninfoOption* options) {
 // PGDATABASE, PGUSER, PGSERVICE) and its built-in defaults (the port, the OS user): the
 // same reading libpq makes when it connects, short of opening a service file.
 Options effective_options(const std::string& conninfo) {
+  const LibpqApi& pq = libpq();
   char* error = nullptr;
-  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> parsed(PQconninfoParse(conninfo.c_str(), &error),
-                                                                             &PQconninfoFree);
-  PQfreemem(error);
-  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> defaults(PQconndefaults(), &PQconninfoFree);
+  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> parsed(pq.conninfo_parse(conninfo.c_str(), &error),
+                                                                             pq.conninfo_free);
+  pq.freemem(error);
+  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> defaults(pq.conndefaults(), pq.conninfo_free);
   Options values = to_map(defaults.get());
   for (auto& [key, value] : to_map(parsed.get())) values[key] = value;
   return values;

@@ -3,13 +3,12 @@
 // is written, reading a URI as libpq does, so that no secret is ever printed.
 #include "migrate/config/database_url.hpp"
 
-#include <libpq-fe.h>
-
 #include <algorithm>
 #include <cctype>
 #include <memory>
 #include <optional>
 
+#include "config/libpq_api.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/text.hpp"
 
@@ -271,12 +270,13 @@ std::string redact_libpq_error(std::string_view message, const DatabaseUrl& url)
 // URL: when libpq and we disagree, any part of it may be a password.
 void check_with_libpq(DatabaseUrl& url, std::string_view source) {
   const std::string hint = "; percent-encode '/', '@', '%', '?' and '&' in a URL's password (as %2F, %40, %25, %3F, %26)";
+  const LibpqApi& pq = libpq();
   char* raw_error = nullptr;
   const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
-      PQconninfoParse(url.conninfo.c_str(), &raw_error), &PQconninfoFree);
+      pq.conninfo_parse(url.conninfo.c_str(), &raw_error), pq.conninfo_free);
   if (!options) {
     const std::string error = raw_error != nullptr ? std::string(raw_error) : "out of memory";
-    PQfreemem(raw_error);
+    pq.freemem(raw_error);
     throw UsageError(std::string(source) + ": invalid database URL (" + redact_libpq_error(error, url) + ")" + hint);
   }
   for (const PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {

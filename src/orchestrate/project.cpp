@@ -1,6 +1,8 @@
 // Lazy, cached resolution of URLs, revisions and connections per service.
 #include "migrate/orchestrate/project.hpp"
 
+#include <future>
+
 #include "migrate/config/database_identity.hpp"
 #include "migrate/source/revision_directory.hpp"
 #include "migrate/util/error.hpp"
@@ -38,21 +40,78 @@ const config::DatabaseUrl& Project::url(const config::ServiceConfig& service) {
 const ServiceRevisions& Project::revisions(const config::ServiceConfig& service) {
   auto it = m_revisions.find(service.name);
   if (it == m_revisions.end()) {
-    ServiceRevisions loaded{service.name,
-                                 source::load_revisions(service.migrations_dir, url(service).dialect, service.name)};
+    const Dialect dialect = url(service).dialect;
+    if (m_use_cache && !m_cache && !m_manifest.dir.empty()) {
+      m_cache = std::make_unique<source::ChecksumCache>(m_manifest.dir / ".migrate-cache" / "checksums");
+    }
+    source::LoadOptions options;
+    options.cache = m_use_cache ? m_cache.get() : nullptr;
+    options.keep_text = false;
+    ServiceRevisions loaded{service.name, source::load_revisions(service.migrations_dir, dialect, service.name,
+                                                                 step::registered_steps(), options)};
+    if (options.cache != nullptr) options.cache->save();
     it = m_revisions.emplace(service.name, std::move(loaded)).first;
   }
   return it->second;
 }
 
 void Project::load_all(const std::vector<const config::ServiceConfig*>& services) {
-  for (const config::ServiceConfig* service : services) revisions(*service);
+  // The PostgreSQL databases not yet connected to, by key; a URL that does not resolve
+  // is left for revisions() to report in its turn.
+  std::map<std::string, const config::DatabaseUrl*> to_open;
+  for (const config::ServiceConfig* service : services) {
+    try {
+      const config::DatabaseUrl& database = url(*service);
+      if (database.dialect == Dialect::postgres && m_drivers.count(database.key()) == 0) {
+        to_open.emplace(database.key(), &database);
+      }
+    } catch (const Error&) {
+      break;
+    }
+  }
+  using Opened = std::map<std::string, std::pair<std::unique_ptr<db::Driver>, std::exception_ptr>>;
+  std::future<Opened> opening;
+  if (!to_open.empty()) {
+    opening = std::async(std::launch::async, [&to_open, mode = m_mode] {
+      Opened opened;
+      for (const auto& [key, database] : to_open) {
+        try {
+          opened[key].first = db::open_driver(*database, mode);
+        } catch (...) {
+          opened[key].second = std::current_exception();
+        }
+      }
+      return opened;
+    });
+  }
+  // Connecting overlaps reading and hashing the folders; a bad folder still wins, and
+  // the connections made meanwhile are closed unused.
+  try {
+    for (const config::ServiceConfig* service : services) revisions(*service);
+  } catch (...) {
+    if (opening.valid()) opening.wait();
+    throw;
+  }
+  m_cache.reset();  // saved; its entries are not needed for the rest of the command
+  if (!opening.valid()) return;
+  for (auto& [key, result] : opening.get()) {
+    if (result.first) {
+      m_drivers.emplace(key, std::move(result.first));
+    } else {
+      m_open_errors[key] = result.second;
+    }
+  }
 }
 
 db::Driver& Project::driver(const config::ServiceConfig& service) {
   const config::DatabaseUrl& database = url(service);
   auto it = m_drivers.find(database.key());
   if (it == m_drivers.end()) {
+    if (const auto failed = m_open_errors.find(database.key()); failed != m_open_errors.end()) {
+      const std::exception_ptr error = failed->second;
+      m_open_errors.erase(failed);
+      std::rethrow_exception(error);
+    }
     it = m_drivers.emplace(database.key(), db::open_driver(database, m_mode)).first;
   }
   return *it->second;

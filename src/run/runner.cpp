@@ -8,6 +8,7 @@
 
 #include "migrate/plan/gate.hpp"
 #include "migrate/plan/history_changes.hpp"
+#include "migrate/source/revision_directory.hpp"
 #include "migrate/util/duration.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
@@ -196,6 +197,18 @@ std::string interrupted_message(db::Driver& driver, const ServiceRevisions& serv
   return message;
 }
 
+// Reads the text of a revision loaded without it (source::LoadOptions::keep_text), just
+// before it runs, refusing a file changed since the run was planned; and lets it go after.
+void read_text(Revision& revision, Direction direction) {
+  RevisionScript& script = direction == Direction::up ? revision.up : *revision.down;
+  if (script.deferred && revision.step == nullptr && script.sql.empty()) script.sql = source::read_script_text(script);
+}
+
+void drop_text(Revision& revision, Direction direction) {
+  RevisionScript& script = direction == Direction::up ? revision.up : *revision.down;
+  if (script.deferred) std::string().swap(script.sql);  // frees it (assigning "" keeps the buffer)
+}
+
 bool batchable(const Revision& revision, Direction direction) {
   return revision.step == nullptr && !script_of(revision, direction).directives.no_transaction;
 }
@@ -234,8 +247,15 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
     running_since = Clock::now();
     std::size_t end = next;
     std::size_t bytes = 0;
-    while (end < plan.size() && batchable(plan[end], direction) &&
-           sizer.may_add(end - next, bytes, script_of(plan[end], direction).sql.size())) {
+    read_text(plan[next], direction);
+    while (end < plan.size() && batchable(plan[end], direction)) {
+      try {
+        read_text(plan[end], direction);
+      } catch (const BlockedError&) {
+        if (end == next) throw;
+        break;  // the batch ends before it: those before it run, then it is refused
+      }
+      if (!sizer.may_add(end - next, bytes, script_of(plan[end], direction).sql.size())) break;
       bytes += script_of(plan[end], direction).sql.size();
       ++end;
     }
@@ -249,6 +269,7 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
                [&] { execute(revision, script, lock); });
       running = nullptr;
       done.push_back(std::move(revision));
+      drop_text(done.back(), direction);
       ++next;
     } else {
       std::vector<BatchStep> steps;
@@ -266,7 +287,10 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
       }
       if (!finished.empty()) observer.steps_finished(service.service, finished, direction);
       running = next + outcome.committed.size() < plan.size() ? &plan[next + outcome.committed.size()] : nullptr;
-      for (std::size_t i = 0; i < outcome.committed.size(); ++i) done.push_back(std::move(plan[next + i]));
+      for (std::size_t i = 0; i < outcome.committed.size(); ++i) {
+        done.push_back(std::move(plan[next + i]));
+        drop_text(done.back(), direction);
+      }
       if (outcome.lost) std::rethrow_exception(outcome.lost);
       if (outcome.error && outcome.failed_at == outcome.committed.size()) {
         const Revision& revision = plan[next + outcome.failed_at];
@@ -302,6 +326,7 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
   const auto started = Clock::now();
   observer.service_started(service.service, direction, plan.size());
   std::vector<Revision> done;
+  done.reserve(plan.size());  // one allocation, not a doubling copy of every revision
   const Revision* running = nullptr;  // the revision (or first of the batch) in flight
   auto running_since = started;
   bool backed_up = false;

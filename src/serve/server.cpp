@@ -20,6 +20,7 @@
 #include "migrate/util/interrupt.hpp"
 #include "serve/bounded.hpp"
 #include "serve/documents.hpp"
+#include "serve/http_module.hpp"
 #include "serve/page.hpp"
 #include "serve/status_cache.hpp"
 
@@ -231,7 +232,7 @@ class InterruptWatcher {
 
 }  // namespace
 
-void serve(const ServeOptions& options, const std::function<void(const std::string& url)>& listening) {
+void serve_http(const ServeOptions& options, const std::function<void(const std::string& url)>& listening) {
   const ListenAddress address = parse_listen_address(options.listen);
   if (!address.loopback && options.token.empty()) {
     throw UsageError("--listen " + options.listen +
@@ -314,3 +315,6 @@ void serve(const ServeOptions& options, const std::function<void(const std::stri
 }
 
 }  // namespace migrate::serve
+
+extern "C" __attribute__((visibility("default"))) const migrate::serve::HttpModule migrate_http_module{
+    migrate::serve::k_http_module_abi, MIGRATE_VERSION, &migrate::serve::serve_http};

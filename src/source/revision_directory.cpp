@@ -8,6 +8,7 @@
 #include <system_error>
 #include <thread>
 
+#include "migrate/source/checksum_cache.hpp"
 #include "migrate/source/directives.hpp"
 #include "migrate/source/revision_skeleton.hpp"
 #include "migrate/source/statement_lexer.hpp"
@@ -78,6 +79,12 @@ const RevisionFile* pick_for_dialect(const std::vector<const RevisionFile*>& fil
     if (!file->parsed.variant) generic = file;
   }
   return generic;
+}
+
+// The checksum of a file's bytes (a byte order mark included) with LF line ends, so a
+// checkout with CRLF matches.
+std::string file_checksum(const std::string& bytes) {
+  return bytes.find('\r') == std::string::npos ? util::sha256_hex(bytes) : util::sha256_hex(util::crlf_to_lf(bytes));
 }
 
 std::string read_revision_file(const fs::path& path) {
@@ -209,47 +216,59 @@ Revision resolve_step(const RevisionFile& file, const std::string& service,
 }
 
 // The contents of a folder's SQL files, read up front by two threads: opening and reading
-// hundreds of small files is most of what loading costs. A file that cannot be read keeps
-// its error, thrown when the file's turn comes, so errors come in the same order as ever.
+// hundreds of small files is most of what loading costs. A file the checksum cache knows
+// unchanged (same stamp) is not read. A file that cannot be read keeps its error, thrown
+// when the file's turn comes, so errors come in the same order as ever.
 class FileContents {
  public:
-  explicit FileContents(const std::vector<RevisionFile>& files) : m_files(files), m_slots(files.size()) {
+  struct Slot {
+    std::optional<FileStamp> stamp;  ///< taken before the read: a later write changes it
+    std::optional<CheckedFile> cached;
+    std::string content;
+    std::exception_ptr error;
+  };
+
+  FileContents(const std::vector<RevisionFile>& files, const ChecksumCache* cache, Dialect dialect)
+      : m_files(files), m_slots(files.size()) {
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
       for (std::size_t i = next++; i < m_files.size(); i = next++) {
         if (m_files[i].parsed.role == FileRole::step) continue;
+        Slot& slot = m_slots[i];
         try {
-          m_slots[i].content = read_revision_file(m_files[i].path);
+          if (cache != nullptr) {
+            slot.stamp = stamp_of(m_files[i].path);
+            if (slot.stamp) slot.cached = cache->find(m_files[i].path, dialect, *slot.stamp);
+            if (slot.cached) continue;
+          }
+          slot.content = read_revision_file(m_files[i].path);
         } catch (...) {
-          m_slots[i].error = std::current_exception();
+          slot.error = std::current_exception();
         }
       }
     };
     constexpr std::size_t k_files_worth_a_thread = 64;
     std::thread helper;
-    if (m_files.size() >= k_files_worth_a_thread) helper = std::thread(work);
+    const bool reads_many = cache == nullptr || cache->size() < m_files.size() / 2;
+    if (m_files.size() >= k_files_worth_a_thread && reads_many) helper = std::thread(work);
     work();
     if (helper.joinable()) helper.join();
   }
 
-  // The content of file, moved out (each file is used once); throws its read error.
-  std::string take(const RevisionFile& file) {
+  // The slot of file, moved out (each file is used once); throws its read error.
+  Slot take(const RevisionFile& file) {
     Slot& slot = m_slots.at(static_cast<std::size_t>(&file - m_files.data()));
     if (slot.error) std::rethrow_exception(slot.error);
-    return std::move(slot.content);
+    return std::move(slot);
   }
 
  private:
-  struct Slot {
-    std::string content;
-    std::exception_ptr error;
-  };
   const std::vector<RevisionFile>& m_files;
   std::vector<Slot> m_slots;
 };
 
 Revision resolve(Version version, const VersionFiles& group, Dialect dialect, const std::string& service,
-                 const std::vector<step::StepDefinition>& steps, FileContents& contents) {
+                 const std::vector<step::StepDefinition>& steps, FileContents& contents, const LoadOptions& options) {
   if (!group.steps.empty()) {
     const RevisionFile& step_file = *group.steps.front();
     if (!is_compilable_step_name(step_file.path.filename().string())) {
@@ -271,9 +290,23 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
   const RevisionFile* down = pick_for_dialect(group.downs, dialect);
   Revision revision;
   // Every file is read and checked once, not just this dialect's: a folder is valid or
-  // not as a whole.
+  // not as a whole. A file the cache knows was checked, unchanged, and is not read again.
+  struct Loaded {
+    RevisionScript script;
+    bool has_statements = false;
+  };
   auto load = [&](const RevisionFile& file) {
-    RevisionScript script{file.path, contents.take(file), {}};
+    FileContents::Slot slot = contents.take(file);
+    Loaded loaded{RevisionScript{file.path, "", {}}, false};
+    RevisionScript& script = loaded.script;
+    if (slot.cached) {
+      script.directives = slot.cached->directives;
+      script.checksum = std::move(slot.cached->checksum);
+      script.deferred = true;
+      loaded.has_statements = slot.cached->has_statements;
+      return loaded;
+    }
+    script.sql = std::move(slot.content);
     std::string_view text = script.sql;
     const bool bom = util::starts_with(text, k_byte_order_mark);
     if (bom) text.remove_prefix(k_byte_order_mark.size());
@@ -282,29 +315,36 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
     // The checksum is that of the file's bytes (a byte order mark included) with LF line
     // ends, so a checkout with CRLF matches. PostgreSQL would take the mark for a
     // character of the first statement, so it is not run.
-    if (&file == up) {
-      revision.checksum = script.sql.find('\r') == std::string::npos ? util::sha256_hex(script.sql)
-                                                                     : util::sha256_hex(util::crlf_to_lf(script.sql));
-    }
+    script.checksum = file_checksum(script.sql);
     if (bom) script.sql.erase(0, k_byte_order_mark.size());
     script.directives = parse_directives(script.sql, file.path);
     reject_transaction_control(file, script, dialect);
-    return script;
+    loaded.has_statements = has_statements(script.sql);
+    if (!loaded.has_statements && file.parsed.role == FileRole::up && is_unchanged_skeleton(script.sql)) {
+      throw ConfigError("revision file " + file.path.string() +
+                        " is still the skeleton `migrate new` wrote; write the change or delete the file");
+    }
+    if (options.cache != nullptr && slot.stamp) {
+      options.cache->remember(file.path, dialect, *slot.stamp,
+                              CheckedFile{script.checksum, script.directives, loaded.has_statements});
+    }
+    if (!options.keep_text) {
+      std::string().swap(script.sql);  // frees it (assigning "" keeps the buffer)
+      script.deferred = true;
+    }
+    return loaded;
   };
   for (const RevisionFile* file : group.ups) {
-    RevisionScript script = load(*file);
-    if (!has_statements(script.sql)) {
-      if (is_unchanged_skeleton(script.sql)) {
-        throw ConfigError("revision file " + file->path.string() +
-                          " is still the skeleton `migrate new` wrote; write the change or delete the file");
-      }
-      if (file == up) revision.no_op = true;
+    Loaded loaded = load(*file);
+    if (file == up) {
+      revision.no_op = !loaded.has_statements;
+      revision.checksum = loaded.script.checksum;
+      revision.up = std::move(loaded.script);
     }
-    if (file == up) revision.up = std::move(script);
   }
   for (const RevisionFile* file : group.downs) {
-    RevisionScript script = load(*file);
-    if (file == down) revision.down = std::move(script);
+    Loaded loaded = load(*file);
+    if (file == down) revision.down = std::move(loaded.script);
   }
   if (up == nullptr) {
     throw ConfigError("revision " + format_version(version) + "_" + group.ups.front()->parsed.name +
@@ -338,6 +378,11 @@ void check_steps_have_files(const std::vector<RevisionFile>& files, const fs::pa
 
 std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect, const std::string& service,
                                      const std::vector<step::StepDefinition>& steps) {
+  return load_revisions(dir, dialect, service, steps, LoadOptions{});
+}
+
+std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect, const std::string& service,
+                                     const std::vector<step::StepDefinition>& steps, const LoadOptions& options) {
   const std::vector<RevisionFile> files = scan_revision_files(dir);
   std::map<Version, VersionFiles> by_version;
   for (const RevisionFile& file : files) {
@@ -350,7 +395,7 @@ std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect, const
   }
 
   check_steps_have_files(files, dir, service, steps);
-  FileContents contents(files);
+  FileContents contents(files, options.cache, dialect);
   std::vector<Revision> revisions;
   revisions.reserve(by_version.size());
   for (const auto& [version, group] : by_version) {
@@ -358,9 +403,28 @@ std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect, const
     all.insert(all.end(), group.downs.begin(), group.downs.end());
     all.insert(all.end(), group.steps.begin(), group.steps.end());
     check_one_name(all);
-    revisions.push_back(resolve(version, group, dialect, service, steps, contents));
+    revisions.push_back(resolve(version, group, dialect, service, steps, contents, options));
   }
   return revisions;
+}
+
+std::string read_script_text(const RevisionScript& script) {
+  std::string text;
+  try {
+    text = util::read_file(script.path);
+  } catch (const std::runtime_error& e) {
+    throw BlockedError("revision file " + script.path.string() + " cannot be read again to run it (" + e.what() +
+                       "); it did not run; restore the file and run migrate again");
+  }
+  const std::string checksum = file_checksum(text);
+  if (checksum != script.checksum) {
+    throw BlockedError("revision file " + script.path.string() +
+                       " changed after migrate checked and planned this run (checksum " + script.checksum.substr(0, 12) +
+                       "… then, " + checksum.substr(0, 12) +
+                       "… now): it did not run; run migrate again to check and plan with the file as it is now");
+  }
+  if (util::starts_with(text, k_byte_order_mark)) text.erase(0, k_byte_order_mark.size());
+  return text;
 }
 
 }  // namespace migrate::source

@@ -49,8 +49,13 @@ struct Directives {
 /// One direction (up or down) of a revision: the file it came from, its SQL and directives.
 struct RevisionScript {
   std::filesystem::path path;
-  std::string sql;  ///< the file's text, without a leading UTF-8 byte order mark
+  std::string sql;  ///< the file's text, without a leading UTF-8 byte order mark (see deferred)
   Directives directives;
+  /// Set when the revision was loaded without its text: `sql` is empty until the runner
+  /// reads the file (source::read_script_text), checked against `checksum`, just before
+  /// it runs, and empty again after.
+  bool deferred = false;
+  std::string checksum{};  ///< SHA-256 of the file, CRLF normalised to LF (SQL files)
 };
 
 /// A revision resolved for one dialect: what `up` runs and what `down` runs.

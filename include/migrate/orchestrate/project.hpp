@@ -13,6 +13,7 @@
 #include "migrate/config/manifest.hpp"
 #include "migrate/db/driver.hpp"
 #include "migrate/run/runner.hpp"
+#include "migrate/source/checksum_cache.hpp"
 
 namespace migrate::orchestrate {
 
@@ -38,13 +39,21 @@ class Project {
   /// The service's database URL. Throws UsageError for a bad URL.
   const config::DatabaseUrl& url(const config::ServiceConfig& service);
 
-  /// The service's revisions resolved for its database's dialect (cached).
+  /// The service's revisions resolved for its database's dialect (cached). Scripts are
+  /// loaded without their text (RevisionScript::deferred), and files whose stamp the
+  /// checksum cache (<project>/.migrate-cache/) knows are not read again.
   /// Throws ConfigError for a bad migrations folder; touches no database.
   const ServiceRevisions& revisions(const config::ServiceConfig& service);
 
   /// Loads and validates the revisions of every listed service, so that bad files stop
-  /// a command before any database is touched.
+  /// a command before any database is touched. Meanwhile the PostgreSQL databases of
+  /// those services are connected to (read-only work: no query changes anything); a
+  /// connection error is thrown by driver(), when the command first needs it.
   void load_all(const std::vector<const config::ServiceConfig*>& services);
+
+  /// Reads and hashes every revision file, trusting no cache (`verify`). Call before
+  /// revisions() or load_all().
+  void rehash_all() { m_use_cache = false; }
 
   /// The shared connection to the service's database. Throws DatabaseUnreachable.
   db::Driver& driver(const config::ServiceConfig& service);
@@ -66,6 +75,9 @@ class Project {
   std::map<std::string, config::DatabaseUrl> m_urls;
   std::map<std::string, ServiceRevisions> m_revisions;
   std::map<std::string, std::unique_ptr<db::Driver>> m_drivers;  ///< by DatabaseUrl::key()
+  std::map<std::string, std::exception_ptr> m_open_errors;       ///< of load_all's connections
+  bool m_use_cache = true;
+  std::unique_ptr<source::ChecksumCache> m_cache;  ///< read on the first load
 };
 
 }  // namespace migrate::orchestrate

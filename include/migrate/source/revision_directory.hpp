@@ -12,6 +12,8 @@
 
 namespace migrate::source {
 
+class ChecksumCache;
+
 /// A revision file found in a folder, with its parsed name.
 struct RevisionFile {
   std::filesystem::path path;
@@ -33,5 +35,25 @@ std::vector<RevisionFile> scan_revision_files(const std::filesystem::path& dir);
 std::vector<Revision> load_revisions(const std::filesystem::path& dir, Dialect dialect,
                                      const std::string& service = {},
                                      const std::vector<step::StepDefinition>& steps = step::registered_steps());
+
+/// How load_revisions reads a folder.
+struct LoadOptions {
+  /// Takes what it knows of files whose stamp is unchanged (they are not read) and learns
+  /// the rest; nullptr reads and hashes every file (`verify`).
+  ChecksumCache* cache = nullptr;
+  /// false: no script keeps its text (each is `deferred`, read by read_script_text when
+  /// it is about to run), so memory does not grow with the revisions' size.
+  bool keep_text = true;
+};
+
+/// load_revisions, reading as options say. Every check above applies to every file read;
+/// a file the cache answers for passed them all when it was read, with the same stamp.
+std::vector<Revision> load_revisions(const std::filesystem::path& dir, Dialect dialect, const std::string& service,
+                                     const std::vector<step::StepDefinition>& steps, const LoadOptions& options);
+
+/// The text of script (without a byte order mark), read now. Throws BlockedError when the
+/// file cannot be read or its checksum is no longer script.checksum: it changed after
+/// the run was checked and planned, and must not run unchecked.
+std::string read_script_text(const RevisionScript& script);
 
 }  // namespace migrate::source

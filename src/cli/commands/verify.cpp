@@ -15,6 +15,7 @@ class VerifyCommand final : public Command {
 
   int run(const GlobalOptions& options, Io& io) override {
     orchestrate::Project project = open_project(options, db::OpenMode::read_only);
+    project.rehash_all();  // verify trusts no cache: every file is read and hashed
     const auto services = project.select(m_service);
     project.load_all(services);
     bool clean = true;
