@@ -4,13 +4,14 @@
 
 #include <array>
 
+#include "db/postgres_module.hpp"
+
 namespace migrate::db {
 
-std::unique_ptr<DataConnection> open_postgres_data(const config::DatabaseUrl& url);
 std::unique_ptr<DataConnection> open_sqlite_data(const config::DatabaseUrl& url, bool read_only);
 
 std::unique_ptr<DataConnection> open_data_connection(const config::DatabaseUrl& url, bool read_only) {
-  if (url.dialect == Dialect::postgres) return open_postgres_data(url);
+  if (url.dialect == Dialect::postgres) return postgres_module().open_data(url);
   return open_sqlite_data(url, read_only);
 }
 

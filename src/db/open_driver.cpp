@@ -30,11 +30,15 @@ const PostgresModule& load_postgres_module() {
 
 }  // namespace
 
+const PostgresModule& postgres_module() {
+  static const PostgresModule& module = load_postgres_module();
+  return module;
+}
+
 std::unique_ptr<Driver> open_driver(const config::DatabaseUrl& url, OpenMode mode) {
   // PostgreSQL sessions are read-write by nature; read_only callers simply never write.
   if (url.dialect == Dialect::postgres) {
-    static const PostgresModule& module = load_postgres_module();
-    return module.open(url);
+    return postgres_module().open(url);
   }
   return open_sqlite(url, mode);
 }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "migrate/config/database_url.hpp"
+#include "migrate/db/data_connection.hpp"
 #include "migrate/db/driver.hpp"
 
 namespace migrate::db {
@@ -16,10 +17,16 @@ struct PostgresModule {
   int abi;              ///< k_postgres_module_abi of the module's build
   const char* version;  ///< the project version the module was built from
   std::unique_ptr<Driver> (*open)(const config::DatabaseUrl& url);
+  /// A data connection for transfers (db/data_connection.hpp).
+  std::unique_ptr<DataConnection> (*open_data)(const config::DatabaseUrl& url);
 };
 
 /// Raised whenever PostgresModule changes shape.
-constexpr int k_postgres_module_abi = 1;
+constexpr int k_postgres_module_abi = 2;
+
+/// The module, loaded on the first call (thread-safe). Throws UsageError naming the file
+/// and where it was looked for when it cannot be loaded.
+const PostgresModule& postgres_module();
 constexpr const char* k_postgres_module_symbol = "migrate_postgres_module";
 constexpr const char* k_postgres_module_file = "libmigrate_pg.so";
 

@@ -1,6 +1,7 @@
 // Lazy, cached resolution of URLs, revisions and connections per service.
 #include "migrate/orchestrate/project.hpp"
 
+#include <chrono>
 #include <future>
 
 #include "migrate/config/database_identity.hpp"
@@ -58,12 +59,13 @@ const ServiceRevisions& Project::revisions(const config::ServiceConfig& service)
 void Project::load_all(const std::vector<const config::ServiceConfig*>& services) {
   // The PostgreSQL databases not yet connected to, by key; a URL that does not resolve
   // is left for revisions() to report in its turn.
-  std::map<std::string, const config::DatabaseUrl*> to_open;
+  // Copies: a connection attempt abandoned below must not point into this frame.
+  std::map<std::string, config::DatabaseUrl> to_open;
   for (const config::ServiceConfig* service : services) {
     try {
       const config::DatabaseUrl& database = url(*service);
       if (database.dialect == Dialect::postgres && m_drivers.count(database.key()) == 0) {
-        to_open.emplace(database.key(), &database);
+        to_open.emplace(database.key(), database);
       }
     } catch (const Error&) {
       break;
@@ -72,11 +74,11 @@ void Project::load_all(const std::vector<const config::ServiceConfig*>& services
   using Opened = std::map<std::string, std::pair<std::unique_ptr<db::Driver>, std::exception_ptr>>;
   std::future<Opened> opening;
   if (!to_open.empty()) {
-    opening = std::async(std::launch::async, [&to_open, mode = m_mode] {
+    opening = std::async(std::launch::async, [to_open, mode = m_mode] {
       Opened opened;
       for (const auto& [key, database] : to_open) {
         try {
-          opened[key].first = db::open_driver(*database, mode);
+          opened[key].first = db::open_driver(database, mode);
         } catch (...) {
           opened[key].second = std::current_exception();
         }
@@ -89,7 +91,13 @@ void Project::load_all(const std::vector<const config::ServiceConfig*>& services
   try {
     for (const config::ServiceConfig* service : services) revisions(*service);
   } catch (...) {
-    if (opening.valid()) opening.wait();
+    // A bad folder is reported now, not after a host that does not answer has timed
+    // out: a connection attempt still under way is left to the process's exit (the
+    // future is kept where its destructor, which would wait for it, never runs).
+    if (opening.valid() && opening.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+      static auto* abandoned = new std::vector<std::future<Opened>>();  // reachable until exit, never destroyed
+      abandoned->push_back(std::move(opening));
+    }
     throw;
   }
   m_cache.reset();  // saved; its entries are not needed for the rest of the command

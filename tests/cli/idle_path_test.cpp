@@ -8,6 +8,11 @@
 #include <fstream>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "cli/cli_fixtures.hpp"
 #include "migrate/source/checksum_cache.hpp"
 #include "migrate/util/sha256.hpp"
@@ -147,4 +152,32 @@ TEST_CASE("an applied file edited to the same size within the same second is dri
   CHECK(capture(*db) == state);
   CHECK(contains(project.run({"status"}, db.get()).out, "drift"));
   CHECK_EXIT(project.run({"verify"}, db.get()), 4);
+}
+
+TEST_CASE("a bad folder is reported at once even when the PostgreSQL host never answers", "[cli]") {
+  // A listener that accepts connections (the kernel completes them) and never says a word:
+  // libpq would wait for the server's first message for as long as connect_timeout allows.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 16) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const std::string url = "postgresql://nobody:secret@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/silent";
+
+  CliProject project;
+  project.add_table(1, "alpha");
+  project.write("0002_Bad Name.up.sql", "SELECT 1;\n");
+  const auto started = std::chrono::steady_clock::now();
+  CliOptions options;
+  options.timeout = std::chrono::seconds(60);
+  const CliResult result = project.run({"status", "--database-url", url}, options);
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+  ::close(listener);
+  CHECK_EXIT(result, 2);
+  CHECK(contains(result.err, "Bad Name"));
+  CHECK(seconds < 20);  // the requirement is "at once": far below any connect timeout
 }
