@@ -56,6 +56,13 @@ const ServiceRevisions& Project::revisions(const config::ServiceConfig& service)
   return it->second;
 }
 
+namespace {
+
+// How long a bad folder's report waits for a connection attempt in flight.
+constexpr std::chrono::seconds k_abandon_after{3};
+
+}  // namespace
+
 void Project::load_all(const std::vector<const config::ServiceConfig*>& services) {
   // The PostgreSQL databases not yet connected to, by key; a URL that does not resolve
   // is left for revisions() to report in its turn.
@@ -91,10 +98,12 @@ void Project::load_all(const std::vector<const config::ServiceConfig*>& services
   try {
     for (const config::ServiceConfig* service : services) revisions(*service);
   } catch (...) {
-    // A bad folder is reported now, not after a host that does not answer has timed
-    // out: a connection attempt still under way is left to the process's exit (the
-    // future is kept where its destructor, which would wait for it, never runs).
-    if (opening.valid() && opening.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+    // A bad folder is reported without waiting for a host that does not answer: an
+    // attempt still under way after k_abandon_after is left to the process's exit (the
+    // future is kept where its destructor, which would wait for it, never runs). An
+    // answering server finishes well within that time, so no connecting thread is still
+    // running code while the process exits.
+    if (opening.valid() && opening.wait_for(k_abandon_after) != std::future_status::ready) {
       static auto* abandoned = new std::vector<std::future<Opened>>();  // reachable until exit, never destroyed
       abandoned->push_back(std::move(opening));
     }
