@@ -151,6 +151,17 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
     return outcome;
   }
   outcome.resumed = progress.rows_read > 0;
+  // A resume continues by position in the source's order: only right if the source is
+  // the one the stopped run read. Rows added or removed since would be skipped or copied
+  // twice; refuse instead.
+  if (outcome.resumed && progress.source_rows != outcome.total) {
+    throw BlockedError("source table " + table.source + " has changed since the run that stopped (" +
+                       std::to_string(progress.source_rows) + " rows then, " + std::to_string(outcome.total) +
+                       " now): resuming after row " + std::to_string(progress.rows_read) +
+                       " would skip or repeat rows; copy it again with --restart (with on_conflict = \"update\" or "
+                       "an emptied " + table.target + ")");
+  }
+  progress.source_rows = outcome.total;
   const auto started = Clock::now();
   const double earlier_seconds = progress.seconds;
   progress.source_table = table.source;
@@ -187,14 +198,17 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   // Rows stream into the server's COPY as they are read and converted: a chunk is one
   // transaction with its checkpoint, sent in pieces of k_send_bytes.
   while (true) {
+    bool any = false;
     try {
       util::throw_if_interrupted();
+      any = cursor->next(row);
     } catch (const Interrupted& e) {
-      throw Interrupted(e.signal(), std::string(e.what()) + " between chunks of " + table.source + ": the " +
+      throw Interrupted(e.signal(), std::string(e.what()) + " between chunks of " + table.source +
+                                        ": no chunk was open, nothing rolled back; the " +
                                         std::to_string(progress.rows_read) +
                                         " rows read so far stay copied and a rerun resumes after them");
     }
-    if (!cursor->next(row)) break;
+    if (!any) break;
     std::int64_t read = 0;
     std::int64_t rows = 0;
     std::int64_t skipped = 0;

@@ -21,7 +21,7 @@ void ensure_progress_tables(db::DataConnection& target) {
       "CREATE TABLE IF NOT EXISTS migrate_transfer_progress ("
       " transfer text NOT NULL, source_table text NOT NULL, target_table text NOT NULL,"
       " rows_read bigint NOT NULL DEFAULT 0, rows_written bigint NOT NULL DEFAULT 0,"
-      " rows_skipped bigint NOT NULL DEFAULT 0, state text NOT NULL,"
+      " rows_skipped bigint NOT NULL DEFAULT 0, source_rows bigint NOT NULL DEFAULT 0, state text NOT NULL,"
       " dropped_constraints text NOT NULL DEFAULT '', seconds double precision NOT NULL DEFAULT 0,"
       " started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(),"
       " PRIMARY KEY (transfer, source_table));"
@@ -37,24 +37,26 @@ std::vector<TableProgress> read_progress(db::DataConnection& target, const std::
   std::vector<TableProgress> out;
   if (!tables_exist(target)) return out;
   for (const db::Row& row : target.query(
-           "SELECT source_table, target_table, rows_read, rows_written, rows_skipped, state, dropped_constraints, "
+           "SELECT source_table, target_table, rows_read, rows_written, rows_skipped, source_rows, state, dropped_constraints, "
            "seconds, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
            "FROM migrate_transfer_progress WHERE transfer = " + target.quote(transfer) + " ORDER BY started_at, source_table")) {
-    out.push_back({row[0].text, row[1].text, integer(row[2]), integer(row[3]), integer(row[4]), row[5].text,
-                   row[6].text, std::strtod(row[7].text.c_str(), nullptr), row[8].text});
+    out.push_back({row[0].text, row[1].text, integer(row[2]), integer(row[3]), integer(row[4]), integer(row[5]),
+                   row[6].text, row[7].text, std::strtod(row[8].text.c_str(), nullptr), row[9].text});
   }
   return out;
 }
 
 std::string checkpoint_sql(db::DataConnection& target, const std::string& transfer, const TableProgress& progress) {
   return "INSERT INTO migrate_transfer_progress (transfer, source_table, target_table, rows_read, rows_written, "
-         "rows_skipped, state, dropped_constraints, seconds) VALUES (" +
+         "rows_skipped, source_rows, state, dropped_constraints, seconds) VALUES (" +
          target.quote(transfer) + ", " + target.quote(progress.source_table) + ", " + target.quote(progress.target_table) +
          ", " + std::to_string(progress.rows_read) + ", " + std::to_string(progress.rows_written) + ", " +
-         std::to_string(progress.rows_skipped) + ", " + target.quote(progress.state) + ", " +
+         std::to_string(progress.rows_skipped) + ", " + std::to_string(progress.source_rows) + ", " +
+         target.quote(progress.state) + ", " +
          target.quote(progress.dropped_constraints) + ", " + std::to_string(progress.seconds) +
          ") ON CONFLICT (transfer, source_table) DO UPDATE SET target_table = EXCLUDED.target_table, "
          "rows_read = EXCLUDED.rows_read, rows_written = EXCLUDED.rows_written, rows_skipped = EXCLUDED.rows_skipped, "
+         "source_rows = EXCLUDED.source_rows, "
          "state = EXCLUDED.state, dropped_constraints = EXCLUDED.dropped_constraints, seconds = EXCLUDED.seconds, "
          "updated_at = now()";
 }

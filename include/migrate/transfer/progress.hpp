@@ -21,6 +21,9 @@ struct TableProgress {
   std::int64_t rows_read = 0;     ///< source rows consumed (copied or skipped): where a resume starts
   std::int64_t rows_written = 0;  ///< rows inserted or updated in the target
   std::int64_t rows_skipped = 0;  ///< source rows left out (a key value missing)
+  /// The source table's row count when the table's copy began: a resume refuses a source
+  /// that has changed since (positions would no longer mean the same rows).
+  std::int64_t source_rows = 0;
   std::string state;              ///< "copying", "done"
   std::string dropped_constraints;  ///< ALTER TABLE … ADD CONSTRAINT statements to run after the load
   double seconds = 0;             ///< time spent copying, over every run
