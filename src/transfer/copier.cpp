@@ -198,17 +198,23 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   // Rows stream into the server's COPY as they are read and converted: a chunk is one
   // transaction with its checkpoint, sent in pieces of k_send_bytes.
   while (true) {
+    // A signal outside a chunk's transaction (reading ahead, the lock's heartbeat) finds
+    // every chunk so far committed.
+    const auto between_chunks = [&](const Interrupted& e) {
+      return Interrupted(e.signal(), std::string(e.what()) + " between chunks of " + table.source +
+                                         ": no chunk was open, nothing rolled back; the " +
+                                         std::to_string(progress.rows_read) +
+                                         " rows read so far stay copied and a rerun resumes after them");
+    };
     bool any = false;
     try {
       util::throw_if_interrupted();
       any = cursor->next(row);
     } catch (const Interrupted& e) {
-      throw Interrupted(e.signal(), std::string(e.what()) + " between chunks of " + table.source +
-                                        ": no chunk was open, nothing rolled back; the " +
-                                        std::to_string(progress.rows_read) +
-                                        " rows read so far stay copied and a rerun resumes after them");
+      throw between_chunks(e);
     }
     if (!any) break;
+    bool more = true;
     std::int64_t read = 0;
     std::int64_t rows = 0;
     std::int64_t skipped = 0;
@@ -219,7 +225,6 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
       }
       auto stream = target.copy_from(copy_destination(target, table, staging_ready), columns,
                                      options.dry_run ? "" : "BEGIN");
-      bool more = true;
       do {
         ++read;
         if (key_missing(row, table)) {
@@ -258,13 +263,15 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
       }
       chunk_keys = nlohmann::json::array();
       const std::int64_t written = table.on_conflict == config::OnConflict::error ? rows : merge_stage(target, table);
-      progress.rows_read += read;
-      progress.rows_written += written;
-      progress.rows_skipped += skipped;
-      progress.seconds = earlier_seconds + seconds_since(started);
-      target.execute(undo + checkpoint_sql(target, transfer, progress) + (options.dry_run ? "" : ";COMMIT"));
-      observer.on_chunk(progress, outcome.total);
-      if (!more) break;
+      // The checkpoint after this chunk; `progress` takes it only once it has committed,
+      // so that a failure below names this chunk's rows, not the next ones.
+      TableProgress next = progress;
+      next.rows_read += read;
+      next.rows_written += written;
+      next.rows_skipped += skipped;
+      next.seconds = earlier_seconds + seconds_since(started);
+      target.execute(undo + checkpoint_sql(target, transfer, next) + (options.dry_run ? "" : ";COMMIT"));
+      progress = next;
     } catch (const Interrupted& e) {
       target.rollback();
       throw Interrupted(e.signal(), std::string(e.what()) + " while copying " + table.source + " into " + table.target +
@@ -283,6 +290,12 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
       }
       throw RevisionFailed(message, e.sqlstate());
     }
+    try {
+      observer.on_chunk(progress, outcome.total);
+    } catch (const Interrupted& e) {
+      throw between_chunks(e);
+    }
+    if (!more) break;
   }
   if (progress.rows_skipped > k_reported_skips && reported > k_reported_skips) {
     observer.on_warning(table.source, std::to_string(progress.rows_skipped) + " rows without a key value skipped in all");
