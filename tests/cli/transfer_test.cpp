@@ -210,6 +210,49 @@ TEST_CASE("transfer: inspect profiles the source, schema writes the target's rev
   CHECK(target->user_tables() == std::vector<std::string>{"migrate_transfer_progress", "migrate_transfer_runs", "migrate_transfer_undo"});
 }
 
+TEST_CASE("transfer: --dry-run converts and loads everything, reports it, and leaves the target as it was; --spec files",
+          "[transfer][cli]") {
+  auto source = make_test_database(Dialect::sqlite);
+  auto target = make_test_database(Dialect::postgres);
+  source->exec("CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);"
+               "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id), flag INTEGER);"
+               "INSERT INTO parent VALUES (1, 'a'), (2, 'b');"
+               "INSERT INTO child VALUES (1, 2, 1), (2, 1, 0), (3, 2, 1);");
+  CliProject project;
+  project.add("bot", 1, "schema",
+              "CREATE TABLE parent (id bigint PRIMARY KEY, label text);\n"
+              "CREATE TABLE child (id bigint PRIMARY KEY, parent_id bigint REFERENCES parent(id), flag boolean);\n");
+  write_manifest(project, *target, "");
+  const std::filesystem::path spec = project.dir() / "tx.toml";
+  std::ofstream(spec) << "[transfers.fromfile]\nfrom = \"sqlite:" + sqlite_path(*source) +
+                             "\"\nto = \"bot\"\nbatch = 1\n[transfers.fromfile.tables.parent]\ncolumns = { name = \"label\" }\n";
+  REQUIRE_EXIT(project.run({"up", "--yes"}), 0);
+  const std::string before = target->schema();
+  const auto backups = project.backup_entries();
+
+  const CliResult dry = project.run({"transfer", "run", "--spec", spec.string(), "--dry-run", "--json"});
+  REQUIRE_EXIT(dry, 0);
+  const auto document = parse_json(dry);
+  CHECK(document["dry_run"] == true);
+  CHECK(document["rows_written"] == 5);
+  CHECK(target->schema() == before);  // not even the bookkeeping tables
+  CHECK(target->scalar("SELECT count(*) FROM parent") == "0");
+  CHECK(project.backup_entries() == backups);
+
+  // A dry run meets the errors the real run would: a bad value in the last row.
+  source->exec("INSERT INTO child VALUES (4, 1, 7)");
+  const CliResult bad = project.run({"transfer", "run", "--spec", spec.string(), "--dry-run"});
+  CHECK_EXIT(bad, 1);
+  CHECK(contains(bad.err, "source rows 4-4"));
+  CHECK(target->schema() == before);
+
+  source->exec("DELETE FROM child WHERE id = 4");
+  REQUIRE_EXIT(project.run({"transfer", "run", "fromfile", "--spec", spec.string(), "--yes"}), 0);
+  CHECK(target->scalar("SELECT string_agg(label, ',' ORDER BY id) FROM parent") == "a,b");
+  CHECK(target->scalar("SELECT count(*) FROM child WHERE flag") == "2");
+  CHECK_EXIT(project.run({"transfer", "run", "other", "--spec", spec.string(), "--yes"}), 2);
+}
+
 TEST_CASE("transfer: a value the target's type refuses stops the copy at its chunk, naming the rows", "[transfer][cli]") {
   auto source = make_test_database(Dialect::sqlite);
   auto target = make_test_database(Dialect::postgres);
