@@ -154,7 +154,7 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
     for (const std::string& secret : resolved.source_url.secrets) operation.audit().add_secret(secret);
     require_target_at_head(project, service);
     if (!resolved.mapping.problems.empty()) {
-      throw BlockedError("the transfer " + resolved.spec.name + " cannot run as specified:" +
+      throw UsageError("the transfer " + resolved.spec.name + " cannot run as specified:" +
                          describe_problems(resolved.mapping));
     }
     if (!resolved.mapping.derived.empty()) {
@@ -288,7 +288,7 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
 std::vector<transfer::TableCheck> validate_transfer(Project& project, const TransferSelector& selector) {
   ResolvedTransfer resolved = resolve_transfer(project, selector);
   if (!resolved.mapping.problems.empty()) {
-    throw BlockedError("the transfer " + resolved.spec.name + " cannot be validated as specified:" +
+    throw UsageError("the transfer " + resolved.spec.name + " cannot be validated as specified:" +
                        describe_problems(resolved.mapping));
   }
   return transfer::validate_tables(*resolved.source, *resolved.target_data, resolved.mapping);
@@ -299,7 +299,7 @@ std::vector<transfer::TableFindings> check_transfer(Project& project, const Tran
                                                     const std::vector<std::string>& unique) {
   ResolvedTransfer resolved = resolve_transfer(project, selector);
   if (!resolved.mapping.problems.empty()) {
-    throw BlockedError("the transfer " + resolved.spec.name + " cannot be checked as specified:" +
+    throw UsageError("the transfer " + resolved.spec.name + " cannot be checked as specified:" +
                        describe_problems(resolved.mapping));
   }
   for (const std::string& name : tables) {

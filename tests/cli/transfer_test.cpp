@@ -634,12 +634,14 @@ TEST_CASE("transfer: bad input is refused with its exit code and nothing written
     REQUIRE_EXIT(project.run({"up", "--yes"}), 0);
     const std::string before = target->schema();
     const CliResult table = project.run({"transfer", "run", "bad-table", "--yes"});
-    CHECK_EXIT(table, 4);
+    CHECK_EXIT(table, 2);
     CHECK(contains(table.err, "the spec names table nope, which the source does not have"));
     const CliResult column = project.run({"transfer", "plan", "bad-column"});
-    CHECK_EXIT(column, 4);
+    CHECK_EXIT(column, 2);
     CHECK(contains(column.out, "renames payload to body, which target table item does not have"));
-    CHECK_EXIT(project.run({"transfer", "run", "bad-column", "--yes"}), 4);
+    CHECK_EXIT(project.run({"transfer", "run", "bad-column", "--yes"}), 2);
+    CHECK_EXIT(project.run({"transfer", "validate", "bad-column"}), 2);
+    CHECK_EXIT(project.run({"transfer", "check", "bad-column"}), 2);
     const CliResult missing = project.run({"transfer", "run", "missing", "--yes"});
     CHECK_EXIT(missing, 2);
     CHECK(contains(missing.err, "does-not-exist.db does not exist"));

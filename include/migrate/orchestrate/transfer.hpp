@@ -69,7 +69,7 @@ struct TransferRunResult {
   bool declined = false;  ///< the operator said no: nothing was done
 };
 
-/// `transfer run`: refuses a mapping with problems (exit 4) and a target that is not at
+/// `transfer run`: refuses a mapping with problems (UsageError, exit 2) and a target that is not at
 /// head (exit 4); takes the target's lock, backs the target up when it holds rows (unless
 /// no_backup), copies, and audits `transfer` start, each table and the outcome.
 TransferRunResult run_transfer(Operation& operation, const TransferSelector& selector,
@@ -80,7 +80,7 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
 std::vector<transfer::TableCheck> validate_transfer(Project& project, const TransferSelector& selector);
 
 /// `transfer check`: the source read for what would fail or lose rows (see transfer/check.hpp).
-/// A mapping with problems is BlockedError (exit 4) first.
+/// A mapping with problems is UsageError (exit 2) first.
 std::vector<transfer::TableFindings> check_transfer(Project& project, const TransferSelector& selector,
                                                     const std::vector<std::string>& tables,
                                                     const std::vector<std::string>& unique);

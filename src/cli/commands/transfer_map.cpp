@@ -1,5 +1,5 @@
 // `migrate transfer map NAME` (the resolved mapping, table by table) and `migrate transfer
-// plan NAME` (the mapping checked against both schemas, in foreign-key order; exit 4 when
+// plan NAME` (the mapping checked against both schemas, in foreign-key order; exit 2 when
 // it cannot run). Parse, resolve, render.
 #include <ostream>
 
@@ -84,7 +84,7 @@ class MapCommand final : public Command {
       io.output.text() << "the mapping fits both schemas; tables copy in the order above\n";
       return io.output.success(data);
     }
-    return io.output.document(false, static_cast<int>(ExitCode::blocked),
+    return io.output.document(false, static_cast<int>(ExitCode::usage),
                               std::to_string(resolved.mapping.problems.size()) + " problem(s) in the transfer's mapping",
                               data);
   }
@@ -103,7 +103,7 @@ Registered add_transfer_map(CLI::App& transfer) {
 
 Registered add_transfer_plan(CLI::App& transfer) {
   CLI::App* sub = transfer.add_subcommand(
-      "plan", "Check the mapping against both schemas (every NOT NULL column fed, names known); exit 4 if not");
+      "plan", "Check the mapping against both schemas (every NOT NULL column fed, names known); exit 2 if not");
   return {sub, std::make_unique<MapCommand>(*sub, true)};
 }
 
