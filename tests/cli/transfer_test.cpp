@@ -118,7 +118,8 @@ TEST_CASE("transfer: SQLite to PostgreSQL converts every kind of value, in forei
 
   const CliResult validate = project.run({"transfer", "validate", "bot-sqlite", "--json"});
   REQUIRE_EXIT(validate, 0);
-  for (const auto& table : parse_json(validate)["tables"]) CHECK(table["ok"] == true);
+  const auto validated = parse_json(validate);  // kept alive: the loop runs over a member of it
+  for (const auto& table : validated["tables"]) CHECK(table["ok"] == true);
 
   // A changed value and a deleted row are named by their keys; exit 4.
   target->exec("UPDATE guild SET settings = '{\"k\": 0}' WHERE id = 77; DELETE FROM member WHERE guild_id = 5 AND user_id = 35");
@@ -139,7 +140,8 @@ TEST_CASE("transfer: SQLite to PostgreSQL converts every kind of value, in forei
   // A second run finds everything done and copies nothing.
   const CliResult again = project.run({"transfer", "run", "bot-sqlite", "--yes", "--json"});
   REQUIRE_EXIT(again, 0);
-  for (const auto& table : parse_json(again)["tables"]) CHECK(table["already_done"] == true);
+  const auto rerun = parse_json(again);
+  for (const auto& table : rerun["tables"]) CHECK(table["already_done"] == true);
 }
 
 TEST_CASE("transfer: inspect profiles the source, schema writes the target's revision, and the copy validates",
