@@ -5,6 +5,8 @@
 #include <cctype>
 #include <set>
 
+#include "migrate/step/step.hpp"
+
 namespace migrate::transfer {
 
 namespace {
@@ -16,14 +18,7 @@ std::string lower(std::string text) {
 
 bool contains(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
 
-std::string quote_name(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string quote_name(const std::string& name) { return step::quote_identifier(name); }
 
 const db::TableInfo* find_table(const std::vector<db::TableInfo>& tables, const std::string& name) {
   for (const db::TableInfo& table : tables) {

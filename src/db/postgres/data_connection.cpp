@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "migrate/db/data_connection.hpp"
+#include "migrate/step/step.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
 #include "migrate/util/text.hpp"
@@ -151,14 +152,7 @@ class PostgresData final : public DataConnection {
   std::unique_ptr<CopyStream> copy_from(const std::string& table, const std::string& columns,
                                         const std::string& before) override;
 
-  std::string quote_name(std::string_view name) const override {
-    std::string out = "\"";
-    for (char c : name) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    return out + "\"";
-  }
+  std::string quote_name(std::string_view name) const override { return step::quote_identifier(std::string(name)); }
 
   std::string quote(std::string_view text) const override {
     std::string out = "'";

@@ -11,6 +11,7 @@
 
 #include "db/sqlite/connection.hpp"
 #include "migrate/db/data_connection.hpp"
+#include "migrate/step/step.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
 #include "migrate/util/text.hpp"
@@ -190,14 +191,7 @@ class SqliteData final : public DataConnection {
     throw UsageError("transfers write to PostgreSQL; a SQLite database can only be a transfer's source");
   }
 
-  std::string quote_name(std::string_view name) const override {
-    std::string out = "\"";
-    for (char c : name) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    return out + "\"";
-  }
+  std::string quote_name(std::string_view name) const override { return step::quote_identifier(std::string(name)); }
 
   std::string quote(std::string_view text) const override {
     std::string out = "'";
