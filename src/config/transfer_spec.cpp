@@ -139,8 +139,12 @@ TransferSpec parse_transfer(const fs::path& path, std::string_view name, const t
     for (const auto& [target, entry] : require_table(path, *derived, where + ".derived")) {
       const std::string at_where = where + ".derived." + std::string(target.str());
       const toml::table& derived_table = require_table(path, entry, at_where);
-      reject_unknown_keys(path, derived_table, at_where, {"step"});
-      spec.derived.push_back({std::string(target.str()), require_string(path, derived_table, "step", at_where)});
+      reject_unknown_keys(path, derived_table, at_where, {"step", "on_conflict"});
+      DerivedSpec derived_spec{std::string(target.str()), require_string(path, derived_table, "step", at_where)};
+      if (const toml::node* conflict = derived_table.get("on_conflict")) {
+        derived_spec.on_conflict = parse_on_conflict(path, *conflict);
+      }
+      spec.derived.push_back(std::move(derived_spec));
     }
   }
   return spec;

@@ -157,10 +157,6 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
       throw UsageError("the transfer " + resolved.spec.name + " cannot run as specified:" +
                          describe_problems(resolved.mapping));
     }
-    if (!resolved.mapping.derived.empty()) {
-      throw UsageError("derived tables (" + resolved.mapping.derived.front().table +
-                       ", …) need registered transfer steps, which this version does not run yet");
-    }
     if (!options.dry_run) {
       std::string what = "copy " + std::to_string(resolved.mapping.tables.size()) + " tables from " +
                          resolved.source_url.redacted + " into " + service.name + ":";
@@ -168,6 +164,14 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
         if (options.tables.empty() ||
             std::find(options.tables.begin(), options.tables.end(), table.source) != options.tables.end()) {
           what += "\n  " + table.source + " -> " + table.target + " (on conflict: " +
+                  std::string(config::to_string(table.on_conflict)) + ")";
+        }
+      }
+      for (const transfer::TableMapping& table : resolved.mapping.derived) {
+        if (options.tables.empty() ||
+            std::find(options.tables.begin(), options.tables.end(), table.target) != options.tables.end() ||
+            std::find(options.tables.begin(), options.tables.end(), table.source) != options.tables.end()) {
+          what += "\n  transfer step " + table.derived_step + " -> " + table.target + " (on conflict: " +
                   std::string(config::to_string(table.on_conflict)) + ")";
         }
       }
@@ -197,7 +201,11 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
         if (each.state == "done") done.insert(each.source_table);
       }
     }
-    for (const transfer::TableMapping& table : resolved.mapping.tables) {
+    std::vector<const transfer::TableMapping*> loaded;
+    for (const transfer::TableMapping& table : resolved.mapping.tables) loaded.push_back(&table);
+    for (const transfer::TableMapping& table : resolved.mapping.derived) loaded.push_back(&table);
+    for (const transfer::TableMapping* each : loaded) {
+      const transfer::TableMapping& table = *each;
       if (done.count(table.source) != 0) continue;
       if (!resolved.target_data->query("SELECT 1 FROM " + resolved.target_data->quote_name(table.target) + " LIMIT 1")
                .empty()) {

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "migrate/transfer/convert.hpp"
+#include "transfer/derived.hpp"
+#include "transfer/load_sql.hpp"
 #include "migrate/util/error.hpp"
 #include "migrate/util/interrupt.hpp"
 
@@ -24,12 +26,6 @@ constexpr int k_reported_skips = 10;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string column_list(db::DataConnection& target, const TableMapping& table) {
-  std::string out;
-  for (const ColumnMapping& column : table.columns) out += (out.empty() ? "" : ", ") + target.quote_name(column.target);
-  return out;
 }
 
 bool key_missing(const db::Row& row, const TableMapping& table) {
@@ -47,96 +43,6 @@ std::string describe_row(const db::Row& row, const TableMapping& table) {
            (row[i].kind == db::CellKind::null ? "NULL" : row[i].text.substr(0, 40));
   }
   return out;
-}
-
-// COPY data is sent in pieces of this size: small enough that the server parses the first
-// rows of a chunk while the next are read, large enough to cost few system calls.
-constexpr std::size_t k_send_bytes = 32 * 1024;
-constexpr const char* k_stage = "migrate_stage";
-
-// Where a chunk's rows are copied: the target itself, or (for upserts) a staging table,
-// made once per table and connection.
-std::string copy_destination(db::DataConnection& target, const TableMapping& table, bool& staging_ready) {
-  if (table.on_conflict == config::OnConflict::error) return target.quote_name(table.target);
-  if (!staging_ready) {
-    target.execute("DROP TABLE IF EXISTS pg_temp." + std::string(k_stage) + "; CREATE TEMP TABLE " + k_stage +
-                   " (LIKE " + target.quote_name(table.target) + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
-    staging_ready = true;
-  }
-  return k_stage;
-}
-
-// Moves the staged rows into the target, INSERT … ON CONFLICT; returns the rows written.
-std::int64_t merge_stage(db::DataConnection& target, const TableMapping& table) {
-  const std::string columns = column_list(target, table);
-  std::string keys;
-  for (const std::string& key : table.target_key) keys += (keys.empty() ? "" : ", ") + target.quote_name(key);
-  std::string updates;
-  for (const ColumnMapping& column : table.columns) {
-    if (std::find(table.target_key.begin(), table.target_key.end(), column.target) != table.target_key.end()) continue;
-    const std::string name = target.quote_name(column.target);
-    updates += (updates.empty() ? "" : ", ") + name + " = EXCLUDED." + name;
-  }
-  const std::string action = table.on_conflict == config::OnConflict::update && !updates.empty()
-                                 ? "DO UPDATE SET " + updates
-                                 : std::string("DO NOTHING");
-  const auto result = target.query("WITH written AS (INSERT INTO " + target.quote_name(table.target) + " (" + columns +
-                                   ") SELECT " + columns + " FROM " + k_stage + " ON CONFLICT (" + keys + ") " + action +
-                                   " RETURNING 1) SELECT count(*) FROM written");
-  target.execute("TRUNCATE " + std::string(k_stage));  // a dry run keeps one transaction: empty it by hand
-  return std::stoll(result[0][0].text);
-}
-
-// The undo of an upsert chunk, read before the merge: the keys it will insert, and the
-// present values of the rows it will update.
-std::string journal_upsert(db::DataConnection& target, const TableMapping& table, const RollbackJournal& journal) {
-  const std::string name = target.quote_name(table.target);
-  std::string match;
-  std::string key_object;
-  for (const std::string& key : table.target_key) {
-    const std::string quoted = target.quote_name(key);
-    match += (match.empty() ? "" : " AND ") + std::string("t.") + quoted + " = s." + quoted;
-    key_object += (key_object.empty() ? "" : ", ") + target.quote(key) + ", s." + quoted;
-  }
-  const auto inserted = target.query("SELECT json_agg(json_build_object(" + key_object + ")) FROM " + k_stage +
-                                     " s WHERE NOT EXISTS (SELECT 1 FROM " + name + " t WHERE " + match + ")");
-  std::string undo;
-  if (inserted[0][0].kind != db::CellKind::null) undo += journal.inserted(target, table, inserted[0][0].text);
-  if (table.on_conflict != config::OnConflict::update) return undo;
-  const auto updated = target.query("SELECT json_agg(row_to_json(t)) FROM " + name + " t JOIN " + k_stage + " s ON " + match);
-  if (updated[0][0].kind != db::CellKind::null) undo += journal.updated(target, table, updated[0][0].text);
-  return undo;
-}
-
-// Sets the target's sequences past the rows copied, so the application's next insert does
-// not collide with them.
-void advance_sequences(db::DataConnection& target, const TableMapping& table) {
-  for (const ColumnMapping& column : table.columns) {
-    if (!column.identity || column.source < 0) continue;
-    const std::string name = target.quote_name(column.target);
-    target.query("SELECT pg_catalog.setval(s, coalesce(m, 1), m IS NOT NULL) FROM (SELECT "
-                 "pg_catalog.pg_get_serial_sequence(" + target.quote(target.quote_name(table.target)) + ", " +
-                 target.quote(column.target) + ") AS s, (SELECT max(" + name + ") FROM " +
-                 target.quote_name(table.target) + ") AS m) x WHERE s IS NOT NULL");
-  }
-}
-
-// On an empty table, the table's foreign keys are set aside for the load and added back,
-// validated in one pass, once every table of the run is copied: a row may come before its
-// parent (a self reference, or a parent table copied by another job), and one check of
-// the whole table is cheaper than one per row. The statements that add them back are kept
-// in the checkpoint, so a run killed meanwhile adds them on its rerun.
-std::string set_aside_foreign_keys(db::DataConnection& target, const TableMapping& table) {
-  const std::string name = target.quote_name(table.target);
-  if (!target.query("SELECT 1 FROM " + name + " LIMIT 1").empty()) return {};
-  std::string restore;
-  for (const db::Row& row : target.query(
-           "SELECT conname, pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint "
-           "WHERE contype = 'f' AND conrelid = pg_catalog.to_regclass(" + target.quote(name) + ") ORDER BY conname")) {
-    target.execute("ALTER TABLE " + name + " DROP CONSTRAINT " + target.quote_name(row[0].text));
-    restore += "ALTER TABLE " + name + " ADD CONSTRAINT " + target.quote_name(row[0].text) + " " + row[1].text + ";";
-  }
-  return restore;
 }
 
 TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, const std::string& transfer,
@@ -445,10 +351,19 @@ std::vector<TableOutcome> copy_parallel(const std::vector<std::pair<const TableM
 std::vector<TableOutcome> copy_tables(db::DataConnection& source, db::DataConnection& target,
                                       const std::string& transfer, const Mapping& mapping,
                                       const CopyOptions& options, CopyObserver& observer) {
+  // --table names a source table, or a derived table by its target name (or "step:NAME").
+  const auto chosen = [&](const TableMapping& table, const std::string& name) {
+    return table.source == name || (!table.derived_step.empty() && table.target == name);
+  };
+  const auto wanted = [&](const TableMapping& table) {
+    return options.tables.empty() || std::any_of(options.tables.begin(), options.tables.end(),
+                                                 [&](const std::string& name) { return chosen(table, name); });
+  };
   for (const std::string& name : options.tables) {
-    const bool known = std::any_of(mapping.tables.begin(), mapping.tables.end(),
-                                   [&](const TableMapping& table) { return table.source == name; });
-    if (!known) throw UsageError("--table " + name + ": the transfer copies no such source table");
+    const auto named = [&](const TableMapping& table) { return chosen(table, name); };
+    const bool known = std::any_of(mapping.tables.begin(), mapping.tables.end(), named) ||
+                       std::any_of(mapping.derived.begin(), mapping.derived.end(), named);
+    if (!known) throw UsageError("--table " + name + ": the transfer copies no such source table and derives no such table");
   }
   std::vector<TableOutcome> outcomes;
   if (options.dry_run) target.begin();
@@ -461,16 +376,16 @@ std::vector<TableOutcome> copy_tables(db::DataConnection& source, db::DataConnec
     if (options.restart) forget_progress(target, transfer);
     const std::vector<TableProgress> checkpoints = read_progress(target, transfer);
     std::vector<std::pair<const TableMapping*, TableProgress>> work;
-    for (const TableMapping& table : mapping.tables) {
-      if (!options.tables.empty() &&
-          std::find(options.tables.begin(), options.tables.end(), table.source) == options.tables.end()) {
-        continue;
-      }
+    const auto checkpoint_of = [&](const TableMapping& table) {
       TableProgress progress;
       for (const TableProgress& each : checkpoints) {
         if (each.source_table == table.source) progress = each;
       }
-      work.emplace_back(&table, progress);
+      return progress;
+    };
+    for (const TableMapping& table : mapping.tables) {
+      if (!wanted(table)) continue;
+      work.emplace_back(&table, checkpoint_of(table));
     }
     const bool parallel = options.jobs > 1 && !options.dry_run && work.size() > 1 && options.open_source &&
                           options.open_target;
@@ -489,6 +404,12 @@ std::vector<TableOutcome> copy_tables(db::DataConnection& source, db::DataConnec
       for (auto& [table, progress] : work) {
         outcomes.push_back(copy_table(source, target, transfer, *table, progress, options, observer));
       }
+    }
+    // Derived tables come after the copied ones (their steps read the source, their rows
+    // usually reference copied rows), one at a time.
+    for (const TableMapping& table : mapping.derived) {
+      if (!wanted(table)) continue;
+      outcomes.push_back(copy_derived_table(source, target, transfer, table, checkpoint_of(table), options, observer));
     }
     restore_foreign_keys(target, transfer, options.dry_run);
   } catch (...) {

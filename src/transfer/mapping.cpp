@@ -6,6 +6,7 @@
 #include <set>
 
 #include "migrate/step/step.hpp"
+#include "migrate/step/transfer_step.hpp"
 
 namespace migrate::transfer {
 
@@ -47,6 +48,9 @@ std::string total_order(const config::TableSpec* spec, const db::TableInfo& sour
   for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
   return out;
 }
+
+template <typename Report>
+void finish_keys(TableMapping& table, const db::TableInfo& target, Report&& problem);
 
 TableMapping map_table(const config::TableSpec* spec, const db::TableInfo& source, const db::TableInfo& target,
                        Dialect dialect, std::vector<Problem>& problems) {
@@ -143,6 +147,14 @@ TableMapping map_table(const config::TableSpec* spec, const db::TableInfo& sourc
     }
     table.columns.push_back(std::move(mapped));
   }
+  finish_keys(table, target, problem);
+  return table;
+}
+
+// The target key's columns among those fed, the self references, and whether the
+// on_conflict asked for can work.
+template <typename Report>
+void finish_keys(TableMapping& table, const db::TableInfo& target, Report&& problem) {
   for (const std::string& key : table.target_key) {
     bool found = false;
     for (std::size_t i = 0; i < table.columns.size(); ++i) {
@@ -162,6 +174,45 @@ TableMapping map_table(const config::TableSpec* spec, const db::TableInfo& sourc
     problem("on_conflict = \"" + std::string(config::to_string(table.on_conflict)) + "\" needs a primary key on " +
             "target table " + target.name + ", which has none");
   }
+}
+
+// A derived table: the step's declared columns feed the target columns of the same names.
+TableMapping map_derived(const config::DerivedSpec& spec, const step::TransferStepDefinition& step,
+                         const db::TableInfo& target, std::vector<Problem>& problems) {
+  TableMapping table;
+  table.source = "step:" + step.name;
+  table.target = target.name;
+  table.derived_step = step.name;
+  table.target_key = target.primary_key;
+  table.on_conflict = spec.on_conflict;
+  auto problem = [&](const std::string& message) { problems.push_back({target.name, message}); };
+  std::set<std::string> declared;
+  for (const std::string& column : step.columns) {
+    if (!declared.insert(column).second) problem("transfer step " + step.name + " declares column " + column + " twice");
+    if (target.column(column) == nullptr) {
+      problem("transfer step " + step.name + " (" + step.source_file + ") makes column " + column +
+              ", which target table " + target.name + " does not have");
+    }
+  }
+  for (const db::ColumnInfo& column : target.columns) {
+    const auto at = std::find(step.columns.begin(), step.columns.end(), column.name);
+    if (at == step.columns.end()) {
+      if (column.not_null && !column.has_default) {
+        problem("target column " + target.name + "." + column.name + " is NOT NULL without a default and transfer "
+                "step " + step.name + " does not make it");
+      }
+      continue;
+    }
+    ColumnMapping mapped;
+    mapped.target = column.name;
+    mapped.target_type = column.declared_type;
+    mapped.category = categorize(column.declared_type);
+    mapped.identity = column.identity;
+    mapped.source = static_cast<int>(table.source_columns.size());
+    table.source_columns.push_back(column.name);
+    table.columns.push_back(std::move(mapped));
+  }
+  finish_keys(table, target, problem);
   return table;
 }
 
@@ -224,7 +275,6 @@ std::vector<std::string> foreign_key_order(const std::vector<std::string>& table
 Mapping resolve_mapping(const config::TransferSpec& spec, const std::vector<db::TableInfo>& source,
                         const std::vector<db::TableInfo>& target, Dialect source_dialect) {
   Mapping mapping;
-  mapping.derived = spec.derived;
   for (const config::TableSpec& table : spec.tables) {
     if (find_table(source, table.source) == nullptr) {
       mapping.problems.push_back({table.source, "the spec names table " + table.source + ", which the source does not have"});
@@ -252,9 +302,26 @@ Mapping resolve_mapping(const config::TransferSpec& spec, const std::vector<db::
     }
     by_target.emplace(to, map_table(table_spec, table, *target_table, source_dialect, mapping.problems));
   }
+  std::map<std::string, TableMapping> derived_by_target;
   for (const config::DerivedSpec& derived : spec.derived) {
-    if (find_table(target, derived.table) == nullptr) {
+    const db::TableInfo* target_table = find_table(target, derived.table);
+    const step::TransferStepDefinition* step = step::find_transfer_step(derived.step);
+    if (target_table == nullptr) {
       mapping.problems.push_back({derived.table, "derived table " + derived.table + " does not exist in the target"});
+    } else if (step == nullptr) {
+      std::string known;
+      for (const step::TransferStepDefinition& each : step::registered_transfer_steps()) {
+        known += (known.empty() ? "" : ", ") + each.name;
+      }
+      mapping.problems.push_back({derived.table, "derived table " + derived.table + ": no transfer step named " +
+                                                     derived.step + " is built into this migrate (" +
+                                                     (known.empty() ? std::string("it has none") : "it has: " + known) +
+                                                     "); steps live in services/<service>/transfers/*.cpp"});
+    } else if (!targets_fed.insert(derived.table).second) {
+      mapping.problems.push_back({derived.table, "derived table " + derived.table + " is also the target of a copied "
+                                                 "table or of another derived entry"});
+    } else {
+      derived_by_target.emplace(derived.table, map_derived(derived, *step, *target_table, mapping.problems));
     }
   }
   std::vector<std::string> names;
@@ -266,6 +333,11 @@ Mapping resolve_mapping(const config::TransferSpec& spec, const std::vector<db::
   mapping.references = references;
   for (const std::string& name : foreign_key_order(names, references)) {
     mapping.tables.push_back(std::move(by_target.at(name)));
+  }
+  std::vector<std::string> derived_names;
+  for (const auto& [name, table] : derived_by_target) derived_names.push_back(name);
+  for (const std::string& name : foreign_key_order(derived_names, references)) {
+    mapping.derived.push_back(std::move(derived_by_target.at(name)));
   }
   return mapping;
 }

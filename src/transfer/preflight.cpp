@@ -28,7 +28,11 @@ PreflightCheck check_privileges(db::DataConnection& target, const Mapping& mappi
   if (target.query("SELECT has_database_privilege(current_database(), 'TEMP')")[0][0].text != "t") {
     missing.push_back("TEMP on the database (staging tables of upserts and validation)");
   }
-  for (const TableMapping& table : mapping.tables) {
+  std::vector<const TableMapping*> loaded;
+  for (const TableMapping& table : mapping.tables) loaded.push_back(&table);
+  for (const TableMapping& table : mapping.derived) loaded.push_back(&table);
+  for (const TableMapping* each : loaded) {
+    const TableMapping& table = *each;
     const std::string name = target.quote(target.quote_name(table.target));
     std::vector<std::string> needs = {"SELECT", "INSERT"};
     if (table.on_conflict == config::OnConflict::update) needs.push_back("UPDATE");
@@ -44,7 +48,7 @@ PreflightCheck check_privileges(db::DataConnection& target, const Mapping& mappi
     }
   }
   if (missing.empty()) {
-    check.detail = "the role may do everything the copy does on " + std::to_string(mapping.tables.size()) + " tables";
+    check.detail = "the role may do everything the copy does on " + std::to_string(loaded.size()) + " tables";
     return check;
   }
   check.ok = false;

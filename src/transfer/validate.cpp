@@ -3,9 +3,11 @@
 #include "migrate/transfer/validate.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "migrate/transfer/convert.hpp"
 #include "migrate/util/interrupt.hpp"
+#include "transfer/derived.hpp"
 
 namespace migrate::transfer {
 
@@ -69,31 +71,46 @@ void compare_range(db::DataConnection& target, const TableMapping& table, TableC
   }
 }
 
+// Hands on_row every row of the table's source: the source table's rows in the copy's
+// order, or the rows its transfer step makes.
+void each_source_row(db::DataConnection& source, const TableMapping& table,
+                     const std::function<void(const db::Row&)>& on_row) {
+  if (!table.derived_step.empty()) {
+    derive_rows(source, table, on_row);
+    return;
+  }
+  auto cursor = source.scan({table.source, table.source_columns, table.order_by, {}, 0});
+  db::Row row;
+  while (cursor->next(row)) on_row(row);
+}
+
 TableCheck validate_table(db::DataConnection& source, db::DataConnection& target, const TableMapping& table,
                           int range) {
   TableCheck check;
   check.source = table.source;
   check.target = table.target;
-  check.source_rows = count_of(source, "SELECT count(*) FROM " + source.quote_name(table.source));
+  // A derived table's source rows are counted as its step makes them.
+  if (table.derived_step.empty()) {
+    check.source_rows = count_of(source, "SELECT count(*) FROM " + source.quote_name(table.source));
+  }
   check.target_rows = count_of(target, "SELECT count(*) FROM " + target.quote_name(table.target));
   const std::string columns = join_columns(target, table, "", false);
   target.execute("DROP TABLE IF EXISTS pg_temp." + std::string(k_check_table) + "; CREATE TEMP TABLE " +
                  k_check_table + " AS SELECT " + columns + " FROM " + target.quote_name(table.target) + " LIMIT 0");
   if (!has_key(table)) {
     // No key: the rows as a multiset, both ways.
-    auto cursor = source.scan({table.source, table.source_columns, table.order_by, {}, 0});
-    db::Row row;
     std::string data;
     std::int64_t loaded = 0;
-    while (cursor->next(row)) {
+    each_source_row(source, table, [&](const db::Row& row) {
       append_row(data, row, table);
       if (++loaded % range == 0) {
         target.copy_in(k_check_table, columns, data);
         data.clear();
       }
-    }
+    });
     if (!data.empty()) target.copy_in(k_check_table, columns, data);
     check.compared = loaded;
+    if (!table.derived_step.empty()) check.source_rows = loaded;
     check.missing = count_of(target, "SELECT count(*) FROM (SELECT * FROM " + std::string(k_check_table) +
                                          " EXCEPT ALL SELECT " + columns + " FROM " + target.quote_name(table.target) + ") x");
     if (check.missing > 0) {
@@ -102,8 +119,6 @@ TableCheck validate_table(db::DataConnection& source, db::DataConnection& target
     }
     return check;
   }
-  auto cursor = source.scan({table.source, table.source_columns, table.order_by, {}, 0});
-  db::Row row;
   std::string data;
   std::int64_t read = 0;
   std::int64_t range_start = 1;
@@ -118,19 +133,20 @@ TableCheck validate_table(db::DataConnection& source, db::DataConnection& target
     in_range = 0;
     range_start = read + 1;
   };
-  while (cursor->next(row)) {
+  each_source_row(source, table, [&](const db::Row& row) {
     ++read;
-    bool missing_key = false;
     for (int index : table.key_columns) {
       const ColumnMapping& column = table.columns[static_cast<std::size_t>(index)];
-      if (column.source >= 0 && row[static_cast<std::size_t>(column.source)].kind == db::CellKind::null) missing_key = true;
+      if (column.source >= 0 && row[static_cast<std::size_t>(column.source)].kind == db::CellKind::null) {
+        return;  // the copy skipped it too, with a warning
+      }
     }
-    if (missing_key) continue;  // the copy skipped it too, with a warning
     append_row(data, row, table);
     ++check.compared;
     if (++in_range == range) flush();
-  }
+  });
   flush();
+  if (!table.derived_step.empty()) check.source_rows = read;
   return check;
 }
 
@@ -161,7 +177,11 @@ std::vector<TableCheck> validate_tables(db::DataConnection& source, db::DataConn
   target.begin();
   try {
     target.execute("SET LOCAL TimeZone TO 'UTC'");
-    for (const TableMapping& table : mapping.tables) {
+    std::vector<const TableMapping*> tables;
+    for (const TableMapping& table : mapping.tables) tables.push_back(&table);
+    for (const TableMapping& table : mapping.derived) tables.push_back(&table);
+    for (const TableMapping* each : tables) {
+      const TableMapping& table = *each;
       out.push_back(validate_table(source, target, table, range));
       for (const db::TableInfo& info : target_tables) {
         if (info.name == table.target) out.back().orphans = orphans(target, info);

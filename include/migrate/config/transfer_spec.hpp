@@ -47,6 +47,7 @@ struct TableSpec {
 struct DerivedSpec {
   std::string table;  ///< the target table it fills
   std::string step;   ///< the registered transfer step's name
+  OnConflict on_conflict = OnConflict::error;
 };
 
 /// One transfer.

@@ -13,6 +13,7 @@
 
 #include "migrate/config/database_url.hpp"
 #include "migrate/model/dialect.hpp"
+#include "migrate/step/step.hpp"
 
 namespace migrate::db {
 
@@ -122,6 +123,12 @@ class DataConnection {
   /// `before` (e.g. "BEGIN") is sent with the COPY in one round trip.
   virtual std::unique_ptr<CopyStream> copy_from(const std::string& table, const std::string& columns,
                                                 const std::string& before = "") = 0;
+
+  /// A step session on this connection, for transfer steps: statements with $1, $2 …
+  /// parameters, for_each's rows streamed (PostgreSQL: single-row mode), inside whatever
+  /// transaction is open. Its failures are migrate Errors as above; it must not outlive
+  /// the connection, and nothing else may be sent while one of its for_each runs.
+  virtual std::unique_ptr<step::Session> session() = 0;
 
   /// name quoted as an identifier for this database.
   virtual std::string quote_name(std::string_view name) const = 0;

@@ -34,10 +34,13 @@ struct ColumnMapping {
   bool identity = false;  ///< an identity or serial column: its sequence is moved past the copy
 };
 
-/// One source table copied into one target table.
+/// One source table copied into one target table, or one derived table filled by a
+/// transfer step (`derived_step` set; `source` is then "step:<name>" and `source_columns`
+/// the step's declared columns, in the order of its rows' values).
 struct TableMapping {
   std::string source;
   std::string target;
+  std::string derived_step;                  ///< the transfer step's name; empty: a copied table
   std::vector<std::string> source_columns;   ///< read in this order
   std::vector<ColumnMapping> columns;        ///< written in this order
   std::string order_by;                      ///< SQL over the source; total (ends with the key)
@@ -64,7 +67,7 @@ struct Problem {
 struct Mapping {
   std::vector<TableMapping> tables;         ///< in foreign-key order of the target
   std::vector<std::string> skipped_tables;  ///< source tables the spec skips
-  std::vector<config::DerivedSpec> derived;
+  std::vector<TableMapping> derived;         ///< filled by transfer steps, after `tables`, in foreign-key order
   std::vector<Problem> problems;            ///< empty: the transfer can run
   /// The target's foreign keys between tables as (table, referenced table).
   std::vector<std::pair<std::string, std::string>> references;
@@ -73,7 +76,9 @@ struct Mapping {
 /// Resolves spec against the source and target catalogs. Tables the spec does not name
 /// are copied under their own names with their own column names (as `--from/--to` does);
 /// every source column must reach a target column or be skipped, every target NOT NULL
-/// column without a default must be fed, every name the spec uses must exist.
+/// column without a default must be fed, every name the spec uses must exist. Derived
+/// tables need their step registered in this binary (step::find_transfer_step) with
+/// columns the target table has.
 Mapping resolve_mapping(const config::TransferSpec& spec, const std::vector<db::TableInfo>& source,
                         const std::vector<db::TableInfo>& target, Dialect source_dialect);
 

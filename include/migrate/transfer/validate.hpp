@@ -29,7 +29,8 @@ struct TableCheck {
   bool ok() const { return missing == 0 && different == 0 && orphans == 0; }
 };
 
-/// Compares every table of mapping; `range` source rows per compared range.
+/// Compares every table of mapping, derived ones by running their step again; `range`
+/// source rows per compared range.
 std::vector<TableCheck> validate_tables(db::DataConnection& source, db::DataConnection& target,
                                         const Mapping& mapping, int range = 10000);
 

@@ -36,7 +36,13 @@ Json mapping_json(const transfer::Mapping& mapping) {
     problems.push_back({{"table", problem.table}, {"message", problem.message}});
   }
   Json derived = Json::array();
-  for (const config::DerivedSpec& each : mapping.derived) derived.push_back({{"table", each.table}, {"step", each.step}});
+  for (const transfer::TableMapping& table : mapping.derived) {
+    derived.push_back({{"table", table.target},
+                       {"step", table.derived_step},
+                       {"columns", table.source_columns},
+                       {"on_conflict", config::to_string(table.on_conflict)},
+                       {"key", table.target_key}});
+  }
   return {{"tables", tables}, {"skipped_tables", mapping.skipped_tables}, {"derived", derived}, {"problems", problems}};
 }
 
@@ -60,8 +66,10 @@ void render_mapping(std::ostream& out, const orchestrate::ResolvedTransfer& reso
     for (const std::string& skipped : table.skipped_columns) out << "     (skipped) " << skipped << "\n";
   }
   for (const std::string& table : resolved.mapping.skipped_tables) out << "   (skipped table) " << table << "\n";
-  for (const config::DerivedSpec& each : resolved.mapping.derived) {
-    out << "   (derived) " << each.table << " by step " << each.step << "\n";
+  for (const transfer::TableMapping& table : resolved.mapping.derived) {
+    out << ++position << ". (derived) " << table.target << " by transfer step " << table.derived_step
+        << "  (on conflict " << config::to_string(table.on_conflict) << ")\n";
+    for (const std::string& column : table.source_columns) out << "     " << column << "\n";
   }
 }
 

@@ -4,8 +4,11 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <variant>
 
 #include "migrate/db/data_connection.hpp"
 #include "migrate/step/step.hpp"
@@ -152,6 +155,8 @@ class PostgresData final : public DataConnection {
   std::unique_ptr<CopyStream> copy_from(const std::string& table, const std::string& columns,
                                         const std::string& before) override;
 
+  std::unique_ptr<step::Session> session() override;
+
   std::string quote_name(std::string_view name) const override { return step::quote_identifier(std::string(name)); }
 
   std::string quote(std::string_view text) const override {
@@ -288,7 +293,123 @@ bool CopyOutCursor::next(Row& row) {
 
 std::string text_of(const Cell& cell) { return cell.text; }
 
+// Cancels the statement running on conn and reads what is left of its results.
+void cancel_and_drain(PostgresData& owner) noexcept {
+  if (PGcancel* cancel = PQgetCancel(owner.raw())) {
+    char error[256];
+    PQcancel(cancel, error, sizeof error);
+    PQfreeCancel(cancel);
+  }
+  owner.drain();
+}
+
+// A step session over the data connection: parameters sent as text beside the statement
+// (PQexecParams), the server inferring their types as it does for libpqxx's.
+class PostgresDataSession final : public step::Session {
+ public:
+  explicit PostgresDataSession(PostgresData& owner) : m_owner(owner) {}
+
+  Dialect dialect() const override { return Dialect::postgres; }
+
+  void execute(const std::string& sql) override { m_owner.execute(sql); }
+
+  std::int64_t execute(const std::string& sql, const std::vector<step::Value>& params) override {
+    Result result(send(sql, params));
+    const char* changed = PQcmdTuples(result.get());
+    return changed != nullptr && *changed != '\0' ? std::stoll(changed) : 0;
+  }
+
+  void for_each(const std::string& sql, const std::vector<step::Value>& params,
+                const std::function<void(const step::Row&)>& on_row) override {
+    Parameters bound(params);
+    if (PQsendQueryParams(m_owner.raw(), sql.c_str(), bound.count(), nullptr, bound.values(), nullptr, nullptr, 0) != 1) {
+      m_owner.lost();
+    }
+    PQsetSingleRowMode(m_owner.raw());
+    try {
+      while (true) {
+        Result result(PQgetResult(m_owner.raw()));
+        if (!result) break;
+        const ExecStatusType status = PQresultStatus(result.get());
+        if (status == PGRES_SINGLE_TUPLE) {
+          on_row(row_of(result.get(), 0));
+        } else if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+          m_owner.drain();
+          m_owner.fail(result.get(), "");
+        }
+      }
+    } catch (...) {
+      cancel_and_drain(m_owner);
+      throw;
+    }
+  }
+
+  std::vector<step::Row> query(const std::string& sql, const std::vector<step::Value>& params) override {
+    Result result(send(sql, params));
+    std::vector<step::Row> rows;
+    const int count = PQntuples(result.get());
+    rows.reserve(static_cast<std::size_t>(count));
+    for (int r = 0; r < count; ++r) rows.push_back(row_of(result.get(), r));
+    return rows;
+  }
+
+ private:
+  // Values as text parameters (NULL as a null pointer), kept alive for the call.
+  class Parameters {
+   public:
+    explicit Parameters(const std::vector<step::Value>& params) {
+      m_text.reserve(params.size());
+      for (const step::Value& value : params) {
+        if (std::holds_alternative<std::nullptr_t>(value)) {
+          m_text.emplace_back(std::nullopt);
+        } else if (const auto* integer = std::get_if<std::int64_t>(&value)) {
+          m_text.emplace_back(std::to_string(*integer));
+        } else if (const auto* real = std::get_if<double>(&value)) {
+          char buffer[32];
+          std::snprintf(buffer, sizeof buffer, "%.17g", *real);
+          m_text.emplace_back(buffer);
+        } else {
+          m_text.emplace_back(std::get<std::string>(value));
+        }
+      }
+      for (const auto& text : m_text) m_values.push_back(text ? text->c_str() : nullptr);
+    }
+    int count() const { return static_cast<int>(m_values.size()); }
+    const char* const* values() const { return m_values.empty() ? nullptr : m_values.data(); }
+
+   private:
+    std::vector<std::optional<std::string>> m_text;
+    std::vector<const char*> m_values;
+  };
+
+  PGresult* send(const std::string& sql, const std::vector<step::Value>& params) {
+    Parameters bound(params);
+    Result result(PQexecParams(m_owner.raw(), sql.c_str(), bound.count(), nullptr, bound.values(), nullptr, nullptr, 0));
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) m_owner.fail(result.get(), "");
+    return result.release();
+  }
+
+  static step::Row row_of(PGresult* result, int row) {
+    const int columns = PQnfields(result);
+    std::vector<std::optional<std::string>> values;
+    values.reserve(static_cast<std::size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      if (PQgetisnull(result, row, c)) {
+        values.emplace_back(std::nullopt);
+      } else {
+        values.emplace_back(std::string(PQgetvalue(result, row, c), static_cast<std::size_t>(PQgetlength(result, row, c))));
+      }
+    }
+    return step::Row(std::move(values));
+  }
+
+  PostgresData& m_owner;
+};
+
 }  // namespace
+
+std::unique_ptr<step::Session> PostgresData::session() { return std::make_unique<PostgresDataSession>(*this); }
 
 std::vector<TableInfo> PostgresData::tables() {
   std::vector<TableInfo> out;

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "db/sqlite/connection.hpp"
+#include "db/sqlite/session.hpp"
 #include "migrate/db/data_connection.hpp"
 #include "migrate/step/step.hpp"
 #include "migrate/util/error.hpp"
@@ -191,6 +192,8 @@ class SqliteData final : public DataConnection {
     throw UsageError("transfers write to PostgreSQL; a SQLite database can only be a transfer's source");
   }
 
+  std::unique_ptr<step::Session> session() override;
+
   std::string quote_name(std::string_view name) const override { return step::quote_identifier(std::string(name)); }
 
   std::string quote(std::string_view text) const override {
@@ -206,6 +209,41 @@ class SqliteData final : public DataConnection {
   SQLite::Database m_db;
   util::CancelRegistration m_interrupt;
 };
+
+// The session C++ steps get, its SQLite errors translated as the connection's are.
+class SqliteDataSession final : public step::Session {
+ public:
+  explicit SqliteDataSession(SQLite::Database& db) : m_inner(db) {}
+
+  Dialect dialect() const override { return Dialect::sqlite; }
+  void execute(const std::string& sql) override {
+    translated([&] { m_inner.execute(sql); });
+  }
+  std::int64_t execute(const std::string& sql, const std::vector<step::Value>& params) override {
+    std::int64_t changed = 0;
+    translated([&] { changed = m_inner.execute(sql, params); });
+    return changed;
+  }
+  void for_each(const std::string& sql, const std::vector<step::Value>& params,
+                const std::function<void(const step::Row&)>& on_row) override {
+    translated([&] { m_inner.for_each(sql, params, on_row); });
+  }
+
+ private:
+  template <typename Body>
+  static void translated(Body&& body) {
+    try {
+      body();
+    } catch (const SQLite::Exception& e) {
+      throw_if_interrupted(e.getExtendedErrorCode());
+      throw RevisionFailed(e.what());
+    }
+  }
+
+  SqliteSession m_inner;
+};
+
+std::unique_ptr<step::Session> SqliteData::session() { return std::make_unique<SqliteDataSession>(m_db); }
 
 }  // namespace
 
