@@ -5,6 +5,11 @@
 // rollback script, and refused by name when the step is unknown or fails.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -43,14 +48,26 @@ class LegacyMove {
         << extra_spec;
   }
 
-  CliResult run(std::vector<std::string> args) const {
+  CliResult run(const std::vector<std::string>& args) const { return run_migrate(arguments(args), m_options); }
+
+  std::unique_ptr<ChildProcess> start(const std::vector<std::string>& args) const {
+    return start_migrate(arguments(args), m_options);
+  }
+
+  // The audit log's text.
+  std::string audit() const { return util::read_file(m_dir.path() / "migration-audit.log"); }
+
+ private:
+  // --config first, and --spec after `transfer <verb> <name>`.
+  std::vector<std::string> arguments(std::vector<std::string> args) const {
     args.insert(args.begin(), {"--config", (m_dir.path() / "migrate.toml").string()});
     if (args.size() > 3 && args[2] == "transfer") {
       args.insert(args.begin() + 5, {"--spec", (m_dir.path() / "tux.toml").string()});
     }
-    return run_migrate(args, m_options);
+    return args;
   }
 
+ public:
  private:
   TempDir m_dir;
   CliOptions m_options;
@@ -193,6 +210,42 @@ TEST_CASE("transfer: a derived table with on_conflict = \"update\" upserts the s
   CHECK(target->scalar("SELECT count(*) FROM permission_assignments") == "3");
   target->exec(util::read_file(parse_json(again)["rollback_script"].get<std::string>()));
   CHECK(target->scalar("SELECT string_agg(id || ':' || role_id, ',' ORDER BY id) FROM permission_assignments") == before);
+}
+
+TEST_CASE("transfer: SIGINT while a derived table loads rolls all of it back, keeps the copied tables and says so",
+          "[transfer][cli]") {
+  auto source = make_test_database(Dialect::postgres);
+  auto target = make_test_database(Dialect::postgres);
+  std::string levels;
+  for (int level = 0; level < 8; ++level) levels += ", perm_level_" + std::to_string(level) + "_role_id bigint";
+  source->exec("CREATE TABLE \"Guild\" (guild_id bigint PRIMARY KEY, case_count integer NOT NULL DEFAULT 0);"
+               "CREATE TABLE \"GuildConfig\" (guild_id bigint PRIMARY KEY" + levels + ");"
+               "INSERT INTO \"Guild\" SELECT g, 0 FROM generate_series(1, 3000) g;"
+               "INSERT INTO \"GuildConfig\" (guild_id, perm_level_1_role_id) SELECT g, 10000 + g FROM generate_series(1, 3000) g;");
+  LegacyMove move(*target, *source);
+  REQUIRE_EXIT(move.run({"up", "discord-bot", "--yes"}), 0);
+  // Each rank waits in a trigger: the signal always finds the derived table loading.
+  target->exec("CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$;"
+               "CREATE TRIGGER slow BEFORE INSERT ON permission_ranks FOR EACH ROW EXECUTE FUNCTION slow();");
+
+  auto child = move.start({"transfer", "run", "tux-v01", "--yes", "--json"});
+  REQUIRE(child->wait_for_output("\"table\":\"step:derive_permission_ranks\"", std::chrono::seconds(60)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(child->pid(), SIGINT);
+  const CliResult stopped = child->wait(std::chrono::seconds(20));
+  CHECK_EXIT(stopped, 130);
+  CHECK(contains(stopped.err, "while filling permission_ranks by transfer step derive_permission_ranks"));
+  CHECK(contains(stopped.err, "nothing of it kept"));
+  CHECK(target->scalar("SELECT count(*) FROM guild") == "3000");          // copied before: kept
+  CHECK(target->scalar("SELECT count(*) FROM permission_ranks") == "0");  // all of it rolled back
+  CHECK(target->scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate transfer' "
+                       "AND datname = current_database()") == "0");
+  CHECK(contains(move.audit(), "nothing of it kept"));
+
+  target->exec("DROP TRIGGER slow ON permission_ranks");
+  REQUIRE_EXIT(move.run({"transfer", "run", "tux-v01", "--yes"}), 0);
+  CHECK(target->scalar("SELECT count(*) FROM permission_ranks") == "3000");
+  CHECK(target->scalar("SELECT count(*) FROM permission_assignments") == "3000");
 }
 
 }  // namespace migrate::test

@@ -71,7 +71,7 @@ class RunCommand final : public Command {
  public:
   explicit RunCommand(CLI::App& app) {
     add_transfer_selector(app, m_selector);
-    app.add_option("--table", m_options.tables, "Only these source tables (repeatable)");
+    app.add_option("--table", m_options.tables, "Only these source tables, or derived tables by their target name (repeatable)");
     app.add_flag("--dry-run", m_options.dry_run,
                  "Convert and load everything in one transaction, report, and roll it all back");
     app.add_option("--batch", m_batch, "Source rows per chunk (one transaction and checkpoint each)")
