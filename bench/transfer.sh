@@ -135,6 +135,21 @@ batch = 1000
 from = "sqlite:$small"
 to = "bench"
 batch = 1000
+
+# PostgreSQL -> PostgreSQL, old schema to new: tables and columns renamed, a column
+# skipped, the event kinds normalised by a value map.
+[transfers.pgpg]
+from = "env:BENCH_SOURCE_URL"
+to = "bench"
+batch = 1000
+[transfers.pgpg.tables.User]
+to = "users"
+columns = { user_id = "id", user_name = "name", is_active = "active", created = "created_at" }
+skip = ["legacy_flag"]
+[transfers.pgpg.tables.Event]
+to = "events"
+columns = { event_id = "id" }
+values = { kind = { LOGIN = "login", LOGOUT = "logout", PURCHASE = "purchase", VIEW = "view", SHARE = "share", COMMENT = "comment", REFUND = "refund", SIGNUP = "signup" } }
 EOF
 
 # fresh_target NAME: an empty database with the typed schema; exports BENCH_TARGET_URL.
@@ -145,6 +160,28 @@ fresh_target() {
   export BENCH_TARGET_URL="${admin_url%/*}/$1"
   (cd "$work/project" && "$migrate" -q up bench --yes --no-backup >/dev/null 2>"$work/up.err") ||
     { echo "bench: migrate up of the target schema failed:" >&2; cat "$work/up.err" >&2; exit 1; }
+}
+
+# The old schema of the PostgreSQL -> PostgreSQL copy: what a rewritten service moves away
+# from (Prisma-style names, a deprecated column, upper-case enum text).
+old_schema='CREATE TABLE "User" (user_id bigint PRIMARY KEY, user_name text NOT NULL, score double precision,
+                     is_active boolean NOT NULL, profile jsonb, created timestamptz NOT NULL, legacy_flag text);
+CREATE TABLE "Event" (event_id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES "User" (user_id),
+                      kind text NOT NULL, at timestamptz NOT NULL);'
+# The fingerprint of a target in the old shape (pgloader copies PostgreSQL without mapping):
+# the same figures, upper-case kinds having the lengths of the lower-case ones.
+pg_fingerprint_old() {
+  "$psql" -qAtX -v ON_ERROR_STOP=1 -d "$1" -c "
+    SELECT count(*), sum(is_active::int), sum(extract(epoch FROM created))::bigint, sum(length(user_name)),
+           count(*) FILTER (WHERE jsonb_typeof(profile) = 'object'), sum(round(score * 1000)::bigint)
+    FROM \"User\"" -c "SELECT count(*), sum(user_id), sum(extract(epoch FROM at))::bigint, sum(length(kind)) FROM \"Event\""
+}
+# old_target NAME: an empty database with the old schema.
+old_target() {
+  PGOPTIONS='-c client_min_messages=warning' "$psql" -qX -v ON_ERROR_STOP=1 -d postgres \
+    -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+  databases+=("$1")
+  "$psql" -qX -v ON_ERROR_STOP=1 -d "$1" -c "$old_schema" >/dev/null
 }
 
 # The commands of each tool; each gets the SQLite file and the target database's name.
@@ -178,27 +215,55 @@ run_floor() {  # run_floor SOURCE DB: one pipe per table, the values typed by SQ
     "$psql" -qX -v ON_ERROR_STOP=1 -d "$2" -c '\copy events (id, user_id, kind, at) FROM STDIN CSV'
 }
 
+run_pgloader_pg() {  # run_pgloader_pg SOURCE_DB DB: the old schema copied as it is (pgloader maps no columns)
+  cat >"$work/$2.load" <<EOF
+LOAD DATABASE
+  FROM pgsql://$PGUSER@$PGHOST:$PGPORT/$1
+  INTO pgsql://$PGUSER@$PGHOST:$PGPORT/$2
+  WITH data only, create no tables, create no indexes, no truncate, reset no sequences
+  BEFORE LOAD DO \$\$ ALTER TABLE "Event" DROP CONSTRAINT "Event_user_id_fkey"; \$\$
+  AFTER LOAD DO \$\$ ALTER TABLE "Event" ADD CONSTRAINT "Event_user_id_fkey" FOREIGN KEY (user_id) REFERENCES "User" (user_id); \$\$;
+EOF
+  exec pgloader --root-dir "$work/pgloader" "$work/$2.load"
+}
+run_floor_pg() {  # run_floor_pg SOURCE_DB DB: \copy out of the old tables into the new, mapped in SQL
+  set -o pipefail
+  "$psql" -qX -v ON_ERROR_STOP=1 -d "$1" \
+    -c '\copy (SELECT user_id, user_name, score, is_active, profile, created FROM "User") TO STDOUT' |
+    "$psql" -qX -v ON_ERROR_STOP=1 -d "$2" -c '\copy users (id, name, score, active, profile, created_at) FROM STDIN'
+  "$psql" -qX -v ON_ERROR_STOP=1 -d "$1" \
+    -c '\copy (SELECT event_id, user_id, lower(kind), at FROM "Event") TO STDOUT' |
+    "$psql" -qX -v ON_ERROR_STOP=1 -d "$2" -c '\copy events (id, user_id, kind, at) FROM STDIN'
+}
+
 # Each tool runs in a child bash under GNU time, whose peak RSS is the largest of the
 # processes it waited for (for the floor: sqlite3's or psql's).
-export -f run_migrate run_pgloader run_floor
+export -f run_migrate run_pgloader run_floor run_pgloader_pg run_floor_pg
 export work migrate psql
 
 # measure LABEL SOURCE KIND ARGS…: one run from a fresh target; appends "seconds kib" to
 # $work/LABEL.runs, or records the failure in $work/LABEL.failed.
 measure() {
-  local label=$1 src=$2 kind=$3 db="transfer_bench_$$_${1//[^a-z0-9]/_}"
+  local label=$1 src=$2 kind=$3 db="transfer_bench_$$_${1//[^a-z0-9]/_}" fingerprint=pg_fingerprint
   shift 3
-  fresh_target "$db"
+  if [[ $kind == pgloader_pg ]]; then
+    old_target "$db"
+    fingerprint=pg_fingerprint_old
+  else
+    fresh_target "$db"
+  fi
   local t0 t1 rc=0
   t0=$(date +%s%N)
   case $kind in
     migrate) /usr/bin/time -f %M -o "$work/time" bash -c 'run_migrate "$@"' _ "$@" ;;
     pgloader) /usr/bin/time -f %M -o "$work/time" bash -c 'run_pgloader "$@"' _ "$src" "$db" ;;
     floor) /usr/bin/time -f %M -o "$work/time" bash -c 'run_floor "$@"' _ "$src" "$db" ;;
+    pgloader_pg) /usr/bin/time -f %M -o "$work/time" bash -c 'run_pgloader_pg "$@"' _ "$source_db" "$db" ;;
+    floor_pg) /usr/bin/time -f %M -o "$work/time" bash -c 'run_floor_pg "$@"' _ "$source_db" "$db" ;;
   esac >"$work/$label.out" 2>"$work/$label.err" || rc=$?
   t1=$(date +%s%N)
   local got
-  got=$(pg_fingerprint "$db" 2>&1) || true
+  got=$("$fingerprint" "$db" 2>&1) || true
   if [[ $rc -ne 0 ]]; then
     echo "exited $rc: $(grep -v '^$' "$work/$label.err" | tail -n 3 | tr '\n' ' ' | cut -c1-300)" >"$work/$label.failed"
   elif [[ $got != "${expected[$src]}" ]]; then
@@ -206,11 +271,25 @@ measure() {
   else
     echo "$(( (t1 - t0) / 1000000 )) $(tail -n 1 "$work/time")" >>"$work/$label.runs"
   fi
-  if [[ $kind == pgloader ]]; then  # its own figure: rows and seconds of "Total import time"
+  if [[ $kind == pgloader* ]]; then  # its own figure: rows and seconds of "Total import time"
     awk '/Total import time/ {print $(NF-3), $NF}' "$work/$label.out" "$work/$label.err" | tail -n 1 >>"$work/$label.own"
   fi
   "$psql" -qX -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
 }
+
+# The PostgreSQL source of the PostgreSQL -> PostgreSQL rows: the same data in the old schema.
+source_db="transfer_bench_src_$$"
+old_target "$source_db"
+sqlite3 -csv "$big" "SELECT id, name, score, CASE active WHEN 1 THEN 't' ELSE 'f' END, profile,
+                            datetime(created_at, 'unixepoch') || '+00', 'x' FROM users" |
+  "$psql" -qX -v ON_ERROR_STOP=1 -d "$source_db" -c '\copy "User" FROM STDIN CSV'
+sqlite3 -csv "$big" "SELECT id, user_id, upper(kind), datetime(at, 'unixepoch') || '+00' FROM events" |
+  "$psql" -qX -v ON_ERROR_STOP=1 -d "$source_db" -c '\copy "Event" FROM STDIN CSV'
+"$psql" -qX -v ON_ERROR_STOP=1 -d "$source_db" -c 'VACUUM ANALYZE' >/dev/null
+[[ $(pg_fingerprint_old "$source_db") == "${expected[$big]}" ]] ||
+  { echo "bench: the PostgreSQL source does not hold the SQLite file's rows" >&2; exit 1; }
+export BENCH_SOURCE_URL="${admin_url%/*}/$source_db"
+export source_db
 
 has_jobs=false
 "$migrate" transfer run --help 2>/dev/null | grep -q -- '--jobs' && has_jobs=true
@@ -230,6 +309,10 @@ for ((run = 1; run <= runs; run++)); do
   measure floor "$big" floor
   measure "migrate small batch 1000" "$small" migrate small
   measure "migrate small batch $large_batch" "$small" migrate small --batch "$large_batch"
+  measure "pg migrate batch 1000" "$big" migrate pgpg
+  measure "pg migrate batch $large_batch" "$big" migrate pgpg --batch "$large_batch"
+  measure "pg pgloader" "$big" pgloader_pg
+  measure "pg floor" "$big" floor_pg
   load_during+=("$(cut -d' ' -f1 /proc/loadavg)")
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -261,23 +344,38 @@ echo "Machine: $(nproc) cores ($cpu); load average $load_before before, $load_af
 echo "Command: \`$command_line\`; median of $runs run(s), each into a fresh empty typed database."
 echo "Source: $(basename "$big") ($(awk -v b="$(stat -c %s "$big")" 'BEGIN {printf "%.0f", b / 1048576}') MiB): users $users, events $events."
 echo
-echo "| tool | rows | seconds (range) | rows/s | peak RSS MiB | × pgloader | × floor |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
-for label in "${tools[@]}"; do
-  if [[ -s $work/$label.failed ]]; then
-    echo "| $label | – | failed: $(head -n 1 "$work/$label.failed" | tr '|' '/') | | | | |"
-    failed=1
-    continue
-  fi
-  rate=$(rate_of "$label" "$big_rows")
-  printf '| %s | %s | %s | %s | %.1f | %s | %s |\n' "$label" "$big_rows" "$(seconds_of "$label")" \
-    "$rate" "$(awk -v k="$(kib_of "$label")" 'BEGIN {print k / 1024}')" "$(ratio "$rate" "$pgloader_rate")" "$(ratio "$rate" "$floor_rate")"
-done
+# report_table PGLOADER_RATE FLOOR_RATE LABEL…: a row per tool.
+report_table() {
+  local pgloader_rate=$1 floor_rate=$2 label rate
+  shift 2
+  echo "| tool | rows | seconds (range) | rows/s | peak RSS MiB | × pgloader | × floor |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  for label in "$@"; do
+    if [[ -s $work/$label.failed ]]; then
+      echo "| $label | – | failed: $(head -n 1 "$work/$label.failed" | tr '|' '/') | | | | |"
+      failed=1
+      continue
+    fi
+    rate=$(rate_of "$label" "$big_rows")
+    printf '| %s | %s | %s | %s | %.1f | %s | %s |\n' "$label" "$big_rows" "$(seconds_of "$label")" \
+      "$rate" "$(awk -v k="$(kib_of "$label")" 'BEGIN {print k / 1024}')" "$(ratio "$rate" "$pgloader_rate")" "$(ratio "$rate" "$floor_rate")"
+  done
+}
+report_table "$pgloader_rate" "$floor_rate" "${tools[@]}"
 echo
 $has_jobs || echo "(\`--jobs\`: \`migrate transfer run --help\` offers no such option in this build; that row is skipped.)"
 if [[ -s $work/pgloader.own ]]; then
   echo "(pgloader's own summary, median: $(awk '{print $1}' "$work/pgloader.own" | median) rows in $(awk '{sub(/s$/, "", $2); print $2}' "$work/pgloader.own" | median) s, its SBCL start-up and catalog reads excluded; the table's seconds are the process's wall time, like every other row.)"
 fi
+echo
+echo "PostgreSQL → PostgreSQL, the same rows from the old schema (\"User\"/\"Event\", renamed columns, a"
+echo "skipped column, upper-case kinds) into the new (users/events): migrate maps names and values"
+echo "as the spec says (\`[transfers.pgpg]\`); the floor does the same mapping in SQL (\`psql \\copy (SELECT …)\`"
+echo "piped into \`\\copy\`); pgloader copies the old tables into a database of the old schema, unmapped"
+echo "(it renames no column), so it does less work than the others."
+echo
+report_table "$(rate_of "pg pgloader" "$big_rows")" "$(rate_of "pg floor" "$big_rows")" \
+  "pg migrate batch 1000" "pg migrate batch $large_batch" "pg pgloader" "pg floor"
 echo
 echo "Memory against source size (migrate, peak RSS):"
 echo

@@ -183,9 +183,13 @@ TableOutcome copy_derived_table(db::DataConnection& source, db::DataConnection& 
                                       " rows made so far rolled back, nothing of it kept; a rerun runs the step again");
   } catch (const RevisionFailed& e) {
     target.rollback();
-    throw RevisionFailed("filling " + table.target + " by transfer step " + table.derived_step +
-                             " (rolled back, nothing of it kept): " + e.what(),
-                         e.sqlstate());
+    std::string message = "filling " + table.target + " by transfer step " + table.derived_step +
+                          " (rolled back, nothing of it kept): " + e.what();
+    if (e.sqlstate() == "23505") {
+      message += " (the target already holds that key: set on_conflict = \"update\" or \"skip\" for the derived "
+                 "table " + table.target + ", or empty it)";
+    }
+    throw RevisionFailed(message, e.sqlstate());
   }
   outcome.progress = progress;
   outcome.total = made;

@@ -133,6 +133,11 @@ TEST_CASE("transfer: derived tables are made by transfer steps in the same run, 
   // A second run finds both derived tables done: nothing is made twice.
   REQUIRE_EXIT(move.run({"transfer", "run", "tux-v01", "--yes"}), 0);
   CHECK(ranks(*target) == k_ranks);
+  // Made again from the start into a table that holds its rows: refused, with the way out.
+  const CliResult again = move.run({"transfer", "run", "tux-v01", "--yes", "--restart", "--table", "permission_ranks"});
+  CHECK_EXIT(again, 1);
+  CHECK(contains(again.err, "set on_conflict = \"update\" or \"skip\" for the derived table permission_ranks"));
+  CHECK(ranks(*target) == k_ranks);
 
   const CliResult valid = move.run({"transfer", "validate", "tux-v01", "--json"});
   CHECK_EXIT(valid, 0);
