@@ -215,12 +215,14 @@ run_floor() {  # run_floor SOURCE DB: one pipe per table, the values typed by SQ
     "$psql" -qX -v ON_ERROR_STOP=1 -d "$2" -c '\copy events (id, user_id, kind, at) FROM STDIN CSV'
 }
 
+# `no foreign keys`: pgloader 3.6.7 stops on reading a PostgreSQL source's foreign keys
+# without indexes ("NIL is not of type INDEX"); the key is set aside and added back here.
 run_pgloader_pg() {  # run_pgloader_pg SOURCE_DB DB: the old schema copied as it is (pgloader maps no columns)
   cat >"$work/$2.load" <<EOF
 LOAD DATABASE
   FROM pgsql://$PGUSER@$PGHOST:$PGPORT/$1
   INTO pgsql://$PGUSER@$PGHOST:$PGPORT/$2
-  WITH data only, create no tables, create no indexes, no truncate, reset no sequences
+  WITH data only, create no tables, create no indexes, no foreign keys, no truncate, reset no sequences
   BEFORE LOAD DO \$\$ ALTER TABLE "Event" DROP CONSTRAINT "Event_user_id_fkey"; \$\$
   AFTER LOAD DO \$\$ ALTER TABLE "Event" ADD CONSTRAINT "Event_user_id_fkey" FOREIGN KEY (user_id) REFERENCES "User" (user_id); \$\$;
 EOF
