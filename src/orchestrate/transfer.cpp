@@ -24,6 +24,7 @@ namespace migrate::orchestrate {
 namespace {
 
 constexpr int k_status_runs = 10;
+constexpr std::chrono::seconds k_chunk_audit_interval{10};
 
 std::string describe_problems(const transfer::Mapping& mapping) {
   std::string out;
@@ -52,6 +53,20 @@ class LockedObserver final : public transfer::CopyObserver {
 
   void on_chunk(const transfer::TableProgress& progress, std::int64_t total) override {
     m_lock.keep_alive();
+    // Where the copy stands, at most every k_chunk_audit_interval: each line an fsync, so
+    // not one per chunk.
+    const auto now = std::chrono::steady_clock::now();
+    if (progress.state == "copying" && progress.rows_read > 0 && now - m_last_chunk_line >= k_chunk_audit_interval) {
+      m_last_chunk_line = now;
+      audit::AuditEvent event;
+      event.event = "transfer_chunk";
+      event.service = m_service;
+      event.detail = progress.source_table + " -> " + progress.target_table + ": committed through source row " +
+                     std::to_string(progress.rows_read) + (total >= 0 ? " of " + std::to_string(total) : "") + " (" +
+                     std::to_string(progress.rows_written) + " written, " + std::to_string(progress.rows_skipped) +
+                     " skipped)";
+      m_operation.record(event);
+    }
     if (progress.state == "done" && m_recorded.insert(progress.source_table).second) {
       audit::AuditEvent event;
       event.event = "transfer_table";
@@ -74,6 +89,7 @@ class LockedObserver final : public transfer::CopyObserver {
   Operation& m_operation;
   std::string m_service;
   std::set<std::string> m_recorded;
+  std::chrono::steady_clock::time_point m_last_chunk_line = std::chrono::steady_clock::now();
 };
 
 }  // namespace

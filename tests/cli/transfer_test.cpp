@@ -534,6 +534,34 @@ TEST_CASE("transfer: SIGINT stops the copy now, rolls back the open chunk, keeps
   CHECK(target->scalar("SELECT outcome FROM migrate_transfer_runs ORDER BY id DESC LIMIT 1") == "interrupted");
 }
 
+TEST_CASE("transfer: a long copy leaves a transfer_chunk line in the audit log every 10 seconds", "[transfer][cli]") {
+  auto source = make_test_database(Dialect::postgres);
+  auto target = make_test_database(Dialect::postgres);
+  source->exec("CREATE TABLE item (id bigint PRIMARY KEY, payload text NOT NULL);"
+               "INSERT INTO item SELECT g, 'payload' FROM generate_series(1, 12000) g;");
+  CliProject project;
+  // Each row waits a millisecond in a trigger: the copy lasts more than 12 seconds.
+  project.add("bot", 1, "item",
+              "CREATE TABLE item (id bigint PRIMARY KEY, payload text NOT NULL);\n"
+              "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.001); RETURN NEW; END $$;\n"
+              "CREATE TRIGGER slow BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION slow();\n");
+  write_manifest(project, *target, "[transfers.items]\nfrom = \"env:OLD_URL\"\nto = \"bot\"\nbatch = 1000\n");
+  CliOptions env;
+  env.env["OLD_URL"] = source->url();
+  REQUIRE_EXIT(project.run({"up", "--yes"}, env), 0);
+  REQUIRE_EXIT(project.run({"transfer", "run", "items", "--yes"}, env), 0);
+  int chunk_lines = 0;
+  for (const auto& line : project.audit()) {
+    if (line["event"] != "transfer_chunk") continue;
+    ++chunk_lines;
+    const std::string detail = line["detail"];
+    CHECK(contains(detail, "item -> item: committed through source row "));
+    CHECK(contains(detail, "000 of 12000"));  // a chunk boundary
+  }
+  CHECK(chunk_lines >= 1);
+  CHECK(chunk_lines < 12);  // not one per chunk
+}
+
 TEST_CASE("transfer: --jobs 2 copies tables at once and adds their foreign keys back, validated", "[transfer][cli]") {
   auto source = make_test_database(Dialect::sqlite);
   auto target = make_test_database(Dialect::postgres);
