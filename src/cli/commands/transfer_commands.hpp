@@ -24,6 +24,7 @@ Registered add_transfer_run(CLI::App& transfer);
 Registered add_transfer_validate(CLI::App& transfer);
 Registered add_transfer_status(CLI::App& transfer);
 Registered add_transfer_cleanup(CLI::App& transfer);
+Registered add_transfer_full(CLI::App& transfer);
 
 /// The copy's progress on stderr: JSON lines under --json, a refreshed line per table on a
 /// terminal, else warnings only (transfer_run.cpp).
