@@ -91,7 +91,10 @@ TransferFullPlan make_plan(Operation& operation, const TransferFullRequest& requ
       if (check.name == "source") {
         check.detail = "readable: " + std::to_string(plan.tables.size()) + " tables, " + std::to_string(rows) + " rows";
       }
-      if (check.name == "privileges") check.detail += " (the others are made by `up`, owned by this role)";
+      if (check.name == "privileges" && check.ok && *check.ok) {
+        check.detail = "the role may create the progress and staging tables; the copied tables are made by `up`, "
+                       "as this role";
+      }
     }
     transfer::PreflightCheck& mapping = plan.preflight.back();
     mapping.ok = std::nullopt;
