@@ -127,20 +127,28 @@ std::int64_t rows_written(const TransferRunResult& run) {
   return rows;
 }
 
-// The script a copy that failed left behind (run_transfer writes it before it rethrows).
-std::optional<std::filesystem::path> script_of_last_run(Project& project, const config::ServiceConfig& service,
-                                                        const std::string& transfer) {
+// The newest run of the transfer in the target (none: id 0).
+transfer::RunRecord last_run(Project& project, const config::ServiceConfig& service, const std::string& transfer) {
   try {
     auto target = db::open_data_connection(project.url(service), true);
     const std::vector<transfer::RunRecord> runs = transfer::read_runs(*target, transfer, 1);
-    if (runs.empty()) return std::nullopt;
-    const std::filesystem::path script = transfer::rollback_script_path(
-        project.manifest().defaults.backup_dir, transfer, runs.front().started_at, runs.front().id);
-    std::error_code ec;
-    if (std::filesystem::exists(script, ec)) return script;
+    if (!runs.empty()) return runs.front();
   } catch (const Error& e) {
-    spdlog::debug("the failed copy's rollback script: {}", e.what());
+    spdlog::debug("the transfer's last run: {}", e.what());
   }
+  return {};
+}
+
+// The script a copy that failed left behind (run_transfer writes it before it rethrows),
+// when the copy got as far as starting a run after `before`.
+std::optional<std::filesystem::path> script_of_failed_run(Project& project, const config::ServiceConfig& service,
+                                                          const std::string& transfer, std::int64_t before) {
+  const transfer::RunRecord run = last_run(project, service, transfer);
+  if (run.id <= before) return std::nullopt;
+  const std::filesystem::path script =
+      transfer::rollback_script_path(project.manifest().defaults.backup_dir, transfer, run.started_at, run.id);
+  std::error_code ec;
+  if (std::filesystem::exists(script, ec)) return script;
   return std::nullopt;
 }
 
@@ -220,10 +228,11 @@ TransferFullResult run_transfer_full(Operation& operation, const TransferFullReq
     transfer::CopyOptions copy = request.copy;
     if (copy.batch <= 0) copy.batch = spec.batch;
     copy.dry_run = false;
+    const std::int64_t runs_before = last_run(project, *service, spec.name).id;
     try {
       result.run = run_transfer(operation, request.selector, copy, request.no_backup, observer, true);
     } catch (...) {
-      result.rollback_script = script_of_last_run(project, *service, spec.name);
+      result.rollback_script = script_of_failed_run(project, *service, spec.name, runs_before);
       throw;
     }
     result.rollback_script = result.run->rollback_script;

@@ -260,6 +260,33 @@ TEST_CASE("transfer full: a validation mismatch stops with exit 4 after the copy
   CHECK(target->scalar("SELECT count(*) FROM item") == "0");
 }
 
+TEST_CASE("transfer full: a mapping that does not fit the tables up made stops the copy with exit 2", "[transfer][cli]") {
+  auto source = make_test_database(Dialect::sqlite);
+  auto target = make_test_database(Dialect::postgres);
+  source->exec("CREATE TABLE item (id INTEGER PRIMARY KEY, label TEXT NOT NULL);"
+               "INSERT INTO item VALUES (1, 'a'), (2, 'b');");
+  CliProject project;
+  project.add("bot", 1, "item", "CREATE TABLE item (id bigint PRIMARY KEY, label text NOT NULL);\n");
+  write_manifest(project, *target, "[transfers.items]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\n");
+  const CliResult first = project.run({"transfer", "full", "items", "--yes", "--json"});
+  REQUIRE_EXIT(first, 0);
+  REQUIRE(parse_json(first)["rollback_script"].is_string());
+
+  // A pending revision adds a column nothing in the source feeds.
+  project.add("bot", 2, "extra", "ALTER TABLE item ADD COLUMN extra text NOT NULL DEFAULT 'x';\n"
+                                 "ALTER TABLE item ALTER COLUMN extra DROP DEFAULT;\n");
+  const CliResult full = project.run({"transfer", "full", "items", "--yes", "--json"});
+  CHECK_EXIT(full, 2);
+  const auto document = parse_json(full);
+  CHECK(document["failed_stage"] == "run");
+  CHECK(document["done"] == nlohmann::json({"preflight", "up"}));
+  CHECK(contains(document["error"], "extra"));
+  // The earlier run's script is not this one's: the copy never started.
+  CHECK(document["rollback_script"].is_null());
+  CHECK(target->history("bot") == std::vector<std::string>{"1:item", "2:extra"});
+  CHECK(target->scalar("SELECT count(*) FROM migrate_transfer_runs") == "1");
+}
+
 TEST_CASE("transfer full: SIGINT during the copy stops as run does, exit 130, with the rollback script",
           "[transfer][cli]") {
   auto source = make_test_database(Dialect::sqlite);
