@@ -53,7 +53,7 @@ using RunService = std::function<void(const config::ServiceConfig&, const Servic
 // confirmation; every service of the preview then runs through `run_service`.
 RunReport run_audited(Operation& operation, const std::function<Preview()>& make_preview,
                       const std::function<std::string(const Preview&)>& what, const std::string& confirm_service,
-                      const RunBackups::Options& backup_options, const ShowPreview& show,
+                      const RunBackups::Options& backup_options, const ShowPreview& show, bool confirmed,
                       const RunService& run_service) {
   RunReport report;
   RunRecorder recorder;
@@ -72,7 +72,7 @@ RunReport run_audited(Operation& operation, const std::function<Preview()>& make
       operation.finish_ok();
       return report;
     }
-    if (preview.total() != 0) {
+    if (preview.total() != 0 && !confirmed) {
       if (show) show(preview);
       if (!operation.confirm(what(preview), confirm_service)) {
         report.outcome = RunReport::Outcome::declined;
@@ -122,7 +122,7 @@ RunReport apply(Operation& operation, const ApplyRequest& given, const ShowPrevi
   return run_audited(
       operation, [&] { return preview_apply(operation.project(), services, request); },
       [](const Preview& preview) { return "apply " + std::to_string(preview.total()) + " revision(s)"; },
-      request.service, request.backups, show,
+      request.service, request.backups, show, request.confirmed,
       [&](const config::ServiceConfig& service, const ServiceRevisions& revisions, run::RunObserver& observer,
           const run::BeforeChanges& before_changes) {
         run::RunSettings settings = operation.settings();
@@ -141,7 +141,7 @@ RunReport rollback(Operation& operation, const RollbackRequest& given, const Sho
       [&](const Preview& preview) {
         return "roll back " + std::to_string(preview.total()) + " revision(s) of " + service.name;
       },
-      service.name, request.backups, show,
+      service.name, request.backups, show, false,
       [&](const config::ServiceConfig& target, const ServiceRevisions& revisions, run::RunObserver& observer,
           const run::BeforeChanges& before_changes) {
         run::RunSettings settings = operation.settings();

@@ -45,6 +45,13 @@ MIGRATE_STEP(up, down);
 
 }  // namespace
 
+Version next_revision_version(const config::ServiceConfig& service) {
+  std::error_code ec;
+  if (!std::filesystem::exists(service.migrations_dir, ec)) return 1;
+  const std::vector<source::RevisionFile> files = source::scan_revision_files(service.migrations_dir);
+  return files.empty() ? 1 : files.back().parsed.version + 1;
+}
+
 NewRevision new_revision(const config::Manifest& manifest, const std::string& service_name, const std::string& name,
                          bool cpp) {
   if (!valid_name(name)) {

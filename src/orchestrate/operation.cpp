@@ -57,6 +57,7 @@ bool Operation::confirm(const std::string& what, const std::string& service) {
 }
 
 void Operation::begin() {
+  if (m_depth++ > 0) return;  // inside another verb's frame: its start line stands
   m_started = std::chrono::steady_clock::now();
   audit::AuditEvent start;
   start.event = "start";
@@ -79,6 +80,11 @@ std::int64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
 }  // namespace
 
 void Operation::finish_ok() {
+  if (m_depth > 1) {
+    --m_depth;
+    return;
+  }
+  m_depth = 0;
   // Set before the write: a line that was written but not synced must not be followed
   // by a second `done` from finish_failed.
   m_finished = true;
@@ -89,6 +95,12 @@ void Operation::finish_ok() {
 }
 
 void Operation::finish_failed(const Failure& failure) noexcept {
+  // Inside another verb's frame: the outer verb reports the failure, once.
+  if (m_depth > 1) {
+    --m_depth;
+    return;
+  }
+  m_depth = 0;
   if (m_finished) return;
   m_finished = true;
   try {

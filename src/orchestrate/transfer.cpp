@@ -160,7 +160,7 @@ ResolvedTransfer resolve_transfer(Project& project, const TransferSelector& sele
 
 TransferRunResult run_transfer(Operation& operation, const TransferSelector& selector,
                                const transfer::CopyOptions& options, bool no_backup,
-                               transfer::CopyObserver& observer) {
+                               transfer::CopyObserver& observer, bool confirmed) {
   Project& project = operation.project();
   const config::TransferSpec spec = select_transfer(selector, project.manifest());
   const config::ServiceConfig& service = *operation.select(spec.to).front();
@@ -173,7 +173,7 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
       throw UsageError("the transfer " + resolved.spec.name + " cannot run as specified:" +
                          describe_problems(resolved.mapping));
     }
-    if (!options.dry_run) {
+    if (!options.dry_run && !confirmed) {
       std::string what = "copy " + std::to_string(resolved.mapping.tables.size()) + " tables from " +
                          resolved.source_url.redacted + " into " + service.name + ":";
       for (const transfer::TableMapping& table : resolved.mapping.tables) {
@@ -237,6 +237,7 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
     if (!options.dry_run) {
       transfer::ensure_progress_tables(*resolved.target_data);
       run_id = transfer::start_run(*resolved.target_data, resolved.spec.name, resolved.source_url.redacted);
+      result.run_id = run_id;
     }
     LockedObserver locked(observer, lock, operation, service.name);
     transfer::CopyOptions copy = options;
@@ -337,6 +338,10 @@ std::vector<transfer::TableFindings> check_transfer(Project& project, const Tran
 std::vector<transfer::PreflightCheck> preflight_transfer(Project& project, const TransferSelector& selector,
                                                          bool integrity) {
   ResolvedTransfer resolved = resolve_transfer(project, selector);
+  return preflight_resolved(resolved, integrity);
+}
+
+std::vector<transfer::PreflightCheck> preflight_resolved(ResolvedTransfer& resolved, bool integrity) {
   std::vector<transfer::PreflightCheck> checks =
       transfer::preflight(*resolved.source, *resolved.target_data, resolved.mapping, {integrity, resolved.spec.extensions});
   if (resolved.mapping.problems.empty()) {
@@ -362,6 +367,12 @@ SourceInspection inspect_source(Project& project, const std::string& from, std::
 SchemaRevision write_schema_revision(Project& project, const TransferSelector& selector, std::int64_t sample,
                                      bool dry_run) {
   const config::TransferSpec spec = select_transfer(selector, project.manifest());
+  SchemaRevision result = draft_schema_revision(project, spec, sample);
+  if (!dry_run) write_drafted_revision(project, spec, result);
+  return result;
+}
+
+SchemaRevision draft_schema_revision(Project& project, const config::TransferSpec& spec, std::int64_t sample) {
   const config::DatabaseUrl url = source_url(spec.from, project.manifest(), project.env());
   if (url.dialect != Dialect::sqlite) {
     throw UsageError("transfer schema drafts a PostgreSQL schema from a SQLite source; " + url.redacted +
@@ -371,20 +382,27 @@ SchemaRevision write_schema_revision(Project& project, const TransferSelector& s
   const std::vector<db::TableInfo> tables = source->tables();
   SchemaRevision result;
   result.draft = transfer::draft_schema(tables, transfer::profile_source(*source, sample), spec);
-  if (dry_run) return result;
+  return result;
+}
+
+std::string schema_revision_name(const std::string& transfer) {
   std::string name;
-  for (char c : "transfer_" + spec.name + "_schema") {
+  for (char c : "transfer_" + transfer + "_schema") {
     name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_';
   }
-  const NewRevision revision = new_revision(project.manifest(), spec.to, name, false);
+  return name;
+}
+
+void write_drafted_revision(Project& project, const config::TransferSpec& spec, SchemaRevision& revision) {
+  const config::DatabaseUrl url = source_url(spec.from, project.manifest(), project.env());
+  const NewRevision written = new_revision(project.manifest(), spec.to, schema_revision_name(spec.name), false);
   const std::string header = "-- migrate transfer schema " + spec.name + " (from " + url.redacted + ")\n";
-  for (const std::filesystem::path& file : revision.files) {
+  for (const std::filesystem::path& file : written.files) {
     const bool up = file.filename().string().find(".up.") != std::string::npos;
-    util::write_file_atomically(file, header + (up ? result.draft.up_sql : result.draft.down_sql));
+    util::write_file_atomically(file, header + (up ? revision.draft.up_sql : revision.draft.down_sql));
   }
-  result.version = revision.version;
-  result.files = revision.files;
-  return result;
+  revision.version = written.version;
+  revision.files = written.files;
 }
 
 TransferStatus transfer_status(Project& project, const TransferSelector& selector) {

@@ -19,6 +19,9 @@ struct ApplyRequest {
   plan::UpTarget target;
   bool allow_drift = false;
   RunBackups::Options backups;
+  /// The caller showed its own plan and asked already (`transfer full`): no preview is
+  /// shown and nothing is asked.
+  bool confirmed = false;
 };
 
 /// What `down` is asked to do.

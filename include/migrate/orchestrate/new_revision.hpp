@@ -18,6 +18,11 @@ struct NewRevision {
   std::vector<std::string> same_name;
 };
 
+/// The version new_revision would give the service's next revision now: one above the
+/// highest in its folder, 1 for an empty or missing folder. Throws ConfigError for a bad
+/// folder.
+Version next_revision_version(const config::ServiceConfig& service);
+
 /// Writes `<next>_<name>.up.sql` and `.down.sql` (or `<next>_<name>.cpp` when cpp) into
 /// the service's folder, `next` being one above the highest version there. The folder is
 /// validated as a whole first. Throws UsageError for a name that is not snake_case, a

@@ -40,7 +40,9 @@ struct OperationOptions {
 
 /// Owns what one changing command needs. Verbs call begin() first and finish_ok() or
 /// finish_failed() last (see audited()), so the audit log has one start and one done per
-/// command. Not copyable.
+/// command. A verb run inside another's begin/finish (`transfer full` runs `up` and the
+/// copy) adds its lines to the outer trail: only the outermost pair writes start and done.
+/// Not copyable.
 class Operation {
  public:
   /// Loads the project and opens its audit log. `progress` receives the run's events
@@ -103,6 +105,7 @@ class Operation {
   run::ObserverList m_observers;
   std::chrono::steady_clock::time_point m_started;
   bool m_finished = false;  ///< `done` was written (or its write was tried): never twice
+  int m_depth = 0;          ///< begin() calls not yet finished: verbs nested in another's frame
 };
 
 /// Lock policy and recording settings for a run: the lock wait given, the rest from the

@@ -45,6 +45,10 @@ class Project {
   /// Throws ConfigError for a bad migrations folder; touches no database.
   const ServiceRevisions& revisions(const config::ServiceConfig& service);
 
+  /// Forgets the service's cached revisions: the next revisions() reads its folder again
+  /// (after a command wrote a revision into it).
+  void forget_revisions(const config::ServiceConfig& service) { m_revisions.erase(service.name); }
+
   /// Loads and validates the revisions of every listed service, so that bad files stop
   /// a command before any database is touched. Meanwhile the PostgreSQL databases of
   /// those services are connected to (read-only work: no query changes anything); a

@@ -67,14 +67,16 @@ struct TransferRunResult {
   std::optional<std::filesystem::path> rollback_script;  ///< undoes this run (not for a dry run)
   bool dry_run = false;
   bool declined = false;  ///< the operator said no: nothing was done
+  std::int64_t run_id = 0;  ///< its row in migrate_transfer_runs (0 for a dry run)
 };
 
 /// `transfer run`: refuses a mapping with problems (UsageError, exit 2) and a target that is not at
 /// head (exit 4); takes the target's lock, backs the target up when it holds rows (unless
-/// no_backup), copies, and audits `transfer` start, each table and the outcome.
+/// no_backup), copies, and audits `transfer` start, each table and the outcome. confirmed:
+/// the caller asked already (`transfer full`), so nothing is asked here.
 TransferRunResult run_transfer(Operation& operation, const TransferSelector& selector,
                                const transfer::CopyOptions& options, bool no_backup,
-                               transfer::CopyObserver& observer);
+                               transfer::CopyObserver& observer, bool confirmed = false);
 
 /// `transfer validate`: compares every copied table (see transfer/validate.hpp).
 std::vector<transfer::TableCheck> validate_transfer(Project& project, const TransferSelector& selector);
@@ -89,6 +91,8 @@ std::vector<transfer::TableFindings> check_transfer(Project& project, const Tran
 /// extensions. A mapping with problems is one more failed check ("mapping").
 std::vector<transfer::PreflightCheck> preflight_transfer(Project& project, const TransferSelector& selector,
                                                          bool integrity);
+/// The same checks on a transfer resolved already; the last one is "mapping".
+std::vector<transfer::PreflightCheck> preflight_resolved(ResolvedTransfer& resolved, bool integrity);
 
 /// `transfer inspect --from URL`: the source's catalog and the values actually found.
 struct SourceInspection {
@@ -108,6 +112,16 @@ struct SchemaRevision {
 };
 SchemaRevision write_schema_revision(Project& project, const TransferSelector& selector, std::int64_t sample,
                                      bool dry_run);
+
+/// The two halves of write_schema_revision: the draft (reads the source; throws as above)
+/// and the revision files written from it (sets version and files; throws UsageError as
+/// new_revision does, leaving no file half-written).
+SchemaRevision draft_schema_revision(Project& project, const config::TransferSpec& spec, std::int64_t sample);
+void write_drafted_revision(Project& project, const config::TransferSpec& spec, SchemaRevision& revision);
+
+/// The name of the revision `transfer schema` writes for a transfer: transfer_<name>_schema,
+/// lowercased, other characters as '_'.
+std::string schema_revision_name(const std::string& transfer);
 
 /// `transfer status`: the checkpoints and the last runs, read from the target alone.
 struct TransferStatus {

@@ -22,13 +22,14 @@ class TransferCommand final : public Command {
     add(add_transfer_validate(app));
     add(add_transfer_status(app));
     add(add_transfer_cleanup(app));
+    add(add_transfer_full(app));
   }
 
   int run(const GlobalOptions& options, Io& io) override {
     for (Registered& each : m_commands) {
       if (each.app->parsed()) return each.command->run(options, io);
     }
-    throw UsageError("transfer needs a subcommand: inspect, preflight, schema, map, plan, check, run, validate, status or cleanup");
+    throw UsageError("transfer needs a subcommand: inspect, preflight, schema, map, plan, check, run, validate, status, cleanup or full");
   }
 
  private:

@@ -18,19 +18,9 @@ class PreflightCommand final : public Command {
   int run(const GlobalOptions& options, Io& io) override {
     orchestrate::Project project = open_project(options, db::OpenMode::read_only);
     const auto checks = orchestrate::preflight_transfer(project, m_selector, m_integrity);
-    Json list = Json::array();
     std::size_t failed = 0;
-    for (const transfer::PreflightCheck& check : checks) {
-      const char* mark = !check.ok ? "??   " : *check.ok ? "ok   " : "FAIL ";
-      if (check.ok && !*check.ok) ++failed;
-      io.output.text() << mark << check.name << ": " << check.detail << "\n";
-      if (!check.fix.empty()) io.output.text() << "     fix: " << check.fix << "\n";
-      list.push_back({{"name", check.name},
-                      {"ok", check.ok ? Json(*check.ok) : Json(nullptr)},
-                      {"detail", check.detail},
-                      {"fix", check.fix.empty() ? Json(nullptr) : Json(check.fix)}});
-    }
-    const Json data = {{"checks", list}};
+    for (const transfer::PreflightCheck& check : checks) failed += check.ok && !*check.ok ? 1 : 0;
+    const Json data = {{"checks", render_preflight(io.output.text(), checks)}};
     if (failed == 0) return io.output.success(data);
     return io.output.document(false, static_cast<int>(ExitCode::blocked),
                               std::to_string(failed) + " preflight check(s) failed", data);
@@ -42,6 +32,20 @@ class PreflightCommand final : public Command {
 };
 
 }  // namespace
+
+Json render_preflight(std::ostream& out, const std::vector<transfer::PreflightCheck>& checks) {
+  Json list = Json::array();
+  for (const transfer::PreflightCheck& check : checks) {
+    const char* mark = !check.ok ? "??   " : *check.ok ? "ok   " : "FAIL ";
+    out << mark << check.name << ": " << check.detail << "\n";
+    if (!check.fix.empty()) out << "     fix: " << check.fix << "\n";
+    list.push_back({{"name", check.name},
+                    {"ok", check.ok ? Json(*check.ok) : Json(nullptr)},
+                    {"detail", check.detail},
+                    {"fix", check.fix.empty() ? Json(nullptr) : Json(check.fix)}});
+  }
+  return list;
+}
 
 Registered add_transfer_preflight(CLI::App& transfer) {
   CLI::App* sub = transfer.add_subcommand(

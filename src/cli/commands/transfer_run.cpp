@@ -89,40 +89,14 @@ class RunCommand final : public Command {
     } else {
       m_options.batch = orchestrate::select_transfer(m_selector, operation->project().manifest()).batch;
     }
-    ProgressLines progress(options.json, util::stderr_is_terminal(), options.quiet);
+    const auto progress = make_copy_progress(options);
     const orchestrate::TransferRunResult result =
-        orchestrate::run_transfer(*operation, m_selector, m_options, m_no_backup, progress);
+        orchestrate::run_transfer(*operation, m_selector, m_options, m_no_backup, *progress);
     if (result.declined) {
       return io.output.document(false, static_cast<int>(ExitCode::usage), "declined at the prompt: nothing was copied",
                                 {{"declined", true}});
     }
-    Json tables = Json::array();
-    std::int64_t written = 0;
-    for (const transfer::TableOutcome& table : result.tables) {
-      const transfer::TableProgress& p = table.progress;
-      written += p.rows_written;
-      io.output.text() << p.source_table << " -> " << p.target_table << ": " << p.rows_written << " rows written"
-                       << (p.rows_skipped > 0 ? ", " + std::to_string(p.rows_skipped) + " skipped" : std::string())
-                       << (table.already_done ? " (done in an earlier run)" : table.resumed ? " (resumed)" : "")
-                       << "\n";
-      tables.push_back({{"source", p.source_table},
-                        {"target", p.target_table},
-                        {"rows_read", p.rows_read},
-                        {"rows_written", p.rows_written},
-                        {"rows_skipped", p.rows_skipped},
-                        {"source_rows", table.total},
-                        {"resumed", table.resumed},
-                        {"already_done", table.already_done},
-                        {"seconds", table.seconds}});
-    }
-    if (result.dry_run) io.output.text() << "dry run: everything was rolled back\n";
-    if (result.backup) io.output.text() << "backup: " << result.backup->string() << "\n";
-    if (result.rollback_script) io.output.text() << "rollback script: " << result.rollback_script->string() << "\n";
-    return io.output.success({{"dry_run", result.dry_run},
-                              {"rows_written", written},
-                              {"backup", result.backup ? Json(result.backup->string()) : Json(nullptr)},
-                              {"rollback_script", result.rollback_script ? Json(result.rollback_script->string()) : Json(nullptr)},
-                              {"tables", tables}});
+    return io.output.success(render_copy(io.output, result));
   }
 
  private:
@@ -133,6 +107,39 @@ class RunCommand final : public Command {
 };
 
 }  // namespace
+
+std::unique_ptr<transfer::CopyObserver> make_copy_progress(const GlobalOptions& options) {
+  return std::make_unique<ProgressLines>(options.json, util::stderr_is_terminal(), options.quiet);
+}
+
+Json render_copy(Output& output, const orchestrate::TransferRunResult& result) {
+  Json tables = Json::array();
+  std::int64_t written = 0;
+  for (const transfer::TableOutcome& table : result.tables) {
+    const transfer::TableProgress& p = table.progress;
+    written += p.rows_written;
+    output.text() << p.source_table << " -> " << p.target_table << ": " << p.rows_written << " rows written"
+                  << (p.rows_skipped > 0 ? ", " + std::to_string(p.rows_skipped) + " skipped" : std::string())
+                  << (table.already_done ? " (done in an earlier run)" : table.resumed ? " (resumed)" : "") << "\n";
+    tables.push_back({{"source", p.source_table},
+                      {"target", p.target_table},
+                      {"rows_read", p.rows_read},
+                      {"rows_written", p.rows_written},
+                      {"rows_skipped", p.rows_skipped},
+                      {"source_rows", table.total},
+                      {"resumed", table.resumed},
+                      {"already_done", table.already_done},
+                      {"seconds", table.seconds}});
+  }
+  if (result.dry_run) output.text() << "dry run: everything was rolled back\n";
+  if (result.backup) output.text() << "backup: " << result.backup->string() << "\n";
+  if (result.rollback_script) output.text() << "rollback script: " << result.rollback_script->string() << "\n";
+  return {{"dry_run", result.dry_run},
+          {"rows_written", written},
+          {"backup", result.backup ? Json(result.backup->string()) : Json(nullptr)},
+          {"rollback_script", result.rollback_script ? Json(result.rollback_script->string()) : Json(nullptr)},
+          {"tables", tables}};
+}
 
 Registered add_transfer_run(CLI::App& transfer) {
   CLI::App* sub = transfer.add_subcommand("run", "Copy the rows (COPY, checkpointed per chunk, resumable)");

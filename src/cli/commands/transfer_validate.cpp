@@ -16,29 +16,9 @@ class ValidateCommand final : public Command {
   int run(const GlobalOptions& options, Io& io) override {
     orchestrate::Project project = open_project(options, db::OpenMode::read_only);
     const std::vector<transfer::TableCheck> checks = orchestrate::validate_transfer(project, m_selector);
-    Json tables = Json::array();
     std::size_t failed = 0;
-    for (const transfer::TableCheck& check : checks) {
-      if (!check.ok()) ++failed;
-      io.output.text() << (check.ok() ? "ok   " : "FAIL ") << check.source << " -> " << check.target << ": "
-                       << check.compared << " rows compared (source " << check.source_rows << ", target "
-                       << check.target_rows << "), " << check.missing << " missing, " << check.different
-                       << " different" << (check.kept > 0 ? ", " + std::to_string(check.kept) + " kept (on_conflict skip)" : "")
-                       << ", " << check.orphans << " orphaned\n";
-      for (const std::string& line : check.mismatches) io.output.text() << "     " << line << "\n";
-      tables.push_back({{"source", check.source},
-                        {"target", check.target},
-                        {"ok", check.ok()},
-                        {"source_rows", check.source_rows},
-                        {"target_rows", check.target_rows},
-                        {"compared", check.compared},
-                        {"missing", check.missing},
-                        {"different", check.different},
-                        {"kept", check.kept},
-                        {"orphans", check.orphans},
-                        {"mismatches", check.mismatches}});
-    }
-    const Json data = {{"tables", tables}};
+    for (const transfer::TableCheck& check : checks) failed += check.ok() ? 0 : 1;
+    const Json data = {{"tables", render_validation(io.output.text(), checks)}};
     if (failed == 0) return io.output.success(data);
     return io.output.document(false, static_cast<int>(ExitCode::blocked),
                               std::to_string(failed) + " table(s) differ between source and target", data);
@@ -90,6 +70,30 @@ class StatusCommand final : public Command {
 };
 
 }  // namespace
+
+Json render_validation(std::ostream& out, const std::vector<transfer::TableCheck>& checks) {
+  Json tables = Json::array();
+  for (const transfer::TableCheck& check : checks) {
+    out << (check.ok() ? "ok   " : "FAIL ") << check.source << " -> " << check.target << ": " << check.compared
+        << " rows compared (source " << check.source_rows << ", target " << check.target_rows << "), " << check.missing
+        << " missing, " << check.different << " different"
+        << (check.kept > 0 ? ", " + std::to_string(check.kept) + " kept (on_conflict skip)" : "") << ", "
+        << check.orphans << " orphaned\n";
+    for (const std::string& line : check.mismatches) out << "     " << line << "\n";
+    tables.push_back({{"source", check.source},
+                      {"target", check.target},
+                      {"ok", check.ok()},
+                      {"source_rows", check.source_rows},
+                      {"target_rows", check.target_rows},
+                      {"compared", check.compared},
+                      {"missing", check.missing},
+                      {"different", check.different},
+                      {"kept", check.kept},
+                      {"orphans", check.orphans},
+                      {"mismatches", check.mismatches}});
+  }
+  return tables;
+}
 
 Registered add_transfer_validate(CLI::App& transfer) {
   CLI::App* sub = transfer.add_subcommand(
