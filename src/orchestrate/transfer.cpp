@@ -2,6 +2,7 @@
 // under the target's lock, validation and status; see transfer.hpp.
 #include "migrate/orchestrate/transfer.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -93,6 +94,12 @@ class LockedObserver final : public transfer::CopyObserver {
 };
 
 }  // namespace
+
+std::string rows_per_table(const std::vector<transfer::TableOutcome>& tables) {
+  nlohmann::json rows = nlohmann::json::object();
+  for (const transfer::TableOutcome& table : tables) rows[table.progress.target_table] = table.progress.rows_written;
+  return rows.dump();
+}
 
 config::DatabaseUrl source_url(const std::string& from, const config::Manifest& manifest,
                                const config::Environment& env) {
@@ -236,7 +243,8 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
     std::int64_t run_id = 0;
     if (!options.dry_run) {
       transfer::ensure_progress_tables(*resolved.target_data);
-      run_id = transfer::start_run(*resolved.target_data, resolved.spec.name, resolved.source_url.redacted);
+      run_id = transfer::start_run(*resolved.target_data, resolved.spec.name, resolved.source_url.redacted,
+                                   transfer::mapping_checksum(resolved.mapping));
       result.run_id = run_id;
     }
     LockedObserver locked(observer, lock, operation, service.name);
@@ -302,7 +310,7 @@ TransferRunResult run_transfer(Operation& operation, const TransferSelector& sel
     }
     std::int64_t rows = 0;
     for (const transfer::TableOutcome& table : result.tables) rows += table.progress.rows_written;
-    if (run_id != 0) transfer::finish_run(*resolved.target_data, run_id, "ok", rows);
+    if (run_id != 0) transfer::finish_run(*resolved.target_data, run_id, "ok", rows, rows_per_table(result.tables));
     start.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     start.detail += ": " + std::to_string(rows) + " rows in " + std::to_string(result.tables.size()) + " tables";
     operation.record(start);

@@ -168,7 +168,7 @@ void record_validation(Project& project, const config::ServiceConfig& service, c
   if (run.run_id == 0) return;
   try {
     auto target = db::open_data_connection(project.url(service), false);
-    transfer::finish_run(*target, run.run_id, outcome, rows_written(run));
+    transfer::finish_run(*target, run.run_id, outcome, rows_written(run), rows_per_table(run.tables));
   } catch (const Error& e) {
     spdlog::warn("the run's validation could not be recorded in the target: {}", e.what());
   }

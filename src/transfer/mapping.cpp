@@ -7,6 +7,7 @@
 
 #include "migrate/step/step.hpp"
 #include "migrate/step/transfer_step.hpp"
+#include "migrate/util/sha256.hpp"
 
 namespace migrate::transfer {
 
@@ -235,6 +236,33 @@ TypeCategory categorize(const std::string& declared_type) {
   if (type == "uuid") return TypeCategory::uuid;
   if (contains(type, "char") || type == "text" || type == "citext") return TypeCategory::text;
   return TypeCategory::other;
+}
+
+std::string mapping_checksum(const Mapping& mapping) {
+  // Lengths before every name and value, so that no two mappings render alike.
+  std::string text;
+  const auto field = [&](const std::string& value) { text += std::to_string(value.size()) + ":" + value + ";"; };
+  for (const std::vector<TableMapping>* tables : {&mapping.tables, &mapping.derived}) {
+    for (const TableMapping& table : *tables) {
+      field(table.source);
+      field(table.target);
+      field(table.derived_step);
+      field(table.order_by);
+      field(std::string(config::to_string(table.on_conflict)));
+      for (const ColumnMapping& column : table.columns) {
+        field(column.target);
+        field(column.source >= 0 ? table.source_columns[static_cast<std::size_t>(column.source)] : std::string());
+        field(column.constant ? "=" + *column.constant : std::string());
+        for (const auto& [from, to] : column.values) {
+          field(from);
+          field(to);
+        }
+      }
+      text += "|";
+    }
+    text += "||";
+  }
+  return util::sha256_hex(text);
 }
 
 std::vector<std::string> foreign_key_order(const std::vector<std::string>& tables,

@@ -16,7 +16,15 @@ bool tables_exist(db::DataConnection& target) {
 }  // namespace
 
 void ensure_progress_tables(db::DataConnection& target) {
-  if (tables_exist(target)) return;
+  if (tables_exist(target)) {
+    // Tables made by a version that kept no per-table rows or mapping checksum per run.
+    if (target.query("SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = 'migrate_transfer_runs'::regclass "
+                     "AND attname = 'mapping_sha256'").empty()) {
+      target.execute("ALTER TABLE migrate_transfer_runs ADD COLUMN IF NOT EXISTS tables text, "
+                     "ADD COLUMN IF NOT EXISTS mapping_sha256 text");
+    }
+    return;
+  }
   target.execute(
       "CREATE TABLE IF NOT EXISTS migrate_transfer_progress ("
       " transfer text NOT NULL, source_table text NOT NULL, target_table text NOT NULL,"
@@ -28,7 +36,7 @@ void ensure_progress_tables(db::DataConnection& target) {
       "CREATE TABLE IF NOT EXISTS migrate_transfer_runs ("
       " id bigserial PRIMARY KEY, transfer text NOT NULL, source text NOT NULL,"
       " started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz,"
-      " outcome text NOT NULL DEFAULT 'running', rows bigint NOT NULL DEFAULT 0);"
+      " outcome text NOT NULL DEFAULT 'running', rows bigint NOT NULL DEFAULT 0, tables text, mapping_sha256 text);"
       "CREATE TABLE IF NOT EXISTS migrate_transfer_undo ("
       " run_id bigint NOT NULL, seq bigserial, statement text NOT NULL, PRIMARY KEY (run_id, seq))");
 }
@@ -66,14 +74,20 @@ void forget_progress(db::DataConnection& target, const std::string& transfer) {
   target.execute("DELETE FROM migrate_transfer_progress WHERE transfer = " + target.quote(transfer));
 }
 
-std::int64_t start_run(db::DataConnection& target, const std::string& transfer, const std::string& source) {
-  return integer(target.query("INSERT INTO migrate_transfer_runs (transfer, source) VALUES (" + target.quote(transfer) +
-                              ", " + target.quote(source) + ") RETURNING id")[0][0]);
+std::int64_t start_run(db::DataConnection& target, const std::string& transfer, const std::string& source,
+                       const std::string& mapping_sha256) {
+  return integer(target.query("INSERT INTO migrate_transfer_runs (transfer, source, mapping_sha256) VALUES (" +
+                              target.quote(transfer) + ", " + target.quote(source) + ", " +
+                              (mapping_sha256.empty() ? std::string("NULL") : target.quote(mapping_sha256)) +
+                              ") RETURNING id")[0][0]);
 }
 
-void finish_run(db::DataConnection& target, std::int64_t id, const std::string& outcome, std::int64_t rows) {
+void finish_run(db::DataConnection& target, std::int64_t id, const std::string& outcome, std::int64_t rows,
+                const std::string& tables_json) {
   target.execute("UPDATE migrate_transfer_runs SET finished_at = now(), outcome = " + target.quote(outcome) +
-                 ", rows = " + std::to_string(rows) + " WHERE id = " + std::to_string(id));
+                 ", rows = " + std::to_string(rows) +
+                 (tables_json.empty() ? std::string() : ", tables = " + target.quote(tables_json)) +
+                 " WHERE id = " + std::to_string(id));
 }
 
 std::vector<RunRecord> read_runs(db::DataConnection& target, const std::string& transfer, int limit) {
@@ -82,10 +96,13 @@ std::vector<RunRecord> read_runs(db::DataConnection& target, const std::string& 
   const std::string format = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
   for (const db::Row& row : target.query(
            "SELECT id, source, to_char(started_at AT TIME ZONE 'UTC', " + format + "), "
-           "coalesce(to_char(finished_at AT TIME ZONE 'UTC', " + format + "), ''), outcome, rows "
-           "FROM migrate_transfer_runs WHERE transfer = " + target.quote(transfer) + " ORDER BY id DESC LIMIT " +
+           "coalesce(to_char(finished_at AT TIME ZONE 'UTC', " + format + "), ''), outcome, rows, "
+           // through to_jsonb: a table made before these columns existed reads as NULL
+           "coalesce(to_jsonb(r) ->> 'tables', '{}'), coalesce(to_jsonb(r) ->> 'mapping_sha256', '') "
+           "FROM migrate_transfer_runs r WHERE transfer = " + target.quote(transfer) + " ORDER BY id DESC LIMIT " +
            std::to_string(limit))) {
-    out.push_back({integer(row[0]), row[1].text, row[2].text, row[3].text, row[4].text, integer(row[5])});
+    out.push_back({integer(row[0]), row[1].text, row[2].text, row[3].text, row[4].text, integer(row[5]), row[6].text,
+                   row[7].text});
   }
   return out;
 }

@@ -70,6 +70,9 @@ struct TransferRunResult {
   std::int64_t run_id = 0;  ///< its row in migrate_transfer_runs (0 for a dry run)
 };
 
+/// Rows written per target table, as the JSON text a run record keeps ("tables").
+std::string rows_per_table(const std::vector<transfer::TableOutcome>& tables);
+
 /// `transfer run`: refuses a mapping with problems (UsageError, exit 2) and a target that is not at
 /// head (exit 4); takes the target's lock, backs the target up when it holds rows (unless
 /// no_backup), copies, and audits `transfer` start, each table and the outcome. confirmed:

@@ -82,6 +82,11 @@ struct Mapping {
 Mapping resolve_mapping(const config::TransferSpec& spec, const std::vector<db::TableInfo>& source,
                         const std::vector<db::TableInfo>& target, Dialect source_dialect);
 
+/// The SHA-256 (hex) of what a resolved mapping does: per table its source, target, order,
+/// on_conflict and what feeds each column (value maps and constants included), per
+/// derived table its step and columns. Two runs with equal checksums copied alike.
+std::string mapping_checksum(const Mapping& mapping);
+
 /// The tables in an order where every table comes after those it references (cycles and
 /// self references broken by name order). `tables` are names; references are (from, to).
 std::vector<std::string> foreign_key_order(const std::vector<std::string>& tables,

@@ -38,6 +38,10 @@ struct RunRecord {
   std::string finished_at;
   std::string outcome;  ///< "running", "ok", "failed: …", "interrupted"
   std::int64_t rows = 0;
+  /// Rows written per target table by a run that finished ("{}" when unknown), JSON text.
+  std::string tables = "{}";
+  /// The SHA-256 of the resolved mapping the run copied with (transfer::mapping_checksum).
+  std::string mapping_sha256;
 };
 
 /// Creates both tables when missing (PostgreSQL).
@@ -54,9 +58,11 @@ std::string checkpoint_sql(db::DataConnection& target, const std::string& transf
 void forget_progress(db::DataConnection& target, const std::string& transfer);
 
 /// Starts a run record; returns its id.
-std::int64_t start_run(db::DataConnection& target, const std::string& transfer, const std::string& source);
-/// Finishes it.
-void finish_run(db::DataConnection& target, std::int64_t id, const std::string& outcome, std::int64_t rows);
+std::int64_t start_run(db::DataConnection& target, const std::string& transfer, const std::string& source,
+                       const std::string& mapping_sha256 = "");
+/// Finishes it; tables_json (rows written per target table) is kept when given.
+void finish_run(db::DataConnection& target, std::int64_t id, const std::string& outcome, std::int64_t rows,
+                const std::string& tables_json = "");
 /// The runs of a transfer, newest first (at most `limit`).
 std::vector<RunRecord> read_runs(db::DataConnection& target, const std::string& transfer, int limit);
 

@@ -54,13 +54,20 @@ class StatusCommand final : public Command {
     for (const transfer::RunRecord& run : status.runs) {
       io.output.text() << "run " << run.id << ": " << run.started_at << " .. "
                        << (run.finished_at.empty() ? "(running or stopped)" : run.finished_at) << " " << run.outcome
-                       << ", " << run.rows << " rows, from " << run.source << "\n";
+                       << ", " << run.rows << " rows, from " << run.source
+                       << (run.mapping_sha256.empty() ? std::string() : ", mapping " + run.mapping_sha256.substr(0, 12))
+                       << "\n";
+      Json per_table = Json::parse(run.tables, nullptr, false);
+      if (per_table.is_discarded() || !per_table.is_object()) per_table = Json::object();
+      for (const auto& [table, rows] : per_table.items()) io.output.text() << "    " << table << ": " << rows << " rows\n";
       runs.push_back({{"id", run.id},
                       {"source", run.source},
                       {"started_at", run.started_at},
                       {"finished_at", run.finished_at.empty() ? Json(nullptr) : Json(run.finished_at)},
                       {"outcome", run.outcome},
-                      {"rows", run.rows}});
+                      {"rows", run.rows},
+                      {"tables", per_table},
+                      {"mapping_sha256", run.mapping_sha256.empty() ? Json(nullptr) : Json(run.mapping_sha256)}});
     }
     return io.output.success({{"transfer", status.transfer}, {"target", status.target}, {"tables", tables}, {"runs", runs}});
   }
