@@ -252,7 +252,8 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
     running_since = Clock::now();
     std::size_t end = next;
     std::size_t bytes = 0;
-    storage.assign(std::min(sizer.limit(), plan.size() - next) + 1, std::string());
+    storage.clear();  // the last batch's texts go (assigning "" would keep their buffers)
+    storage.resize(std::min(sizer.limit(), plan.size() - next) + 1);
     texts.clear();
     texts.push_back(&read_text(*plan[next], direction, storage[0]));
     while (end < plan.size() && batchable(*plan[end], direction) && end - next < sizer.limit()) {
