@@ -25,8 +25,8 @@ void render_preview(Output& output, const orchestrate::Preview& preview, const s
   for (const orchestrate::ServicePlan& plan : preview.services) {
     if (plan.revisions.empty()) continue;
     out << plan.service->name << " (" << plan.database << "): " << (is_up(preview) ? "apply " : "roll back ")
-        << plan.revisions.front().label();
-    if (plan.revisions.size() > 1) out << " .. " << plan.revisions.back().label();
+        << plan.revisions.front()->label();
+    if (plan.revisions.size() > 1) out << " .. " << plan.revisions.back()->label();
     out << " (" << plan.revisions.size() << " revision(s))\n";
   }
   out << backup << "\n";
@@ -38,7 +38,8 @@ int render_dry_run(Output& output, const orchestrate::Preview& preview) {
     Json services = Json::object();
     for (const orchestrate::ServicePlan& plan : preview.services) {
       Json list = Json::array();
-      for (const Revision& revision : plan.revisions) {
+      for (const Revision* planned : plan.revisions) {
+        const Revision& revision = *planned;
         const RevisionScript& script = script_of(revision, up);
         list.push_back({{"version", format_version(revision.version)},
                         {"name", revision.name},
@@ -51,7 +52,8 @@ int render_dry_run(Output& output, const orchestrate::Preview& preview) {
   }
   std::ostream& out = output.always();
   for (const orchestrate::ServicePlan& plan : preview.services) {
-    for (const Revision& revision : plan.revisions) {
+    for (const Revision* planned : plan.revisions) {
+      const Revision& revision = *planned;
       const RevisionScript& script = script_of(revision, up);
       out << "-- " << plan.service->name << " " << revision.label() << (up ? "" : " (down)") << " on "
           << plan.database << "\n-- " << script.path.string() << "\n";
@@ -75,7 +77,10 @@ int render_dry_run(Output& output, const orchestrate::Preview& preview) {
 
 int render_run(Output& output, const RunReport& report, const std::string& key, const std::string& nothing_to_do) {
   const bool up = key == "applied";
-  const Json services{{"services", run_report_json(report, key)}};
+  // The per-revision document is built for --json only: a text run would build one entry
+  // per revision (thousands, on a first deploy) to throw them away.
+  const Json by_service = output.json() ? run_report_json(report, key) : Json::object();
+  const Json services{{"services", by_service}};
   if (report.failure) {
     if (!output.json() && report.committed() != 0) {
       output.text() << (up ? "applied " : "rolled back ") << report.committed()
@@ -101,7 +106,7 @@ int render_run(Output& output, const RunReport& report, const std::string& key, 
       break;
   }
   output.text() << message << "\n";
-  return output.success({{"message", message}, {"services", run_report_json(report, key)}});
+  return output.success({{"message", message}, {"services", by_service}});
 }
 
 }  // namespace migrate::cli

@@ -25,7 +25,7 @@ class RunRecorder final : public run::RunObserver {
 
   /// Fills report's committed and failed revisions from the events seen for its service,
   /// and, when `stopped`, lists the planned revisions that neither committed nor failed.
-  void fill(ServiceReport& report, const std::vector<Revision>& planned, bool stopped) const;
+  void fill(ServiceReport& report, const std::vector<const Revision*>& planned, bool stopped) const;
 
  private:
   std::map<std::string, ServiceReport> m_services;

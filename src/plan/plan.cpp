@@ -2,8 +2,7 @@
 #include "migrate/plan/plan.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <utility>
 
 #include "migrate/util/error.hpp"
 #include "migrate/util/text.hpp"
@@ -12,11 +11,27 @@ namespace migrate::plan {
 
 namespace {
 
-std::map<Version, const Revision*> index_by_version(const std::vector<Revision>& revisions) {
-  std::map<Version, const Revision*> index;
-  for (const Revision& revision : revisions) index.emplace(revision.version, &revision);
-  return index;
-}
+// The revisions by version: a sorted vector, not a map, so that looking thousands of
+// revisions up costs one allocation.
+class VersionIndex {
+ public:
+  explicit VersionIndex(const std::vector<Revision>& revisions) {
+    m_entries.reserve(revisions.size());
+    for (const Revision& revision : revisions) m_entries.emplace_back(revision.version, &revision);
+    std::stable_sort(m_entries.begin(), m_entries.end(),
+                     [](const Entry& a, const Entry& b) { return a.first < b.first; });
+  }
+  /// The first revision numbered version, or nullptr.
+  const Revision* find(Version version) const {
+    const auto it = std::lower_bound(m_entries.begin(), m_entries.end(), version,
+                                     [](const Entry& entry, Version v) { return entry.first < v; });
+    return it != m_entries.end() && it->first == version ? it->second : nullptr;
+  }
+
+ private:
+  using Entry = std::pair<Version, const Revision*>;
+  std::vector<Entry> m_entries;
+};
 
 std::string quoted(std::string_view service) { return "'" + std::string(service) + "'"; }
 
@@ -35,15 +50,15 @@ std::string Drift::describe() const {
 
 std::vector<Drift> check_drift(const std::vector<Revision>& revisions,
                                const std::vector<AppliedRevision>& history) {
-  const auto index = index_by_version(revisions);
+  const VersionIndex index(revisions);
   std::vector<Drift> drift;
   for (const AppliedRevision& applied : history) {
-    const auto it = index.find(applied.version);
-    if (it == index.end()) {
+    const Revision* revision = index.find(applied.version);
+    if (revision == nullptr) {
       drift.push_back({Drift::Kind::missing_file, applied.version, applied.name, "", applied.checksum, ""});
-    } else if (it->second->checksum != applied.checksum) {
+    } else if (revision->checksum != applied.checksum) {
       drift.push_back({Drift::Kind::checksum_mismatch, applied.version, applied.name,
-                       it->second->up.path.string(), applied.checksum, it->second->checksum});
+                       revision->up.path.string(), applied.checksum, revision->checksum});
     }
   }
   return drift;
@@ -56,41 +71,45 @@ std::optional<AppliedRevision> find_dirty(const std::vector<AppliedRevision>& hi
   return std::nullopt;
 }
 
-std::vector<Revision> pending_revisions(const std::vector<Revision>& revisions,
-                                        const std::vector<AppliedRevision>& history) {
-  std::set<Version> applied;
-  for (const AppliedRevision& row : history) applied.insert(row.version);
-  std::vector<Revision> pending;
+std::vector<const Revision*> pending_revisions(const std::vector<Revision>& revisions,
+                                              const std::vector<AppliedRevision>& history) {
+  std::vector<Version> applied;
+  applied.reserve(history.size());
+  for (const AppliedRevision& row : history) applied.push_back(row.version);
+  std::sort(applied.begin(), applied.end());
+  std::vector<const Revision*> pending;
   for (const Revision& revision : revisions) {
-    if (applied.count(revision.version) == 0) pending.push_back(revision);
+    if (!std::binary_search(applied.begin(), applied.end(), revision.version)) pending.push_back(&revision);
   }
   return pending;
 }
 
-std::vector<Revision> make_up_plan(std::string_view service, const std::vector<Revision>& revisions,
-                                   const std::vector<AppliedRevision>& history, const UpTarget& target) {
-  if (target.to && index_by_version(revisions).count(*target.to) == 0) {
+std::vector<const Revision*> make_up_plan(std::string_view service, const std::vector<Revision>& revisions,
+                                         const std::vector<AppliedRevision>& history, const UpTarget& target) {
+  if (target.to && VersionIndex(revisions).find(*target.to) == nullptr) {
     throw UsageError("service " + quoted(service) + " has no revision " + format_version(*target.to));
   }
   const Version head = history.empty() ? 0 : history.back().version;
-  std::vector<Revision> plan;
-  for (Revision& revision : pending_revisions(revisions, history)) {
-    if (revision.version < head && !target.allow_out_of_order) {
-      throw BlockedError("service " + quoted(service) + ": revision " + revision.label() +
+  std::vector<const Revision*> plan = pending_revisions(revisions, history);
+  std::size_t kept = 0;
+  for (const Revision* revision : plan) {
+    if (revision->version < head && !target.allow_out_of_order) {
+      throw BlockedError("service " + quoted(service) + ": revision " + revision->label() +
                          " is out of order: it is pending but " + format_version(head) +
                          " is already applied (apply it with --allow-out-of-order, or renumber it)");
     }
-    if (target.to && revision.version > *target.to) break;
-    if (target.step && static_cast<int>(plan.size()) >= *target.step) break;
-    plan.push_back(std::move(revision));
+    if (target.to && revision->version > *target.to) break;
+    if (target.step && static_cast<int>(kept) >= *target.step) break;
+    ++kept;
   }
+  plan.resize(kept);
   return plan;
 }
 
-std::vector<Revision> make_down_plan(std::string_view service, const std::vector<Revision>& revisions,
-                                     const std::vector<AppliedRevision>& history,
-                                     const DownTarget& target) {
-  const auto index = index_by_version(revisions);
+std::vector<const Revision*> make_down_plan(std::string_view service, const std::vector<Revision>& revisions,
+                                           const std::vector<AppliedRevision>& history,
+                                           const DownTarget& target) {
+  const VersionIndex index(revisions);
   std::vector<const AppliedRevision*> newest_first;
   for (auto it = history.rbegin(); it != history.rend(); ++it) newest_first.push_back(&*it);
 
@@ -102,7 +121,7 @@ std::vector<Revision> make_down_plan(std::string_view service, const std::vector
     }
     count = static_cast<std::size_t>(target.step);
   } else if (target.mode == DownTarget::Mode::to) {
-    const bool known = target.to == 0 || index.count(target.to) > 0 ||
+    const bool known = target.to == 0 || index.find(target.to) != nullptr ||
                        std::any_of(history.begin(), history.end(),
                                    [&](const AppliedRevision& row) { return row.version == target.to; });
     if (!known) {
@@ -113,20 +132,20 @@ std::vector<Revision> make_down_plan(std::string_view service, const std::vector
                       [&](const AppliedRevision& row) { return row.version > target.to; }));
   }
 
-  std::vector<Revision> plan;
+  std::vector<const Revision*> plan;
   for (std::size_t i = 0; i < count; ++i) {
     const AppliedRevision& applied = *newest_first[i];
-    const auto it = index.find(applied.version);
+    const Revision* revision = index.find(applied.version);
     const std::string label = format_version(applied.version) + "_" + applied.name;
-    if (it == index.end()) {
+    if (revision == nullptr) {
       throw UsageError("service " + quoted(service) + ": cannot roll back " + label +
                        ": its files are gone from the migrations folder");
     }
-    if (!it->second->down) {
+    if (!revision->down) {
       throw UsageError("service " + quoted(service) + ": revision " + label +
                        " is irreversible (it has no .down.sql); nothing was rolled back");
     }
-    plan.push_back(*it->second);
+    plan.push_back(revision);
   }
   return plan;
 }

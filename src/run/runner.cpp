@@ -134,22 +134,22 @@ void run_step(const std::string& service, const Revision& revision, Direction di
 
 // A no-transaction up: the history row is written dirty first and made clean after the
 // last statement, so a crash in between leaves the revision visibly half-done.
-void apply_alone(db::Driver& driver, const RevisionScript& script, HistoryRow row, LockGuard& lock) {
+void apply_alone(db::Driver& driver, const std::string& sql, HistoryRow row, LockGuard& lock) {
   row.dirty = true;
   driver.history().record(row.service, {row}, {});
   const auto started = Clock::now();
   dirty_on_error([&] {
-    driver.execute_each(script.sql, [&] { lock.keep_alive(); });
+    driver.execute_each(sql, [&] { lock.keep_alive(); });
     driver.history().set_dirty(row.service, row.version, false, elapsed_since(started).count());
   });
 }
 
 // A no-transaction down: the row turns dirty first and goes away after the last statement.
-void revert_alone(db::Driver& driver, const RevisionScript& script, const std::string& service,
-                  Version version, LockGuard& lock) {
+void revert_alone(db::Driver& driver, const std::string& sql, const std::string& service, Version version,
+                  LockGuard& lock) {
   driver.history().set_dirty(service, version, true);
   dirty_on_error([&] {
-    driver.execute_each(script.sql, [&] { lock.keep_alive(); });
+    driver.execute_each(sql, [&] { lock.keep_alive(); });
     driver.history().record(service, {}, {version});
   });
 }
@@ -164,7 +164,7 @@ const RevisionScript& script_of(const Revision& revision, Direction direction) {
 // The one line an interrupted run ends with: what was stopped, in what state, and what of
 // the service had committed before.
 std::string interrupted_message(db::Driver& driver, const ServiceRevisions& service, Direction direction, int signal,
-                                bool backed_up, const Revision* running, const std::vector<Revision>& done) {
+                                bool backed_up, const Revision* running, const std::vector<const Revision*>& done) {
   const bool up = direction == Direction::up;
   std::string message = std::string("interrupted by ") + util::signal_name(signal) + ": service '" +
                         service.service + "': ";
@@ -193,20 +193,21 @@ std::string interrupted_message(db::Driver& driver, const ServiceRevisions& serv
   }
   if (done.empty()) return message + "; nothing had " + (up ? "been applied" : "been rolled back") + " before it";
   message += up ? "; applied before it (committed): " : "; rolled back before it (committed): ";
-  for (std::size_t i = 0; i < done.size(); ++i) message += (i == 0 ? "" : ", ") + done[i].label();
+  for (std::size_t i = 0; i < done.size(); ++i) message += (i == 0 ? "" : ", ") + done[i]->label();
   return message;
 }
 
-// Reads the text of a revision loaded without it (source::LoadOptions::keep_text), just
-// before it runs, refusing a file changed since the run was planned; and lets it go after.
-void read_text(Revision& revision, Direction direction) {
-  RevisionScript& script = direction == Direction::up ? revision.up : *revision.down;
-  if (script.deferred && revision.step == nullptr && script.sql.empty()) script.sql = source::read_script_text(script);
-}
-
-void drop_text(Revision& revision, Direction direction) {
-  RevisionScript& script = direction == Direction::up ? revision.up : *revision.down;
-  if (script.deferred) std::string().swap(script.sql);  // frees it (assigning "" keeps the buffer)
+// The SQL of a revision about to run. A script loaded without its text
+// (source::LoadOptions::keep_text) is read into `storage` now, refusing a file changed
+// since the run was planned; the revisions themselves stay as loaded (the plan points at
+// them), and the text goes when its batch is done.
+const std::string& read_text(const Revision& revision, Direction direction, std::string& storage) {
+  const RevisionScript& script = script_of(revision, direction);
+  if (script.deferred && revision.step == nullptr && script.sql.empty()) {
+    storage = source::read_script_text(script);
+    return storage;
+  }
+  return script.sql;
 }
 
 bool batchable(const Revision& revision, Direction direction) {
@@ -219,7 +220,7 @@ bool batchable(const Revision& revision, Direction direction) {
 template <typename Execute>
 void run_revisions(db::Driver& driver, const ServiceRevisions& service, Direction direction,
                    const RunSettings& settings, RunObserver& observer, const std::vector<AppliedRevision>& history,
-                   LockGuard& lock, std::vector<Revision>& plan, std::vector<Revision>& done,
+                   LockGuard& lock, const std::vector<const Revision*>& plan, std::vector<const Revision*>& done,
                    const Revision*& running, Clock::time_point& running_since, Execute&& execute) {
   // The driver may serve other services next: leave it without this run's timeouts.
   struct ClearTimeouts {
@@ -240,60 +241,66 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
   };
 
   plan::BatchSizer sizer;
+  // The texts of the batch in flight, by position in it: only one batch's SQL (at most
+  // BatchSizer::k_max_bytes, or one revision) is in memory at a time.
+  std::vector<std::string> storage;
+  std::vector<const std::string*> texts;
   for (std::size_t next = 0; next < plan.size();) {
     running = nullptr;
     util::throw_if_interrupted();  // a signal that came between two revisions
-    running = &plan[next];
+    running = plan[next];
     running_since = Clock::now();
     std::size_t end = next;
     std::size_t bytes = 0;
-    read_text(plan[next], direction);
-    while (end < plan.size() && batchable(plan[end], direction)) {
-      try {
-        read_text(plan[end], direction);
-      } catch (const BlockedError&) {
-        if (end == next) throw;
-        break;  // the batch ends before it: those before it run, then it is refused
+    storage.clear();  // the last batch's texts go (assigning "" would keep their buffers)
+    storage.resize(std::min(sizer.limit(), plan.size() - next) + 1);
+    texts.clear();
+    texts.push_back(&read_text(*plan[next], direction, storage[0]));
+    while (end < plan.size() && batchable(*plan[end], direction) && end - next < sizer.limit()) {
+      const std::string* text = texts.back();
+      if (end > next) {
+        try {
+          text = &read_text(*plan[end], direction, storage[end - next]);
+        } catch (const BlockedError&) {
+          break;  // the batch ends before it: those before it run, then it is refused
+        }
       }
-      if (!sizer.may_add(end - next, bytes, script_of(plan[end], direction).sql.size())) break;
-      bytes += script_of(plan[end], direction).sql.size();
+      if (!sizer.may_add(end - next, bytes, text->size())) break;
+      if (end > next) texts.push_back(text);
+      bytes += text->size();
       ++end;
     }
     const auto batch_started = Clock::now();
     if (end - next <= 1) {
-      Revision& revision = plan[next];
+      const Revision& revision = *plan[next];
       const RevisionScript& script = script_of(revision, direction);
+      const std::string& sql = *texts.front();
       const Timeouts timeouts = timeouts_of(revision);
       driver.set_timeouts(timeouts);
       run_step(service.service, revision, direction, script, timeouts, observer, advice_for(revision.version),
-               [&] { execute(revision, script, lock); });
+               [&] { execute(revision, sql, lock); });
       running = nullptr;
-      done.push_back(std::move(revision));
-      drop_text(done.back(), direction);
+      done.push_back(&revision);
       ++next;
     } else {
       std::vector<BatchStep> steps;
       for (std::size_t i = next; i < end; ++i) {
-        const Revision& revision = plan[i];
-        steps.push_back({script_of(revision, direction).sql, history_row(service.service, revision, settings),
-                         timeouts_of(revision)});
+        const Revision& revision = *plan[i];
+        steps.push_back({*texts[i - next], history_row(service.service, revision, settings), timeouts_of(revision)});
         observer.step_started(service.service, revision, direction);
       }
       const BatchOutcome outcome = driver.run_batch(
           direction == Direction::up ? BatchKind::apply : BatchKind::revert, steps);
       std::vector<FinishedStep> finished;
       for (std::size_t i = 0; i < outcome.committed.size(); ++i) {
-        finished.push_back({&plan[next + i], outcome.committed[i]});
+        finished.push_back({plan[next + i], outcome.committed[i]});
       }
       if (!finished.empty()) observer.steps_finished(service.service, finished, direction);
-      running = next + outcome.committed.size() < plan.size() ? &plan[next + outcome.committed.size()] : nullptr;
-      for (std::size_t i = 0; i < outcome.committed.size(); ++i) {
-        done.push_back(std::move(plan[next + i]));
-        drop_text(done.back(), direction);
-      }
+      running = next + outcome.committed.size() < plan.size() ? plan[next + outcome.committed.size()] : nullptr;
+      for (std::size_t i = 0; i < outcome.committed.size(); ++i) done.push_back(plan[next + i]);
       if (outcome.lost) std::rethrow_exception(outcome.lost);
       if (outcome.error && outcome.failed_at == outcome.committed.size()) {
-        const Revision& revision = plan[next + outcome.failed_at];
+        const Revision& revision = *plan[next + outcome.failed_at];
         fail_named(service.service, revision, direction, script_of(revision, direction), timeouts_of(revision),
                    observer, advice_for(revision.version), [&] { throw *outcome.error; });
       }
@@ -315,18 +322,18 @@ void run_revisions(db::Driver& driver, const ServiceRevisions& service, Directio
 // The shared shape of up and down: under the lock, read the history, check it, plan, then
 // run the planned revisions, alone with `execute` or in batches, reporting every step.
 template <typename Plan, typename Execute>
-std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& service, Direction direction,
+std::vector<RevisionRef> run_plan(db::Driver& driver, const ServiceRevisions& service, Direction direction,
                                const RunSettings& settings, RunObserver& observer,
                                const BeforeChanges& before_changes, Plan&& make_plan, Execute&& execute) {
   LockGuard lock(driver, settings.lock, service.service, observer);
   const std::vector<AppliedRevision> history = driver.history().read(service.service);
   check_runnable(service, history, settings.allow_drift);
-  std::vector<Revision> plan = make_plan(history);
+  const std::vector<const Revision*> plan = make_plan(history);
   if (plan.empty()) return {};
   const auto started = Clock::now();
   observer.service_started(service.service, direction, plan.size());
-  std::vector<Revision> done;
-  done.reserve(plan.size());  // one allocation, not a doubling copy of every revision
+  std::vector<const Revision*> done;
+  done.reserve(plan.size());
   const Revision* running = nullptr;  // the revision (or first of the batch) in flight
   auto running_since = started;
   bool backed_up = false;
@@ -342,38 +349,41 @@ std::vector<Revision> run_plan(db::Driver& driver, const ServiceRevisions& servi
     throw Interrupted(signal, interrupted_message(driver, service, direction, signal, backed_up, running, done));
   }
   observer.service_finished(service.service, direction, done.size(), elapsed_since(started));
-  return done;
+  std::vector<RevisionRef> refs;
+  refs.reserve(done.size());
+  for (const Revision* revision : done) refs.push_back({revision->version, revision->name});
+  return refs;
 }
 
 }  // namespace
 
-std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service,
+std::vector<RevisionRef> run_up(db::Driver& driver, const ServiceRevisions& service,
                              const plan::UpTarget& target, const RunSettings& settings,
                              RunObserver& observer, const BeforeChanges& before_changes) {
   return run_plan(
       driver, service, Direction::up, settings, observer, before_changes,
       [&](const std::vector<AppliedRevision>& history) {
-        std::vector<Revision> plan = plan::make_up_plan(service.service, service.revisions, history, target);
-        for (const Revision& revision : plan) {
-          if (revision.no_op) {
+        std::vector<const Revision*> plan = plan::make_up_plan(service.service, service.revisions, history, target);
+        for (const Revision* revision : plan) {
+          if (revision->no_op) {
             spdlog::warn("service '{}': revision {} has no statements ({} is empty or only comments): it is "
                          "recorded as applied and runs nothing",
-                         service.service, revision.label(), revision.up.path.string());
+                         service.service, revision->label(), revision->up.path.string());
           }
         }
         return plan;
       },
-      [&](const Revision& revision, const RevisionScript& script, LockGuard& lock) {
+      [&](const Revision& revision, const std::string& sql, LockGuard& lock) {
         const HistoryRow row = history_row(service.service, revision, settings);
         if (revision.step != nullptr) {
           return driver.apply_step([&](step::Session& session) { revision.step->up(session); }, row);
         }
-        if (script.directives.no_transaction) return apply_alone(driver, script, row, lock);
-        driver.apply(script.sql, row);
+        if (revision.up.directives.no_transaction) return apply_alone(driver, sql, row, lock);
+        driver.apply(sql, row);
       });
 }
 
-std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& service,
+std::vector<RevisionRef> run_down(db::Driver& driver, const ServiceRevisions& service,
                                const plan::DownTarget& target, const RunSettings& settings,
                                RunObserver& observer, const BeforeChanges& before_changes) {
   return run_plan(
@@ -381,15 +391,15 @@ std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& servi
       [&](const std::vector<AppliedRevision>& history) {
         return plan::make_down_plan(service.service, service.revisions, history, target);
       },
-      [&](const Revision& revision, const RevisionScript& script, LockGuard& lock) {
+      [&](const Revision& revision, const std::string& sql, LockGuard& lock) {
         if (revision.step != nullptr) {
           return driver.revert_step([&](step::Session& session) { revision.step->down(session); },
                                     service.service, revision.version);
         }
-        if (script.directives.no_transaction) {
-          return revert_alone(driver, script, service.service, revision.version, lock);
+        if (revision.down->directives.no_transaction) {
+          return revert_alone(driver, sql, service.service, revision.version, lock);
         }
-        driver.revert(script.sql, service.service, revision.version);
+        driver.revert(sql, service.service, revision.version);
       });
 }
 

@@ -8,7 +8,6 @@
 #include <charconv>
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 #include <vector>
 
@@ -28,19 +27,16 @@ std::int64_t nanoseconds(const timespec& time) {
   return static_cast<std::int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
 }
 
-std::string key_of(const fs::path& path, Dialect dialect) {
-  return std::string(to_string(dialect)) + " " + path.string();
-}
+std::string key_of(const std::string& path, Dialect dialect) { return std::string(to_string(dialect)) + " " + path; }
 
-std::vector<std::string_view> split_tabs(std::string_view line) {
-  std::vector<std::string_view> fields;
+void split_tabs(std::string_view line, std::vector<std::string_view>& fields) {
+  fields.clear();
   std::size_t from = 0;
   for (std::size_t tab = line.find('\t'); tab != std::string_view::npos; tab = line.find('\t', from)) {
     fields.push_back(line.substr(from, tab - from));
     from = tab + 1;
   }
   fields.push_back(line.substr(from));
-  return fields;
 }
 
 template <typename Number>
@@ -80,7 +76,7 @@ std::string binary_stamp() {
 
 }  // namespace
 
-std::optional<FileStamp> stamp_of(const fs::path& path) {
+std::optional<FileStamp> stamp_of(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return std::nullopt;
   FileStamp stamp;
@@ -110,17 +106,20 @@ void ChecksumCache::read() {
   const std::size_t end_line = text.rfind("\nend\t");
   if (end_line == std::string::npos || text.back() != '\n') return;
   const std::string_view body(text.data(), end_line + 1);
-  const std::vector<std::string_view> closing =
-      split_tabs(std::string_view(text).substr(end_line + 1, text.size() - end_line - 2));
+  std::vector<std::string_view> closing;
+  split_tabs(std::string_view(text).substr(end_line + 1, text.size() - end_line - 2), closing);
   std::size_t count = 0;
   if (closing.size() != 3 || !parse_number(closing[1], count) || closing[2] != util::sha256_hex(body)) return;
 
   std::map<std::string, Entry> entries;
-  std::istringstream lines{std::string(body)};
-  std::string line;
-  if (!std::getline(lines, line) || line != header()) return;  // another version's, or not ours
-  while (std::getline(lines, line)) {
-    const std::vector<std::string_view> f = split_tabs(line);
+  // Lines are read in place: a copy of the text would double what reading costs.
+  std::size_t from = body.find('\n');
+  if (from == std::string_view::npos || body.substr(0, from) != header()) return;  // another version's, or not ours
+  std::vector<std::string_view> f;
+  for (++from; from < body.size();) {
+    const std::size_t eol = body.find('\n', from);
+    split_tabs(body.substr(from, eol - from), f);
+    from = eol + 1;
     Entry entry;
     Dialect dialect = Dialect::postgres;
     if (f.size() != k_fields) return;
@@ -137,22 +136,22 @@ void ChecksumCache::read() {
         !parse_limit(f[10], entry.checked.directives.timeouts.statement_timeout) || f[11].empty()) {
       return;
     }
-    entry.checked.checksum = std::string(f[6]);
-    entries.emplace(key_of(fs::path(std::string(f[11])), dialect), std::move(entry));
+    entry.checked.checksum = Digest::from_hex(f[6]);
+    entries.emplace(key_of(std::string(f[11]), dialect), std::move(entry));
   }
   if (entries.size() != count) return;
   m_entries = std::move(entries);
 }
 
-std::optional<CheckedFile> ChecksumCache::find(const fs::path& path, Dialect dialect, const FileStamp& stamp) const {
+std::optional<CheckedFile> ChecksumCache::find(const std::string& path, Dialect dialect, const FileStamp& stamp) const {
   const auto it = m_entries.find(key_of(path, dialect));
   if (it == m_entries.end() || !(it->second.stamp == stamp)) return std::nullopt;
   return it->second.checked;
 }
 
-void ChecksumCache::remember(const fs::path& path, Dialect dialect, const FileStamp& stamp,
+void ChecksumCache::remember(const std::string& path, Dialect dialect, const FileStamp& stamp,
                              const CheckedFile& checked) {
-  const std::string text = path.string();
+  const std::string& text = path;
   if (text.find_first_of("\t\n\r") != std::string::npos) return;  // not in a line of the file
   const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
@@ -170,18 +169,6 @@ void ChecksumCache::remember(const fs::path& path, Dialect dialect, const FileSt
 void ChecksumCache::save() noexcept {
   if (!m_changed) return;
   try {
-    std::string body = header() + "\n";
-    for (const auto& [key, entry] : m_entries) {
-      const std::size_t space = key.find(' ');
-      const CheckedFile& c = entry.checked;
-      body += key.substr(0, space) + "\t" + std::to_string(entry.stamp.size) + "\t" +
-              std::to_string(entry.stamp.device) + "\t" + std::to_string(entry.stamp.inode) + "\t" +
-              std::to_string(entry.stamp.mtime_ns) + "\t" + std::to_string(entry.stamp.ctime_ns) + "\t" + c.checksum +
-              "\t" + (c.directives.no_transaction ? "1" : "0") + "\t" + (c.has_statements ? "1" : "0") + "\t" +
-              limit_text(c.directives.timeouts.lock_timeout) + "\t" +
-              limit_text(c.directives.timeouts.statement_timeout) + "\t" + key.substr(space + 1) + "\n";
-    }
-    const std::string text = body + "end\t" + std::to_string(m_entries.size()) + "\t" + util::sha256_hex(body) + "\n";
     const fs::path dir = m_file.parent_path();
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -192,8 +179,28 @@ void ChecksumCache::save() noexcept {
     }
     const fs::path temporary = m_file.string() + "." + std::to_string(::getpid()) + ".tmp";
     {
+      // Line by line, hashed as written: the whole text at once would cost memory per
+      // revision file.
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out << text;
+      util::Sha256 digest;
+      std::string line = header() + "\n";
+      const auto write = [&] {
+        digest.update(line);
+        out << line;
+      };
+      write();
+      for (const auto& [key, entry] : m_entries) {
+        const std::size_t space = key.find(' ');
+        const CheckedFile& c = entry.checked;
+        line = key.substr(0, space) + "\t" + std::to_string(entry.stamp.size) + "\t" +
+               std::to_string(entry.stamp.device) + "\t" + std::to_string(entry.stamp.inode) + "\t" +
+               std::to_string(entry.stamp.mtime_ns) + "\t" + std::to_string(entry.stamp.ctime_ns) + "\t" +
+               c.checksum.hex() + "\t" + (c.directives.no_transaction ? "1" : "0") + "\t" +
+               (c.has_statements ? "1" : "0") + "\t" + limit_text(c.directives.timeouts.lock_timeout) + "\t" +
+               limit_text(c.directives.timeouts.statement_timeout) + "\t" + key.substr(space + 1) + "\n";
+        write();
+      }
+      out << "end\t" << m_entries.size() << "\t" << digest.hex_digest() << "\n";
       if (!out.flush()) {
         fs::remove(temporary, ec);
         return;

@@ -5,8 +5,15 @@
 #include <atomic>
 #include <exception>
 #include <map>
+#include <memory>
 #include <system_error>
 #include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "migrate/source/checksum_cache.hpp"
 #include "migrate/source/directives.hpp"
@@ -39,6 +46,12 @@ std::vector<RevisionFile> scan_revision_files(const fs::path& dir) {
   }
 
   std::vector<RevisionFile> files;
+  // Counted first: growing the list by doubling would hold two copies of it at the end,
+  // memory in proportion to the folder.
+  std::size_t entries = 0;
+  for (fs::directory_iterator count(dir, ec), end; !ec && count != end; count.increment(ec)) ++entries;
+  files.reserve(entries);
+  const auto folder = std::make_shared<const fs::path>(dir);
   fs::directory_iterator it(dir, ec);
   if (ec) throw ConfigError("cannot list migrations folder " + dir.string() + ": " + ec.message());
   for (const fs::directory_entry& entry : it) {
@@ -53,12 +66,11 @@ std::vector<RevisionFile> scan_revision_files(const fs::path& dir) {
       throw ConfigError("unparsable revision file name " + entry.path().string() + ": expected " +
                         k_revision_file_name_rule + "; rename the file, or move it out of the migrations folder");
     }
-    files.push_back({entry.path(), std::move(*parsed)});
+    files.push_back({FilePath(folder, file_name), std::move(*parsed)});
   }
-  // All files are in one folder: comparing whole paths orders them by file name.
   std::sort(files.begin(), files.end(), [](const RevisionFile& a, const RevisionFile& b) {
     if (a.parsed.version != b.parsed.version) return a.parsed.version < b.parsed.version;
-    return a.path.native() < b.path.native();
+    return a.path.name() < b.path.name();
   });
   return files;
 }
@@ -87,7 +99,23 @@ std::string file_checksum(const std::string& bytes) {
   return bytes.find('\r') == std::string::npos ? util::sha256_hex(bytes) : util::sha256_hex(util::crlf_to_lf(bytes));
 }
 
-std::string read_revision_file(const fs::path& path) {
+// The bytes of the file at path. A std::string, not a std::filesystem::path, which would
+// split the path into components for every file of a large folder.
+std::string read_revision_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    std::string content;
+    struct stat info {};
+    if (::fstat(fd, &info) == 0 && info.st_size > 0) content.reserve(static_cast<std::size_t>(info.st_size));
+    char buffer[16384];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) content.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    if (n == 0) return content;
+  }
+  // Cannot be opened or read: util::read_file words the error.
   try {
     return util::read_file(path);
   } catch (const std::runtime_error& e) {
@@ -107,9 +135,7 @@ void reject_invalid_utf8(const RevisionFile& file, std::string_view sql) {
 }
 
 // "0001_init" of "0001_init.up.sql": one version must have one spelling and one name.
-std::string stem(const RevisionFile& file) {
-  return std::string(revision_stem(file.path.filename().string(), file.parsed));
-}
+std::string stem(const RevisionFile& file) { return std::string(revision_stem(file.path.name(), file.parsed)); }
 
 // "3:14" of the byte at offset: its 1-based line and column (in characters) in text.
 std::string position_of(std::string_view text, std::size_t offset) {
@@ -200,7 +226,7 @@ Revision resolve_step(const RevisionFile& file, const std::string& service,
                       " is not compiled into this migrate binary (the binary is older than the tree): "
                       "rebuild migrate");
   }
-  if (util::sha256_hex(read_revision_file(file.path)) != found->checksum) {
+  if (util::sha256_hex(read_revision_file(file.path.string())) != found->checksum) {
     throw ConfigError("C++ step " + file.path.string() +
                       " changed since this migrate binary was built: rebuild migrate");
   }
@@ -215,10 +241,11 @@ Revision resolve_step(const RevisionFile& file, const std::string& service,
   return revision;
 }
 
-// The contents of a folder's SQL files, read up front by two threads: opening and reading
-// hundreds of small files is most of what loading costs. A file the checksum cache knows
-// unchanged (same stamp) is not read. A file that cannot be read keeps its error, thrown
-// when the file's turn comes, so errors come in the same order as ever.
+// The contents of a folder's SQL files, read ahead by two threads, a window of files at a
+// time: opening and reading many small files is most of what loading costs, and holding
+// every file's text at once would make memory grow with the folder. A file the checksum
+// cache knows unchanged (same stamp) is not read. A file that cannot be read keeps its
+// error, thrown when the file's turn comes, so errors come in the same order as ever.
 class FileContents {
  public:
   struct Slot {
@@ -228,20 +255,39 @@ class FileContents {
     std::exception_ptr error;
   };
 
+  /// Files read ahead at a time; a version's files (at most a few) may straddle two windows.
+  static constexpr std::size_t k_window = 256;
+
   FileContents(const std::vector<RevisionFile>& files, const ChecksumCache* cache, Dialect dialect)
-      : m_files(files), m_slots(files.size()) {
-    std::atomic<std::size_t> next{0};
+      : m_files(files), m_cache(cache), m_dialect(dialect), m_slots(files.size()) {}
+
+  // The slot of file, moved out (each file is used once); throws its read error.
+  Slot take(const RevisionFile& file) {
+    const auto index = static_cast<std::size_t>(&file - m_files.data());
+    while (index >= m_read_to) read_window();
+    std::unique_ptr<Slot> slot = std::move(m_slots.at(index));
+    if (slot->error) std::rethrow_exception(slot->error);
+    return std::move(*slot);
+  }
+
+ private:
+  void read_window() {
+    const std::size_t from = m_read_to;
+    const std::size_t to = std::min(m_files.size(), from + k_window);
+    for (std::size_t i = from; i < to; ++i) m_slots[i] = std::make_unique<Slot>();
+    std::atomic<std::size_t> next{from};
     const auto work = [&] {
-      for (std::size_t i = next++; i < m_files.size(); i = next++) {
+      for (std::size_t i = next++; i < to; i = next++) {
         if (m_files[i].parsed.role == FileRole::step) continue;
-        Slot& slot = m_slots[i];
+        Slot& slot = *m_slots[i];
         try {
-          if (cache != nullptr) {
-            slot.stamp = stamp_of(m_files[i].path);
-            if (slot.stamp) slot.cached = cache->find(m_files[i].path, dialect, *slot.stamp);
+          const std::string path = m_files[i].path.string();
+          if (m_cache != nullptr) {
+            slot.stamp = stamp_of(path);
+            if (slot.stamp) slot.cached = m_cache->find(path, m_dialect, *slot.stamp);
             if (slot.cached) continue;
           }
-          slot.content = read_revision_file(m_files[i].path);
+          slot.content = read_revision_file(path);
         } catch (...) {
           slot.error = std::current_exception();
         }
@@ -249,29 +295,25 @@ class FileContents {
     };
     constexpr std::size_t k_files_worth_a_thread = 64;
     std::thread helper;
-    const bool reads_many = cache == nullptr || cache->size() < m_files.size() / 2;
-    if (m_files.size() >= k_files_worth_a_thread && reads_many) helper = std::thread(work);
+    const bool reads_many = m_cache == nullptr || m_cache->size() < m_files.size() / 2;
+    if (to - from >= k_files_worth_a_thread && reads_many) helper = std::thread(work);
     work();
     if (helper.joinable()) helper.join();
+    m_read_to = to;
   }
 
-  // The slot of file, moved out (each file is used once); throws its read error.
-  Slot take(const RevisionFile& file) {
-    Slot& slot = m_slots.at(static_cast<std::size_t>(&file - m_files.data()));
-    if (slot.error) std::rethrow_exception(slot.error);
-    return std::move(slot);
-  }
-
- private:
   const std::vector<RevisionFile>& m_files;
-  std::vector<Slot> m_slots;
+  const ChecksumCache* m_cache;
+  Dialect m_dialect;
+  std::vector<std::unique_ptr<Slot>> m_slots;  ///< null: not read yet, or taken
+  std::size_t m_read_to = 0;                   ///< files [0, m_read_to) have been read
 };
 
 Revision resolve(Version version, const VersionFiles& group, Dialect dialect, const std::string& service,
                  const std::vector<step::StepDefinition>& steps, FileContents& contents, const LoadOptions& options) {
   if (!group.steps.empty()) {
     const RevisionFile& step_file = *group.steps.front();
-    if (!is_compilable_step_name(step_file.path.filename().string())) {
+    if (!is_compilable_step_name(step_file.path.name())) {
       throw ConfigError("C++ step " + step_file.path.string() +
                         " cannot be compiled in: the build takes C++ steps named NNNN_snake_name.cpp (at least four "
                         "digits; lowercase letters, digits and '_'); rename the file");
@@ -315,7 +357,7 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
     // The checksum is that of the file's bytes (a byte order mark included) with LF line
     // ends, so a checkout with CRLF matches. PostgreSQL would take the mark for a
     // character of the first statement, so it is not run.
-    script.checksum = file_checksum(script.sql);
+    script.checksum = Digest::from_hex(file_checksum(script.sql));
     if (bom) script.sql.erase(0, k_byte_order_mark.size());
     script.directives = parse_directives(script.sql, file.path);
     reject_transaction_control(file, script, dialect);
@@ -325,7 +367,7 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
                         " is still the skeleton `migrate new` wrote; write the change or delete the file");
     }
     if (options.cache != nullptr && slot.stamp) {
-      options.cache->remember(file.path, dialect, *slot.stamp,
+      options.cache->remember(file.path.string(), dialect, *slot.stamp,
                               CheckedFile{script.checksum, script.directives, loaded.has_statements});
     }
     if (!options.keep_text) {
@@ -338,7 +380,7 @@ Revision resolve(Version version, const VersionFiles& group, Dialect dialect, co
     Loaded loaded = load(*file);
     if (file == up) {
       revision.no_op = !loaded.has_statements;
-      revision.checksum = loaded.script.checksum;
+      revision.checksum = loaded.script.checksum.hex();
       revision.up = std::move(loaded.script);
     }
   }
@@ -384,26 +426,35 @@ std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect, const
 std::vector<Revision> load_revisions(const fs::path& dir, Dialect dialect, const std::string& service,
                                      const std::vector<step::StepDefinition>& steps, const LoadOptions& options) {
   const std::vector<RevisionFile> files = scan_revision_files(dir);
-  std::map<Version, VersionFiles> by_version;
-  for (const RevisionFile& file : files) {
-    VersionFiles& group = by_version[file.parsed.version];
-    switch (file.parsed.role) {
-      case FileRole::up: group.ups.push_back(&file); break;
-      case FileRole::down: group.downs.push_back(&file); break;
-      case FileRole::step: group.steps.push_back(&file); break;
-    }
-  }
-
   check_steps_have_files(files, dir, service, steps);
   FileContents contents(files, options.cache, dialect);
+  std::size_t versions = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (i == 0 || files[i].parsed.version != files[i - 1].parsed.version) ++versions;
+  }
   std::vector<Revision> revisions;
-  revisions.reserve(by_version.size());
-  for (const auto& [version, group] : by_version) {
-    std::vector<const RevisionFile*> all = group.ups;
+  revisions.reserve(versions);
+  // The files are sorted by version: each version's files are one run of them, grouped
+  // one version at a time (not all at once, which would cost memory per revision).
+  for (std::size_t first = 0; first < files.size();) {
+    const Version version = files[first].parsed.version;
+    VersionFiles group;
+    std::vector<const RevisionFile*> all;
+    std::size_t end = first;
+    for (; end < files.size() && files[end].parsed.version == version; ++end) {
+      const RevisionFile& file = files[end];
+      switch (file.parsed.role) {
+        case FileRole::up: group.ups.push_back(&file); break;
+        case FileRole::down: group.downs.push_back(&file); break;
+        case FileRole::step: group.steps.push_back(&file); break;
+      }
+    }
+    all.insert(all.end(), group.ups.begin(), group.ups.end());
     all.insert(all.end(), group.downs.begin(), group.downs.end());
     all.insert(all.end(), group.steps.begin(), group.steps.end());
     check_one_name(all);
     revisions.push_back(resolve(version, group, dialect, service, steps, contents, options));
+    first = end;
   }
   return revisions;
 }
@@ -417,10 +468,10 @@ std::string read_script_text(const RevisionScript& script) {
                        "); it did not run; restore the file and run migrate again");
   }
   const std::string checksum = file_checksum(text);
-  if (checksum != script.checksum) {
+  if (script.checksum != checksum) {
     throw BlockedError("revision file " + script.path.string() +
-                       " changed after migrate checked and planned this run (checksum " + script.checksum.substr(0, 12) +
-                       "… then, " + checksum.substr(0, 12) +
+                       " changed after migrate checked and planned this run (checksum " +
+                       script.checksum.hex().substr(0, 12) + "… then, " + checksum.substr(0, 12) +
                        "… now): it did not run; run migrate again to check and plan with the file as it is now");
   }
   if (util::starts_with(text, k_byte_order_mark)) text.erase(0, k_byte_order_mark.size());

@@ -39,9 +39,11 @@ std::vector<Revision> three_revisions() {
   };
 }
 
-std::vector<std::string> labels(const std::vector<Revision>& revisions) {
+std::vector<std::string> labels(const std::vector<migrate::RevisionRef>& revisions) {
   std::vector<std::string> out;
-  for (const Revision& revision : revisions) out.push_back(revision.label());
+  for (const migrate::RevisionRef& revision : revisions) {
+    out.push_back(migrate::format_version(revision.version) + "_" + revision.name);
+  }
   return out;
 }
 
@@ -151,7 +153,7 @@ TEST_CASE("run_up reads the history under the lock, so work done while it waited
   migrate::run::RunSettings waiting_settings = settings();
   waiting_settings.lock.wait = 10'000ms;
   WaitingObserver observer;
-  std::vector<Revision> applied_by_waiter{Revision{}};
+  std::vector<migrate::RevisionRef> applied_by_waiter{migrate::RevisionRef{}};
   std::exception_ptr failure;
   std::thread run([&] {
     try {

@@ -56,9 +56,9 @@ std::vector<AppliedRevision> applied_versions(const std::vector<Revision>& revis
   return history;
 }
 
-Versions versions_of(const std::vector<Revision>& revisions) {
+Versions versions_of(const std::vector<const Revision*>& revisions) {
   Versions versions;
-  for (const Revision& r : revisions) versions.push_back(r.version);
+  for (const Revision* r : revisions) versions.push_back(r->version);
   return versions;
 }
 
@@ -179,8 +179,24 @@ TEST_CASE("the down plan rolls back newest first by step, to a version, or all",
 TEST_CASE("the down plan carries the down scripts", "[unit]") {
   const auto result = plan::make_down_plan("dashboard", k_revisions, applied_versions(k_revisions, {1, 2}), DownTarget{});
   REQUIRE(result.size() == 1);
-  REQUIRE(result[0].down);
-  CHECK(result[0].down->path == "/srv/project/migrations/0002_add_email.down.sql");
+  REQUIRE(result[0]->down);
+  CHECK(result[0]->down->path == "/srv/project/migrations/0002_add_email.down.sql");
+}
+
+TEST_CASE("plans point at the loaded revisions and never copy them", "[unit]") {
+  // A copy per planned revision made a first deploy of thousands of revisions hold them
+  // several times over; a plan is the revisions' addresses, in order.
+  const auto up = plan::make_up_plan("dashboard", k_revisions, applied_versions(k_revisions, {1}), UpTarget{});
+  REQUIRE(up.size() == 3);
+  for (std::size_t i = 0; i < up.size(); ++i) CHECK(up[i] == &k_revisions[i + 1]);
+  const auto pending = plan::pending_revisions(k_revisions, {});
+  REQUIRE(pending.size() == 4);
+  CHECK(pending.front() == &k_revisions.front());
+  const DownTarget all{DownTarget::Mode::all, 1, 0};
+  const auto down = plan::make_down_plan("dashboard", k_revisions, applied_versions(k_revisions, {1, 2, 3}), all);
+  REQUIRE(down.size() == 3);
+  CHECK(down[0] == &k_revisions[2]);
+  CHECK(down[2] == &k_revisions[0]);
 }
 
 TEST_CASE("rolling back more than is applied is a usage error", "[unit]") {

@@ -36,7 +36,7 @@ struct RollbackRequest {
 struct ServicePlan {
   const config::ServiceConfig* service = nullptr;
   std::string database;  ///< redacted URL
-  std::vector<Revision> revisions;
+  std::vector<const Revision*> revisions;  ///< into the project's revisions of the service
   /// The preview let a dirty row pass because a runner holds the lock: only the locked
   /// run can tell whether that runner finishes it or left it behind.
   bool needs_locked_check = false;

@@ -52,20 +52,22 @@ std::vector<Drift> check_drift(const std::vector<Revision>& revisions,
 /// The first history row marked dirty, if any.
 std::optional<AppliedRevision> find_dirty(const std::vector<AppliedRevision>& history);
 
-/// Revisions not in the history, ascending.
-std::vector<Revision> pending_revisions(const std::vector<Revision>& revisions,
+/// Revisions not in the history, ascending. Plans point into `revisions`, which must
+/// outlive them: a plan never copies a revision (with thousands of revisions, copies
+/// would make memory grow with the folder).
+std::vector<const Revision*> pending_revisions(const std::vector<Revision>& revisions,
                                         const std::vector<AppliedRevision>& history);
 
 /// The revisions `up` applies, in order. Throws BlockedError (exit 4) naming a pending
 /// revision numbered below the highest applied one unless target.allow_out_of_order, and
 /// UsageError when target.to names no revision of the service.
-std::vector<Revision> make_up_plan(std::string_view service, const std::vector<Revision>& revisions,
+std::vector<const Revision*> make_up_plan(std::string_view service, const std::vector<Revision>& revisions,
                                    const std::vector<AppliedRevision>& history, const UpTarget& target);
 
 /// The revisions `down` rolls back, newest first. Throws UsageError when the target asks
 /// for more than is applied, names an unknown version, or passes a revision that has no
 /// down file (irreversible) or whose files are gone.
-std::vector<Revision> make_down_plan(std::string_view service, const std::vector<Revision>& revisions,
+std::vector<const Revision*> make_down_plan(std::string_view service, const std::vector<Revision>& revisions,
                                      const std::vector<AppliedRevision>& history,
                                      const DownTarget& target);
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "migrate/db/driver.hpp"
+#include "migrate/model/run_report.hpp"
 #include "migrate/model/service_revisions.hpp"
 #include "migrate/plan/plan.hpp"
 #include "migrate/run/lock_guard.hpp"
@@ -51,14 +52,14 @@ void check_runnable(const ServiceRevisions& service, const std::vector<AppliedRe
 /// did is not repeated. Returns the revisions applied. Throws BlockedError for a dirty
 /// service, drift (unless allowed) or out-of-order revisions, LockHeld, and
 /// RevisionFailed naming the revision's file; revisions applied before a failure stay.
-std::vector<Revision> run_up(db::Driver& driver, const ServiceRevisions& service,
+std::vector<RevisionRef> run_up(db::Driver& driver, const ServiceRevisions& service,
                              const plan::UpTarget& target, const RunSettings& settings,
                              RunObserver& observer, const BeforeChanges& before_changes = {});
 
 /// Rolls back the applied revisions `target` selects, newest first, each with the
 /// removal of its history row in one transaction. Returns the revisions rolled back.
 /// Throws as run_up, and UsageError for an irreversible revision in the way.
-std::vector<Revision> run_down(db::Driver& driver, const ServiceRevisions& service,
+std::vector<RevisionRef> run_down(db::Driver& driver, const ServiceRevisions& service,
                                const plan::DownTarget& target, const RunSettings& settings,
                                RunObserver& observer, const BeforeChanges& before_changes = {});
 

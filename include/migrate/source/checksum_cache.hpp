@@ -30,11 +30,11 @@ struct FileStamp {
 };
 
 /// The stamp of the file at path (following symbolic links); nullopt when stat fails.
-std::optional<FileStamp> stamp_of(const std::filesystem::path& path);
+std::optional<FileStamp> stamp_of(const std::string& path);
 
 /// What loading found in a revision file that passed every check.
 struct CheckedFile {
-  std::string checksum;  ///< SHA-256 of the bytes, CRLF normalised to LF
+  Digest checksum;  ///< SHA-256 of the bytes, CRLF normalised to LF
   Directives directives;
   bool has_statements = false;
 };
@@ -48,14 +48,13 @@ class ChecksumCache {
   explicit ChecksumCache(std::filesystem::path file);
 
   /// The entry for path as loaded for dialect, when its stamp is exactly `stamp`.
-  std::optional<CheckedFile> find(const std::filesystem::path& path, Dialect dialect, const FileStamp& stamp) const;
+  std::optional<CheckedFile> find(const std::string& path, Dialect dialect, const FileStamp& stamp) const;
 
   /// Records what a fresh read of path found. A file changed too recently is not
   /// recorded: another write within the same timestamp tick would leave the same stamp.
   /// The tick is the kernel's clock tick (milliseconds) where timestamps have
   /// nanoseconds, up to 2 s on file systems with whole-second timestamps.
-  void remember(const std::filesystem::path& path, Dialect dialect, const FileStamp& stamp,
-                const CheckedFile& checked);
+  void remember(const std::string& path, Dialect dialect, const FileStamp& stamp, const CheckedFile& checked);
 
   /// Writes the cache file when anything was remembered (a new file, renamed into place,
   /// and a .gitignore beside it). Never throws: without a cache, commands only hash again.

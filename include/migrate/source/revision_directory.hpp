@@ -16,7 +16,7 @@ class ChecksumCache;
 
 /// A revision file found in a folder, with its parsed name.
 struct RevisionFile {
-  std::filesystem::path path;
+  FilePath path;  ///< the folder (shared by the folder's files) and the file's name
   RevisionFileName parsed;
 };
 
