@@ -51,7 +51,9 @@ TransferFullPlan make_plan(Operation& operation, const TransferFullRequest& requ
   ApplyRequest up;
   up.service = service.name;
   for (const ServicePlan& each : preview_apply(project, {&service}, up).services) {
-    plan.pending.insert(plan.pending.end(), each.revisions.begin(), each.revisions.end());
+    // Copies: the plan outlives the project's revision list (forgotten after the schema
+    // revision is written).
+    for (const Revision* revision : each.revisions) plan.pending.push_back(*revision);
   }
   // A SQLite source into a target with none of the tables and nothing pending: the schema
   // is drafted from the source (a pending revision is taken to be the schema: `up` applies it).
