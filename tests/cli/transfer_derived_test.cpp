@@ -129,6 +129,13 @@ TEST_CASE("transfer: derived tables are made by transfer steps in the same run, 
   const CliResult status = move.run({"transfer", "status", "tux-v01", "--json"});
   REQUIRE_EXIT(status, 0);
   CHECK(contains(status.out, "step:derive_permission_ranks"));
+  // The run's record keeps its rows per table and the checksum of the mapping it copied with.
+  const nlohmann::json runs = parse_json(status)["runs"];
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]["tables"]["permission_ranks"] == 4);
+  CHECK(runs[0]["tables"]["permission_assignments"] == 3);
+  CHECK(runs[0]["tables"]["guild"] == 3);
+  CHECK(runs[0]["mapping_sha256"].get<std::string>().size() == 64);
 
   // A second run finds both derived tables done: nothing is made twice.
   REQUIRE_EXIT(move.run({"transfer", "run", "tux-v01", "--yes"}), 0);
