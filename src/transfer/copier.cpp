@@ -98,8 +98,7 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   std::string keys;
   for (const std::string& key : table.target_key) keys += (keys.empty() ? "" : ", ") + key;
   // The keys of the rows a plain chunk inserts, for the rollback journal.
-  const bool collect_keys = options.journal != nullptr && table.on_conflict == config::OnConflict::error &&
-                            !table.target_key.empty() && table.key_columns.size() == table.target_key.size();
+  const bool collect_keys = records_inserted_keys(table, options.journal);
   nlohmann::json chunk_keys = nlohmann::json::array();
   // Rows stream into the server's COPY as they are read and converted: a chunk is one
   // transaction with its checkpoint, sent in pieces of k_send_bytes.
@@ -143,15 +142,7 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
         } else {
           append_row(data, row, table);
           ++rows;
-          if (collect_keys) {
-            nlohmann::json key = nlohmann::json::object();
-            for (int index : table.key_columns) {
-              const ColumnMapping& column = table.columns[static_cast<std::size_t>(index)];
-              const auto value = converted_text(row[static_cast<std::size_t>(column.source)], column);
-              key[column.target] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-            }
-            chunk_keys.push_back(std::move(key));
-          }
+          if (collect_keys) append_key(chunk_keys, row, table);
           if (data.size() >= k_send_bytes) {
             stream->write(data);
             data.clear();

@@ -113,8 +113,7 @@ TableOutcome copy_derived_table(db::DataConnection& source, db::DataConnection& 
   progress.state = "copying";
   observer.on_chunk(progress, -1);
 
-  const bool collect_keys = options.journal != nullptr && table.on_conflict == config::OnConflict::error &&
-                            !table.target_key.empty() && table.key_columns.size() == table.target_key.size();
+  const bool collect_keys = records_inserted_keys(table, options.journal);
   nlohmann::json keys = nlohmann::json::array();
   std::int64_t made = 0;
   std::int64_t rows = 0;
@@ -144,15 +143,7 @@ TableOutcome copy_derived_table(db::DataConnection& source, db::DataConnection& 
       }
       append_row(data, row, table);
       ++rows;
-      if (collect_keys) {
-        nlohmann::json key = nlohmann::json::object();
-        for (int index : table.key_columns) {
-          const ColumnMapping& column = table.columns[static_cast<std::size_t>(index)];
-          const auto value = converted_text(row[static_cast<std::size_t>(column.source)], column);
-          key[column.target] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-        }
-        keys.push_back(std::move(key));
-      }
+      if (collect_keys) append_key(keys, row, table);
       if (data.size() >= k_send_bytes) {
         stream->write(data);
         data.clear();

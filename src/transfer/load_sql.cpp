@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "migrate/transfer/convert.hpp"
+
 namespace migrate::transfer {
 
 std::string column_list(db::DataConnection& target, const TableMapping& table) {
@@ -63,6 +65,21 @@ std::string journal_upsert(db::DataConnection& target, const TableMapping& table
   const auto updated = target.query("SELECT json_agg(row_to_json(t)) FROM " + name + " t JOIN " + k_stage + " s ON " + match);
   if (updated[0][0].kind != db::CellKind::null) undo += journal.updated(target, table, updated[0][0].text);
   return undo;
+}
+
+bool records_inserted_keys(const TableMapping& table, const RollbackJournal* journal) {
+  return journal != nullptr && table.on_conflict == config::OnConflict::error && !table.target_key.empty() &&
+         table.key_columns.size() == table.target_key.size();
+}
+
+void append_key(nlohmann::json& keys, const db::Row& row, const TableMapping& table) {
+  nlohmann::json key = nlohmann::json::object();
+  for (int index : table.key_columns) {
+    const ColumnMapping& column = table.columns[static_cast<std::size_t>(index)];
+    const auto value = converted_text(row[static_cast<std::size_t>(column.source)], column);
+    key[column.target] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  }
+  keys.push_back(std::move(key));
 }
 
 // Sets the target's sequences past the rows copied, so the application's next insert does

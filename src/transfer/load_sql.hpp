@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "migrate/db/data_connection.hpp"
 #include "migrate/transfer/mapping.hpp"
 #include "migrate/transfer/rollback_script.hpp"
@@ -31,6 +33,13 @@ std::int64_t merge_stage(db::DataConnection& target, const TableMapping& table);
 /// The undo of staged rows, read before the merge: the keys it will insert, and the
 /// present values of the rows it will update.
 std::string journal_upsert(db::DataConnection& target, const TableMapping& table, const RollbackJournal& journal);
+
+/// Whether plain inserts into table record the keys they insert, for the rollback script
+/// (a journal is kept, the table inserts without upsert, and the key is fed in full).
+bool records_inserted_keys(const TableMapping& table, const RollbackJournal* journal);
+
+/// Appends row's key as the target has it (target column -> converted text) to keys.
+void append_key(nlohmann::json& keys, const db::Row& row, const TableMapping& table);
 
 /// Sets the target's sequences past the rows copied.
 void advance_sequences(db::DataConnection& target, const TableMapping& table);

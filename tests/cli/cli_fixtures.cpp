@@ -15,6 +15,11 @@ fs::path sqlite_file(const TestDatabase& db) {
   return fs::path(url.substr(prefix.size()));
 }
 
+void write_transfer_manifest(const CliProject& project, const TestDatabase& target, const std::string& transfers) {
+  project.set_manifest("[services.bot]\nmigrations = \"services/bot/migrations\"\ndatabase_url = \"" + target.url() +
+                       "\"\n\n" + transfers);
+}
+
 bool operator==(const DatabaseState& a, const DatabaseState& b) {
   return a.exists == b.exists && a.schema == b.schema && a.history == b.history;
 }

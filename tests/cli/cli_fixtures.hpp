@@ -43,4 +43,8 @@ void check_service_status(const nlohmann::json& document, const std::string& ser
 /// The CLI tests' project is the one test project.
 using CliProject = TestProject;
 
+/// The manifest of the transfer tests: service `bot` (services/bot/migrations) in target,
+/// then `transfers` (TOML text).
+void write_transfer_manifest(const CliProject& project, const TestDatabase& target, const std::string& transfers);
+
 }  // namespace migrate::test

@@ -19,13 +19,6 @@ namespace migrate::test {
 
 namespace {
 
-void write_manifest(const CliProject& project, const TestDatabase& target, const std::string& transfers) {
-  project.set_manifest("[services.bot]\nmigrations = \"services/bot/migrations\"\ndatabase_url = \"" + target.url() +
-                       "\"\n\n" + transfers);
-}
-
-std::string sqlite_path(const TestDatabase& db) { return db.url().substr(std::string("sqlite://").size()); }
-
 // Two tables, the second referencing the first, with values the conversion types.
 void fill_source(TestDatabase& source) {
   source.exec(
@@ -68,7 +61,7 @@ TEST_CASE("transfer full: a SQLite source into an empty service writes the schem
   auto target = make_test_database(Dialect::postgres);
   fill_source(*source);
   CliProject project;
-  write_manifest(project, *target, "[transfers.bot-sqlite]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\n");
+  write_transfer_manifest(project, *target, "[transfers.bot-sqlite]\nfrom = \"sqlite:" + sqlite_file(*source).string() + "\"\nto = \"bot\"\n");
   std::filesystem::create_directories(project.migrations("bot"));
 
   const CliResult full = project.run({"transfer", "full", "bot-sqlite", "--yes", "--json", "--batch", "100"});
@@ -140,8 +133,8 @@ TEST_CASE("transfer full: a target already at head gets no revision, and the cop
               "CREATE TABLE member (guild_id bigint NOT NULL REFERENCES guild(id), user_id bigint NOT NULL, "
               "PRIMARY KEY (guild_id, user_id));\n",
               "DROP TABLE member, guild;\n");
-  write_manifest(project, *target,
-                 "[transfers.kept]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\n"
+  write_transfer_manifest(project, *target,
+                 "[transfers.kept]\nfrom = \"sqlite:" + sqlite_file(*source).string() + "\"\nto = \"bot\"\n"
                  "[transfers.kept.tables.member]\non_conflict = \"skip\"\n");
   REQUIRE_EXIT(project.run({"up", "--yes"}), 0);
   const auto before = files_in(project.migrations("bot"));
@@ -164,8 +157,8 @@ TEST_CASE("transfer full: a failed preflight stops with exit 4 before anything i
   auto target = make_test_database(Dialect::postgres);
   fill_source(*source);
   CliProject project;
-  write_manifest(project, *target,
-                 "[transfers.needs]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\n"
+  write_transfer_manifest(project, *target,
+                 "[transfers.needs]\nfrom = \"sqlite:" + sqlite_file(*source).string() + "\"\nto = \"bot\"\n"
                  "extensions = [\"no_such_extension_anywhere\"]\n");
   std::filesystem::create_directories(project.migrations("bot"));
   const std::string schema = target->schema();
@@ -201,7 +194,7 @@ TEST_CASE("transfer full: without --yes it asks like up: refused with no termina
   auto target = make_test_database(Dialect::postgres);
   fill_source(*source);
   CliProject project;
-  write_manifest(project, *target, "[transfers.asked]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\n");
+  write_transfer_manifest(project, *target, "[transfers.asked]\nfrom = \"sqlite:" + sqlite_file(*source).string() + "\"\nto = \"bot\"\n");
   std::filesystem::create_directories(project.migrations("bot"));
   const std::string schema = target->schema();
 
@@ -241,7 +234,7 @@ TEST_CASE("transfer full: a validation mismatch stops with exit 4 after the copy
               "RETURN NEW; END $$;\n"
               "CREATE TRIGGER shout BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION shout();\n",
               "DROP TABLE item;\nDROP FUNCTION shout();\n");
-  write_manifest(project, *target, "[transfers.items]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\n");
+  write_transfer_manifest(project, *target, "[transfers.items]\nfrom = \"sqlite:" + sqlite_file(*source).string() + "\"\nto = \"bot\"\n");
 
   const CliResult full = project.run({"transfer", "full", "items", "--yes", "--json"});
   CHECK_EXIT(full, 4);
@@ -267,7 +260,7 @@ TEST_CASE("transfer full: a mapping that does not fit the tables up made stops t
                "INSERT INTO item VALUES (1, 'a'), (2, 'b');");
   CliProject project;
   project.add("bot", 1, "item", "CREATE TABLE item (id bigint PRIMARY KEY, label text NOT NULL);\n");
-  write_manifest(project, *target, "[transfers.items]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\n");
+  write_transfer_manifest(project, *target, "[transfers.items]\nfrom = \"sqlite:" + sqlite_file(*source).string() + "\"\nto = \"bot\"\n");
   const CliResult first = project.run({"transfer", "full", "items", "--yes", "--json"});
   REQUIRE_EXIT(first, 0);
   REQUIRE(parse_json(first)["rollback_script"].is_string());
@@ -301,8 +294,8 @@ TEST_CASE("transfer full: SIGINT during the copy stops as run does, exit 130, wi
               "CREATE TABLE item (id bigint PRIMARY KEY, payload text NOT NULL);\n"
               "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0005); RETURN NEW; END $$;\n"
               "CREATE TRIGGER slow BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION slow();\n");
-  write_manifest(project, *target,
-                 "[transfers.items]\nfrom = \"sqlite:" + sqlite_path(*source) + "\"\nto = \"bot\"\nbatch = 2000\n");
+  write_transfer_manifest(project, *target,
+                 "[transfers.items]\nfrom = \"sqlite:" + sqlite_file(*source).string() + "\"\nto = \"bot\"\nbatch = 2000\n");
 
   auto child = project.start({"transfer", "full", "items", "--yes", "--json"});
   REQUIRE(child->wait_for_output("\"rows_read\":4000", std::chrono::seconds(60)));
