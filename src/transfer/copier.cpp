@@ -76,14 +76,7 @@ TableOutcome copy_table(db::DataConnection& source, db::DataConnection& target, 
   bool staging_ready = false;
   if (progress.rows_read == 0) {
     if (!options.dry_run) target.begin();
-    std::string undo;
-    if (options.journal != nullptr && table.target_key.empty()) {
-      const bool empty = target.query("SELECT 1 FROM " + target.quote_name(table.target) + " LIMIT 1").empty();
-      undo = empty ? options.journal->emptied(target, table)
-                   : options.journal->note(target, table.target + " held rows before the run and has no key: the rows "
-                                                   "the run added cannot be told apart from them; restore the backup "
-                                                   "taken before the run instead");
-    }
+    std::string undo = journal_keyless(target, table, options.journal);
     progress.dropped_constraints = set_aside_foreign_keys(target, table);
     target.execute(undo + checkpoint_sql(target, transfer, progress));
     if (!options.dry_run) target.commit();

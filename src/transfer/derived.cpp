@@ -120,14 +120,7 @@ TableOutcome copy_derived_table(db::DataConnection& source, db::DataConnection& 
   std::int64_t skipped = 0;
   try {
     if (!options.dry_run) target.begin();
-    std::string undo;
-    if (options.journal != nullptr && table.target_key.empty()) {
-      const bool empty = target.query("SELECT 1 FROM " + target.quote_name(table.target) + " LIMIT 1").empty();
-      undo = empty ? options.journal->emptied(target, table)
-                   : options.journal->note(target, table.target + " held rows before the run and has no key: the rows "
-                                                   "the run added cannot be told apart from them; restore the backup "
-                                                   "taken before the run instead");
-    }
+    std::string undo = journal_keyless(target, table, options.journal);
     bool staging_ready = false;
     const auto stream = target.copy_from(copy_destination(target, table, staging_ready), column_list(target, table));
     std::string data;

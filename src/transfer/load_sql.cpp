@@ -72,6 +72,15 @@ bool records_inserted_keys(const TableMapping& table, const RollbackJournal* jou
          table.key_columns.size() == table.target_key.size();
 }
 
+std::string journal_keyless(db::DataConnection& target, const TableMapping& table, const RollbackJournal* journal) {
+  if (journal == nullptr || !table.target_key.empty()) return {};
+  if (target.query("SELECT 1 FROM " + target.quote_name(table.target) + " LIMIT 1").empty()) {
+    return journal->emptied(target, table);
+  }
+  return journal->note(target, table.target + " held rows before the run and has no key: the rows the run added cannot "
+                                              "be told apart from them; restore the backup taken before the run instead");
+}
+
 void append_key(nlohmann::json& keys, const db::Row& row, const TableMapping& table) {
   nlohmann::json key = nlohmann::json::object();
   for (int index : table.key_columns) {

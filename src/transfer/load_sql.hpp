@@ -38,6 +38,10 @@ std::string journal_upsert(db::DataConnection& target, const TableMapping& table
 /// (a journal is kept, the table inserts without upsert, and the key is fed in full).
 bool records_inserted_keys(const TableMapping& table, const RollbackJournal* journal);
 
+/// The undo of a keyless table, recorded before its first rows: empty it again when it was
+/// empty, else a note that the rows cannot be told apart. Empty without a journal or a key.
+std::string journal_keyless(db::DataConnection& target, const TableMapping& table, const RollbackJournal* journal);
+
 /// Appends row's key as the target has it (target column -> converted text) to keys.
 void append_key(nlohmann::json& keys, const db::Row& row, const TableMapping& table);
 
