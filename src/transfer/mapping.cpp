@@ -53,6 +53,25 @@ std::string total_order(const config::TableSpec* spec, const db::TableInfo& sour
 template <typename Report>
 void finish_keys(TableMapping& table, const db::TableInfo& target, Report&& problem);
 
+// Whether values of a PostgreSQL source type, as its text output, can be read by a target
+// type (as the copy converts them: integers as epochs into timestamps, 0/1 into booleans).
+bool convertible(TypeCategory from, TypeCategory to) {
+  if (from == TypeCategory::text || from == TypeCategory::other || to == TypeCategory::text ||
+      to == TypeCategory::other || from == to) {
+    return true;
+  }
+  switch (from) {
+    case TypeCategory::integer:
+      return to == TypeCategory::numeric || to == TypeCategory::boolean || to == TypeCategory::timestamp;
+    case TypeCategory::timestamp:
+      return to == TypeCategory::date;
+    case TypeCategory::date:
+      return to == TypeCategory::timestamp;
+    default:
+      return false;
+  }
+}
+
 TableMapping map_table(const config::TableSpec* spec, const db::TableInfo& source, const db::TableInfo& target,
                        Dialect dialect, std::vector<Problem>& problems) {
   TableMapping table;
@@ -128,6 +147,15 @@ TableMapping map_table(const config::TableSpec* spec, const db::TableInfo& sourc
       if (spec != nullptr) {
         const auto values = spec->values.find(fed->second);
         if (values != spec->values.end()) mapped.values = values->second;
+      }
+      // A PostgreSQL source's types bind its values: a pair no value can cross is named
+      // here. (SQLite declares no binding types: `transfer check` finds refused values.)
+      const db::ColumnInfo* from = source.column(fed->second);
+      if (dialect == Dialect::postgres && mapped.values.empty() &&
+          !convertible(categorize(from->declared_type), mapped.category)) {
+        problem("source column " + source.name + "." + from->name + " (" + from->declared_type +
+                ") cannot convert to target column " + target.name + "." + column.name + " (" + column.declared_type +
+                "): change the target's type, map the values (values = { " + from->name + " = { … } }) or skip it");
       }
     } else {
       std::optional<std::string> constant;

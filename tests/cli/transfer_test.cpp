@@ -697,6 +697,18 @@ TEST_CASE("transfer: bad input is refused with its exit code and nothing written
     CHECK(target->schema() == before);
     CHECK(target->scalar("SELECT count(*) FROM item") == "0");
   }
+  SECTION("a PostgreSQL source column whose type no value of can cross into the target's") {
+    REQUIRE_EXIT(project.run({"up", "--yes"}), 0);
+    auto typed = make_test_database(Dialect::postgres);
+    typed->exec("CREATE TABLE item (id jsonb, payload text);INSERT INTO item VALUES ('{\"a\": 1}', 'x');");
+    const std::string before = target->schema();
+    const CliResult plan = project.run({"transfer", "plan", "--from", typed->url(), "--to", "bot"});
+    CHECK_EXIT(plan, 2);
+    CHECK(contains(plan.out, "source column item.id (jsonb) cannot convert to target column item.id (bigint)"));
+    CHECK_EXIT(project.run({"transfer", "run", "--from", typed->url(), "--to", "bot", "--yes"}), 2);
+    CHECK(target->schema() == before);
+    CHECK(target->scalar("SELECT count(*) FROM item") == "0");
+  }
 }
 
 }  // namespace migrate::test
