@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 build_packages=(
-  cmake g++ pkg-config libpqxx-dev libsqlitecpp-dev libcli11-dev libssl-dev
+  cmake g++ pkg-config libpqxx-dev libsqlitecpp-dev libcli11-dev libssl-dev nettle-dev
   libspdlog-dev catch2 libtomlplusplus-dev nlohmann-json3-dev
   libcpp-httplib-dev        # the HTTP server of `migrate serve`
   clang libclang-rt-14-dev  # libFuzzer for the fuzz targets (deployment/fuzz.sh)

@@ -1,4 +1,4 @@
-// SHA-256 digests through OpenSSL's EVP API, as lowercase hex.
+// SHA-256 digests (GNU Nettle), as lowercase hex.
 #pragma once
 
 #include <memory>
@@ -7,7 +7,7 @@
 
 namespace migrate::util {
 
-/// Incremental SHA-256. Owns its OpenSSL context; not copyable.
+/// Incremental SHA-256. Owns its context; not copyable.
 class Sha256 {
  public:
   Sha256();
