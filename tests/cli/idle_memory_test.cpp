@@ -99,7 +99,7 @@ long peak_rss_kib(const TinyProject& project, const std::vector<std::string>& ar
 
 }  // namespace
 
-TEST_CASE("the peak memory of up and status does not grow with the number of revisions", "[cli][idle]") {
+TEST_CASE("the peak memory of up and status does not grow with the number of revisions", "[cli][idle][rss]") {
   const TinyProject small(500);
   const TinyProject large(5000);
 
