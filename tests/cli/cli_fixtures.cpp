@@ -20,6 +20,21 @@ void write_transfer_manifest(const CliProject& project, const TestDatabase& targ
                        "\"\n\n" + transfers);
 }
 
+void fill_item_source(TestDatabase& source, int count) {
+  source.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, payload TEXT NOT NULL);");
+  std::string sql = "BEGIN;";
+  for (int i = 1; i <= count; ++i) sql += "INSERT INTO item VALUES (" + std::to_string(i) + ", 'payload');";
+  source.exec(sql + "COMMIT;");
+}
+
+void add_slow_item_table(const CliProject& project, const std::string& delay) {
+  project.add("bot", 1, "item",
+              "CREATE TABLE item (id bigint PRIMARY KEY, payload text NOT NULL);\n"
+              "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(" + delay +
+                  "); RETURN NEW; END $$;\n"
+              "CREATE TRIGGER slow BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION slow();\n");
+}
+
 bool operator==(const DatabaseState& a, const DatabaseState& b) {
   return a.exists == b.exists && a.schema == b.schema && a.history == b.history;
 }

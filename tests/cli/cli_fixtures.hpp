@@ -47,4 +47,11 @@ using CliProject = TestProject;
 /// then `transfers` (TOML text).
 void write_transfer_manifest(const CliProject& project, const TestDatabase& target, const std::string& transfers);
 
+/// Table item (id INTEGER PRIMARY KEY, payload TEXT) with rows 1..count in a source database.
+void fill_item_source(TestDatabase& source, int count);
+
+/// Revision 1 of service `bot`: table item (id, payload) whose every insert waits `delay`
+/// seconds (pg_sleep) in a trigger, so that a copy into it is slow enough to be signalled.
+void add_slow_item_table(const CliProject& project, const std::string& delay);
+
 }  // namespace migrate::test

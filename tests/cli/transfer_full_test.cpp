@@ -284,16 +284,10 @@ TEST_CASE("transfer full: SIGINT during the copy stops as run does, exit 130, wi
           "[transfer][cli]") {
   auto source = make_test_database(Dialect::sqlite);
   auto target = make_test_database(Dialect::postgres);
-  source->exec("CREATE TABLE item (id INTEGER PRIMARY KEY, payload TEXT NOT NULL);");
-  std::string sql = "BEGIN;";
-  for (int i = 1; i <= 60000; ++i) sql += "INSERT INTO item VALUES (" + std::to_string(i) + ", 'payload');";
-  source->exec(sql + "COMMIT;");
+  fill_item_source(*source, 60000);
   CliProject project;
   // Each row waits in a trigger, so the copy is always inside a chunk when the signal comes.
-  project.add("bot", 1, "item",
-              "CREATE TABLE item (id bigint PRIMARY KEY, payload text NOT NULL);\n"
-              "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0005); RETURN NEW; END $$;\n"
-              "CREATE TRIGGER slow BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION slow();\n");
+  add_slow_item_table(project, "0.0005");
   write_transfer_manifest(project, *target,
                  "[transfers.items]\nfrom = \"sqlite:" + sqlite_file(*source).string() + "\"\nto = \"bot\"\nbatch = 2000\n");
 
